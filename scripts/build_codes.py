@@ -1,0 +1,118 @@
+"""Build the code catalog package data from the project's research data.
+
+Reads ``shared/data/code_catalog.json`` (91 codes, our own paraphrased
+descriptions) and the July 2024 RVU-file indicators in
+``shared/data/ncci_2024-07-01/``, and writes:
+
+- ``_data/code_catalog.json`` — one record per code in the library's schema,
+  each keeping its source and the evidence grade of its therapy-list designation;
+- ``_data/pfs_indicators_2024-07.csv`` — fee-schedule status and indicators
+  (status B, I, R, C, N ...) for the OT-relevant subset, copied unchanged.
+
+Run from the repository root: ``python scripts/build_codes.py [SHARED_DATA_DIR]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _manifest import DATA_DIR, SHARED_DATA, record
+
+CATEGORIES = {
+    "evaluation": "evaluation",
+    "therapeutic procedure": "therapeutic_procedure",
+    "group": "group",
+    "cognitive": "cognitive",
+    "caregiver training": "caregiver_training",
+    "tests & measurements": "tests_and_measurements",
+    "orthotics": "orthotics",
+    "modality supervised": "modality_supervised",
+    "modality constant attendance": "modality_constant_attendance",
+    "feeding": "feeding",
+    "wound care": "wound_care",
+    "RTM": "remote_therapeutic_monitoring",
+    "digital mental health (DMHT)": "digital_mental_health",
+}
+CODE = re.compile(r"[0-9A-Z]{5}")
+
+
+def grade(basis: str) -> str:
+    """Map the research's free-text basis to an evidence grade."""
+    head = basis.split(" ", 1)[0].rstrip(":").lower()
+    if head == "source":
+        return "weak_source" if "weak" in basis else "source"
+    if head in ("inferred", "unverified"):
+        return head
+    raise SystemExit(f"unrecognised therapy_list_basis {basis!r}")
+
+
+def replacements(text: str | None) -> tuple[list[str], str | None]:
+    if not text:
+        return [], None
+    codes = CODE.findall(text)
+    # A bare "a|b|c" list needs no note; anything with words explains itself.
+    note = text if re.search(r"[a-z(]", text, re.IGNORECASE) and "(" in text else None
+    return codes, note
+
+
+def build(shared: Path) -> None:
+    rows = json.loads((shared / "code_catalog.json").read_text("utf-8"))
+    indicators_src = shared / "ncci_2024-07-01" / "pfs_rvu_indicators_2024-07_ot_subset.csv"
+    with indicators_src.open(newline="", encoding="utf-8") as fh:
+        status = {r["hcpcs_code"]: r["status"] for r in csv.DictReader(fh) if not r["modifier"]}
+    out = []
+    seen = set()
+    for r in rows:
+        code = r["code"]
+        if code in seen or not CODE.fullmatch(code):
+            raise SystemExit(f"bad or duplicate code {code!r}")
+        seen.add(code)
+        replaced, note = replacements(r["replaced_by"])
+        out.append(
+            {
+                "code": code,
+                "description": r["description"],
+                "category": CATEGORIES[r["category"]],
+                "timed": bool(r["timed"]),
+                "unit_minutes": r["unit_minutes"],
+                "add_on_to": [r["addon_to"]] if r["addon_to"] else [],
+                "effective": r["effective"],
+                "deleted": r["deleted"],
+                "replaced_by": replaced,
+                "replacement_note": note,
+                "therapy_list": r["therapy_list"],
+                "therapy_list_grade": grade(r["therapy_list_basis"]),
+                "therapy_list_basis": r["therapy_list_basis"],
+                "medicare_status": status.get(code),
+                "typical_disciplines": r.get("typical_disciplines") or [],
+                "notes": r.get("notes") or "",
+                "source": r["source"],
+            }
+        )
+    out.sort(key=lambda rec: rec["code"])
+    target = DATA_DIR / "code_catalog.json"
+    target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    record(
+        "code_catalog.json",
+        source="shared/data/code_catalog.json (project research, "
+        "rules/codes_and_evaluations.md); medicare_status from the CMS National Physician "
+        "Fee Schedule Relative Value File, July 2024",
+        release="2026-11-27",
+    )
+    shutil.copyfile(indicators_src, DATA_DIR / "pfs_indicators_2024-07.csv")
+    record(
+        "pfs_indicators_2024-07.csv",
+        source="CMS National Physician Fee Schedule Relative Value File, July 2024, "
+        "OT-relevant subset (shared/data/ncci_2024-07-01/pfs_rvu_indicators_2024-07_ot_subset.csv)",
+        release="2024-07",
+    )
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA)

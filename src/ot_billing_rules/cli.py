@@ -1,0 +1,66 @@
+"""The ``ot-billing`` command.
+
+Each subcommand lives in its own ``_cli_*`` module exposing
+``register(subparsers)``; this module wires them together and turns every
+user error into one line on stderr and exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ._version import __version__
+from .errors import OTBillingError
+
+#: Subcommand modules, in the order ``--help`` lists them.
+_SUBCOMMANDS = ("_cli_codes",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints usage plus the message; keep to the one-line contract.
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand registered."""
+    parser = _Parser(
+        prog="ot-billing",
+        description="Occupational-therapy billing rules: codes, units, evaluations, "
+        "NCCI bundling and visit audits.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in _SUBCOMMANDS:
+        importlib.import_module(f"{__package__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 findings, 2 user error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (OTBillingError, OSError) as exc:
+        print(f"ot-billing: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    text = (
+        str(exc)
+        if not isinstance(exc, OSError) or not exc.filename
+        else (f"{exc.filename}: {exc.strerror}")
+    )
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""The OT code catalog: look codes up as of a date of service.
+
+The catalog holds the CPT and HCPCS Level II codes an occupational-therapy
+practice meets (91 codes, history included), each with the library's own
+plain description (never AMA descriptor text), whether it is timed, its unit
+length, add-on links, the dates it is valid and what replaced it.
+
+>>> from ot_billing_rules import lookup
+>>> c = lookup("97530", on="2024-07-01")
+>>> c.timed, c.unit_minutes, c.category.value
+(True, 15, 'therapeutic_procedure')
+>>> lookup("97003", on="2016-06-01").deleted
+datetime.date(2016, 12, 31)
+>>> lookup("97003", on="2017-01-01")
+Traceback (most recent call last):
+...
+ot_billing_rules.errors.CodeNotEffectiveError: code '97003' is not valid on 2017-01-01: \
+it was deleted after 2016-12-31; bill 97165, 97166, 97167 instead
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+from . import _store
+from ._coerce import coerce_date, coerce_enum
+from ._html import html_table
+from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
+
+__all__ = [
+    "Category",
+    "Code",
+    "Evidence",
+    "FeeScheduleStatus",
+    "TherapyList",
+    "codes",
+    "is_valid_code",
+    "lookup",
+    "normalize_code",
+    "search",
+]
+
+# CPT Category I (5 digits), II (####F), III (####T), PLA (####U); HCPCS
+# Level II (a letter and four digits).
+_CODE_RE = re.compile(r"(?:[0-9]{4}[0-9FTU]|[A-Z][0-9]{4})")
+
+
+class Category(str, enum.Enum):
+    """The catalog's grouping of codes."""
+
+    EVALUATION = "evaluation"
+    THERAPEUTIC_PROCEDURE = "therapeutic_procedure"
+    GROUP = "group"
+    COGNITIVE = "cognitive"
+    CAREGIVER_TRAINING = "caregiver_training"
+    TESTS_AND_MEASUREMENTS = "tests_and_measurements"
+    ORTHOTICS = "orthotics"
+    MODALITY_SUPERVISED = "modality_supervised"
+    MODALITY_CONSTANT_ATTENDANCE = "modality_constant_attendance"
+    FEEDING = "feeding"
+    WOUND_CARE = "wound_care"
+    REMOTE_THERAPEUTIC_MONITORING = "remote_therapeutic_monitoring"
+    DIGITAL_MENTAL_HEALTH = "digital_mental_health"
+
+
+class TherapyList(str, enum.Enum):
+    """Medicare's therapy-code designation.
+
+    ``always``: a therapy modifier (GO/GP/GN) is required whoever performs the
+    service; ``sometimes``: required when a therapist performs it or it is
+    under a therapy plan of care; ``none``: not on the therapy code list.
+    """
+
+    ALWAYS = "always"
+    SOMETIMES = "sometimes"
+    NONE = "none"
+
+
+class Evidence(str, enum.Enum):
+    """How well a fact is sourced (see the research notes in ``docs/``)."""
+
+    SOURCE = "source"
+    WEAK_SOURCE = "weak_source"
+    INFERRED = "inferred"
+    UNVERIFIED = "unverified"
+
+
+class FeeScheduleStatus(str, enum.Enum):
+    """Status indicator of the Medicare Physician Fee Schedule RVU file.
+
+    Meanings as summarised in ``rules/bundling.md`` §4.1 (recalled from the
+    RVU file documentation; B, I, N and R are corroborated by the CMS rows
+    themselves and by contractor articles).
+    """
+
+    ACTIVE = "A"
+    BUNDLED = "B"
+    CARRIER_PRICED = "C"
+    DELETED = "D"
+    EXCLUDED_BY_REGULATION = "E"
+    NOT_VALID_FOR_MEDICARE = "I"
+    NON_COVERED = "N"
+    BUNDLED_OR_EXCLUDED = "P"
+    RESTRICTED = "R"
+    INJECTION = "T"
+    STATUTORY_EXCLUSION = "X"
+
+
+#: ``Code.effective`` when the catalog records no start date: the code was in
+#: use before the history the catalog tracks.
+NO_RECORDED_START = date.min
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Code:
+    """One catalog entry.
+
+    ``effective`` is the first valid date of service (:data:`NO_RECORDED_START`,
+    ``date.min``, when the code predates the history the catalog records; see
+    ``effective_known``); ``deleted`` is the *last* valid date of service, or
+    ``None`` while the code is current.
+    """
+
+    code: str
+    description: str
+    category: Category
+    timed: bool
+    unit_minutes: int | None
+    add_on_to: tuple[str, ...] = attrs.field(converter=_tuple)
+    effective: date
+    deleted: date | None
+    replaced_by: tuple[str, ...] = attrs.field(converter=_tuple)
+    medicare_status: FeeScheduleStatus | None
+    therapy_list: TherapyList
+    source: str
+    therapy_list_grade: Evidence = Evidence.SOURCE
+    therapy_list_basis: str = ""
+    replacement_note: str | None = None
+    typical_disciplines: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    notes: str = ""
+
+    @property
+    def effective_known(self) -> bool:
+        """Whether the catalog records the date this code took effect."""
+        return self.effective != NO_RECORDED_START
+
+    @property
+    def is_add_on(self) -> bool:
+        """Whether the code is only billed together with a primary code."""
+        return bool(self.add_on_to)
+
+    def is_effective(self, on: date | str | None = None) -> bool:
+        """Whether the code is valid on date of service ``on`` (default today)."""
+        day = coerce_date(on)
+        return self.effective <= day and (self.deleted is None or day <= self.deleted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (dates as ISO strings, unknown start as ``None``)."""
+        return {
+            "code": self.code,
+            "description": self.description,
+            "category": self.category.value,
+            "timed": self.timed,
+            "unit_minutes": self.unit_minutes,
+            "add_on_to": list(self.add_on_to),
+            "effective": self.effective.isoformat() if self.effective_known else None,
+            "deleted": self.deleted.isoformat() if self.deleted else None,
+            "replaced_by": list(self.replaced_by),
+            "replacement_note": self.replacement_note,
+            "medicare_status": self.medicare_status.value if self.medicare_status else None,
+            "therapy_list": self.therapy_list.value,
+            "therapy_list_grade": self.therapy_list_grade.value,
+            "therapy_list_basis": self.therapy_list_basis,
+            "typical_disciplines": list(self.typical_disciplines),
+            "notes": self.notes,
+            "source": self.source,
+        }
+
+    def _repr_html_(self) -> str:
+        return html_table(f"Code {self.code}", list(self.to_dict().items()))
+
+
+def _parse_date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _load() -> Mapping[str, Code]:
+    catalog: dict[str, Code] = {}
+    for row in _store.read_json("code_catalog.json"):
+        status = row["medicare_status"]
+        catalog[row["code"]] = Code(
+            code=row["code"],
+            description=row["description"],
+            category=Category(row["category"]),
+            timed=row["timed"],
+            unit_minutes=row["unit_minutes"],
+            add_on_to=row["add_on_to"],
+            effective=_parse_date(row["effective"]) or NO_RECORDED_START,
+            deleted=_parse_date(row["deleted"]),
+            replaced_by=row["replaced_by"],
+            medicare_status=FeeScheduleStatus(status) if status else None,
+            therapy_list=TherapyList(row["therapy_list"]),
+            source=row["source"],
+            therapy_list_grade=Evidence(row["therapy_list_grade"]),
+            therapy_list_basis=row["therapy_list_basis"],
+            replacement_note=row["replacement_note"],
+            typical_disciplines=row["typical_disciplines"],
+            notes=row["notes"],
+        )
+    return catalog
+
+
+def _catalog() -> Mapping[str, Code]:
+    return _store.once("code_catalog", _load)
+
+
+def normalize_code(code: str) -> str:
+    """Return ``code`` trimmed and upper-cased, or raise :class:`InvalidCodeError`.
+
+    Accepts any well-formed CPT (``97110``, ``0591T``) or HCPCS Level II
+    (``G0283``) code, whether or not the catalog holds it.
+
+    >>> normalize_code(" g0283 ")
+    'G0283'
+    """
+    if not isinstance(code, str):
+        raise InvalidTypeError(
+            f"code must be a string, not {type(code).__name__} {code!r}", value=code, field="code"
+        )
+    text = code.strip().upper()
+    if not _CODE_RE.fullmatch(text):
+        raise InvalidCodeError(
+            f"{code!r} is not a well-formed CPT or HCPCS code "
+            "(expected five digits such as 97110, four digits and F/T/U, "
+            "or a letter and four digits such as G0283)",
+            value=code,
+            field="code",
+        )
+    return text
+
+
+def is_valid_code(code: object) -> bool:
+    """Whether ``code`` is a well-formed CPT/HCPCS code; never raises.
+
+    This checks the form only; use :func:`lookup` to ask the catalog.
+
+    >>> is_valid_code("97110"), is_valid_code("9711"), is_valid_code(None)
+    (True, False, False)
+    """
+    return isinstance(code, str) and _CODE_RE.fullmatch(code.strip().upper()) is not None
+
+
+def _suggest(code: str) -> tuple[str, ...]:
+    # Equal similarity: the numerically nearest code is the likelier typo.
+    def rank(c: str) -> tuple[float, int, str]:
+        ratio = difflib.SequenceMatcher(None, code, c).ratio()
+        gap = abs(int(c) - int(code)) if c.isdigit() and code.isdigit() else 0
+        return (-ratio, gap, c)
+
+    ranked = sorted((rank(c) for c in _catalog()), key=lambda r: r)
+    return tuple(c for ratio, _, c in ranked[:5] if -ratio >= 0.6)
+
+
+def lookup(code: str, *, on: date | str | None = None) -> Code:
+    """Return the catalog entry for ``code`` valid on date of service ``on``.
+
+    ``on`` defaults to today. Raises :class:`InvalidCodeError` for a malformed
+    code, :class:`UnknownCodeError` (with ``suggestions``) for one the catalog
+    does not hold, and :class:`CodeNotEffectiveError` (with ``replaced_by``)
+    when the code is not valid on ``on``.
+
+    >>> lookup(" g0283 ", on="2024-07-01").code
+    'G0283'
+    """
+    key = normalize_code(code)
+    day = coerce_date(on)
+    entry = _catalog().get(key)
+    if entry is None:
+        raise UnknownCodeError(key, suggestions=_suggest(key))
+    if not entry.is_effective(day):
+        raise CodeNotEffectiveError(
+            key,
+            on=day,
+            effective=entry.effective if entry.effective_known else None,
+            deleted=entry.deleted,
+            replaced_by=entry.replaced_by,
+        )
+    return entry
+
+
+def get(code: str) -> Code | None:
+    """Return the catalog entry for ``code`` whatever its dates, or ``None``.
+
+    ``code`` must be well formed (see :func:`normalize_code`).
+
+    >>> get("97532").replaced_by
+    ('97127', 'G0515')
+    >>> get("99213") is None
+    True
+    """
+    return _catalog().get(normalize_code(code))
+
+
+def codes(
+    *,
+    on: date | str | None = None,
+    category: Category | str | None = None,
+    timed: bool | None = None,
+) -> tuple[Code, ...]:
+    """Return catalog entries, sorted by code.
+
+    ``on=None`` returns the whole catalog, history included; with a date it
+    returns only the codes valid on that date of service. ``category`` takes a
+    :class:`Category` or its value; ``timed`` filters timed / untimed codes.
+
+    >>> [c.code for c in codes(category="evaluation", on="2016-06-01")][:4]
+    ['92521', '92522', '92523', '92524']
+    >>> "97003" in {c.code for c in codes(on="2017-01-01")}
+    False
+    """
+    day = None if on is None else coerce_date(on)
+    cat = None if category is None else coerce_enum(Category, category, field="category")
+    if timed is not None and not isinstance(timed, bool):
+        raise InvalidTypeError(f"timed must be True, False or None, not {timed!r}", value=timed)
+    return tuple(
+        c
+        for c in _catalog().values()
+        if (day is None or c.is_effective(day))
+        and (cat is None or c.category is cat)
+        and (timed is None or c.timed is timed)
+    )
+
+
+def search(text: str) -> tuple[Code, ...]:
+    """Return catalog entries whose code or description matches every word of ``text``.
+
+    Matching ignores case; results are sorted by code. History is included.
+
+    >>> [c.code for c in search("paraffin")]
+    ['97018']
+    """
+    if not isinstance(text, str):
+        raise InvalidTypeError(
+            f"text must be a string, not {type(text).__name__} {text!r}", value=text, field="text"
+        )
+    words = text.casefold().split()
+    if not words:
+        return ()
+    return tuple(
+        c
+        for c in _catalog().values()
+        if all(w in f"{c.code} {c.description}".casefold() for w in words)
+    )

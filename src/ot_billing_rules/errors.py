@@ -1,0 +1,183 @@
+"""The exception tree.
+
+Every error the library raises on purpose derives from :class:`OTBillingError`
+and also from the builtin a caller would naturally catch (``ValueError``,
+``LookupError`` or ``TypeError``), so ``except ValueError`` keeps working for
+code that does not know this library.
+
+Each message names the offending value and what would have been valid.
+Exceptions compare equal when they are of the same type with the same message
+and attributes, and they survive a pickle round trip, so errors collected in a
+process pool or on a Dask/Spark worker arrive intact.
+
+>>> from ot_billing_rules import lookup, UnknownCodeError
+>>> try:
+...     lookup("97531")
+... except UnknownCodeError as exc:
+...     exc.suggestions[:2]
+('97530', '97532')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "CodeNotEffectiveError",
+    "DataFileError",
+    "DuplicateCodeError",
+    "InvalidCodeError",
+    "InvalidDateError",
+    "InvalidInputError",
+    "InvalidMinutesError",
+    "InvalidModifierError",
+    "InvalidOptionError",
+    "InvalidTypeError",
+    "OTBillingError",
+    "UnknownCodeError",
+]
+
+
+def _rebuild(cls: type[OTBillingError], message: str, state: dict[str, Any]) -> OTBillingError:
+    obj = cls.__new__(cls)
+    Exception.__init__(obj, message)
+    obj.__dict__.update(state)
+    return obj
+
+
+class OTBillingError(Exception):
+    """Root of every error raised by ``ot_billing_rules``."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword-only details; rebuild from the message and
+        # the attribute dict instead of replaying ``__init__``.
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, OTBillingError)
+        return str(self) == str(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), str(self)))
+
+
+class InvalidInputError(OTBillingError, ValueError):
+    """A value has the right type but is not acceptable.
+
+    ``value`` is the offending value and ``field`` names the argument or field
+    it was given for.
+    """
+
+    def __init__(self, message: str, *, value: object = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.value = value
+        self.field = field
+
+
+class InvalidTypeError(OTBillingError, TypeError):
+    """A value has the wrong type (for example a float where minutes must be an int)."""
+
+    def __init__(self, message: str, *, value: object = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.value = value
+        self.field = field
+
+
+class InvalidCodeError(InvalidInputError):
+    """A string that is not a well-formed CPT or HCPCS Level II code."""
+
+
+class InvalidDateError(InvalidInputError):
+    """A date string that is not an ISO date, or a date outside the supported range."""
+
+
+class InvalidMinutesError(InvalidInputError):
+    """Minutes that are negative, over a day, or otherwise impossible."""
+
+
+class InvalidOptionError(InvalidInputError):
+    """A value outside a closed set (a level name, a method, a setting ...).
+
+    ``valid`` lists the accepted values.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        value: object = None,
+        field: str | None = None,
+        valid: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, value=value, field=field)
+        self.valid = tuple(valid)
+
+
+class InvalidModifierError(InvalidInputError):
+    """A claim-line modifier that is malformed or not one this library knows."""
+
+
+class DuplicateCodeError(InvalidInputError):
+    """The same code appears twice where each code may appear once."""
+
+
+class UnknownCodeError(OTBillingError, LookupError):
+    """A well-formed code the catalog does not hold.
+
+    ``suggestions`` holds close matches from the catalog, best first.
+    """
+
+    def __init__(self, code: str, *, suggestions: Sequence[str] = ()) -> None:
+        self.code = code
+        self.suggestions = tuple(suggestions)
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"code {code!r} is not in the OT code catalog{hint}")
+
+
+class CodeNotEffectiveError(OTBillingError, LookupError):
+    """A known code that is not valid on the date of service asked about.
+
+    ``effective`` and ``deleted`` bound the dates the code was valid (``deleted``
+    is the last valid date of service, or ``None``); ``replaced_by`` names the
+    codes to bill instead.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        on: date,
+        effective: date | None,
+        deleted: date | None,
+        replaced_by: Sequence[str] = (),
+    ) -> None:
+        self.code = code
+        self.on = on
+        self.effective = effective
+        self.deleted = deleted
+        self.replaced_by = tuple(replaced_by)
+        if deleted is not None and on > deleted:
+            why = f"was deleted after {deleted.isoformat()}"
+        else:
+            start = effective.isoformat() if effective is not None else "an unrecorded date"
+            why = f"takes effect on {start}"
+        use = f"; bill {', '.join(self.replaced_by)} instead" if self.replaced_by else ""
+        super().__init__(f"code {code!r} is not valid on {on.isoformat()}: it {why}{use}")
+
+
+class DataFileError(OTBillingError, ValueError):
+    """A data file (a CMS PTP/MUE file, a CSV or JSON input) that cannot be read.
+
+    ``path`` names the file and ``line`` the 1-based line (``None`` when the
+    problem is the file as a whole).
+    """
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
