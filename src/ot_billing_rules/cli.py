@@ -16,7 +16,7 @@ from ._version import __version__
 from .errors import OTBillingError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-_SUBCOMMANDS = ("_cli_codes",)
+_SUBCOMMANDS = ("_cli_audit", "_cli_codes", "_cli_bundling", "_cli_units", "_cli_eval")
 
 
 class _Parser(argparse.ArgumentParser):

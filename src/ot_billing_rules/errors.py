@@ -36,6 +36,7 @@ __all__ = [
     "InvalidOptionError",
     "InvalidTypeError",
     "OTBillingError",
+    "UnknownActivityError",
     "UnknownCodeError",
 ]
 
@@ -181,3 +182,21 @@ class DataFileError(OTBillingError, ValueError):
         self.line = line
         where = f"{path}, line {line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+
+class UnknownActivityError(OTBillingError, LookupError):
+    """A therapy activity the activity table does not hold.
+
+    ``suggestions`` holds close activity names, best first.
+    """
+
+    def __init__(self, activity: str, *, suggestions: Sequence[str] = ()) -> None:
+        self.activity = activity
+        self.suggestions = tuple(suggestions)
+        hint = (
+            f"; did you mean {', '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        )
+        super().__init__(
+            f"activity {activity!r} is not in the activity table{hint} "
+            "(list them with ot_billing_rules.activities())"
+        )

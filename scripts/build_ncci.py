@@ -1,0 +1,120 @@
+"""Build the bundled NCCI edit data from the project's July 2024 CMS extract.
+
+Reads ``shared/data/ncci_2024-07-01/`` (rows copied out of the CMS PTP and MUE
+files effective 2024-07-01, OT-relevant subset; see its README) and writes:
+
+- ``_data/ncci_ptp_2024-07-01.csv`` — practitioner and outpatient-hospital PTP
+  rows, live and deleted: ``setting, column_1, column_2, deletion,
+  modifier_indicator, rationale`` (deletion as an ISO date, empty when live;
+  the extract has no effective dates — the library infers them, see
+  ``ncci.infer_effective_dates``);
+- ``_data/ncci_mue_2024-07-01.csv`` — practitioner and outpatient-hospital
+  MUEs: ``setting, code, value, mai, rationale`` (a code missing from one
+  setting's table has no row for it).
+
+Fee-schedule status is already shipped by ``scripts/build_codes.py`` as
+``_data/pfs_indicators_2024-07.csv`` and is reused, not copied.
+
+Run from the repository root: ``python scripts/build_ncci.py [SHARED_DATA_DIR]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _manifest import DATA_DIR, SHARED_DATA, record
+
+CODE = re.compile(r"[0-9A-Z]{5}")
+SETTINGS = ("practitioner", "outpatient_hospital")
+NOTICE = (
+    "CMS prints the American Medical Association's notice on every NCCI PTP and MUE file: "
+    "CPT codes, descriptions and other data only are copyright American Medical Association. "
+    "All rights reserved. CPT is a registered trademark of the American Medical Association. "
+    "Applicable FARS/DFARS restrictions apply to government use. Fee schedules, relative value "
+    "units, conversion factors and/or related components are not assigned by the AMA, are not "
+    "part of CPT, and the AMA is not recommending their use. The AMA does not directly or "
+    "indirectly practice medicine or dispense medical services. The AMA assumes no liability "
+    "for data contained or not contained herein. (This subset holds codes and edit values "
+    "only, no CPT descriptors.)"
+)
+
+
+def iso(text: str) -> str:
+    if text == "*":
+        return ""
+    if not re.fullmatch(r"[0-9]{8}", text):
+        raise SystemExit(f"bad deletion date {text!r}")
+    return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
+
+
+def build_ptp(src: Path) -> int:
+    out: list[tuple[str, ...]] = []
+    for setting in SETTINGS:
+        path = src / f"ptp_{setting}_2024-07-01_ot_subset.csv"
+        with path.open(newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["setting"] != setting or r["release"] != "2024-07-01":
+                    raise SystemExit(f"{path}: unexpected row {r}")
+                c1, c2, ind = r["column_1"], r["column_2"], r["modifier_indicator"]
+                if not (CODE.fullmatch(c1) and CODE.fullmatch(c2)) or ind not in "019":
+                    raise SystemExit(f"{path}: bad row {r}")
+                out.append((setting, c1, c2, iso(r["deletion_date"]), ind, r["ptp_edit_rationale"]))
+    target = DATA_DIR / "ncci_ptp_2024-07-01.csv"
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(
+            ("setting", "column_1", "column_2", "deletion", "modifier_indicator", "rationale")
+        )
+        w.writerows(out)
+    record(
+        target.name,
+        source="CMS Medicare NCCI Procedure-to-Procedure Edits effective 2024-07-01, practitioner "
+        "(ccipra) and outpatient hospital (ccioph) files, OT-relevant subset with history; rows "
+        "via andrewallenbruce/northstar @ a37fd49 (shared/data/ncci_2024-07-01/, effective dates "
+        "not in the extract)",
+        release="2024-07-01",
+        notice=NOTICE,
+    )
+    return len(out)
+
+
+def build_mue(src: Path) -> int:
+    out: list[tuple[str, ...]] = []
+    path = src / "mue_2024-07-01_ot_subset.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            code = r["hcpcs_cpt_code"]
+            if not CODE.fullmatch(code):
+                raise SystemExit(f"{path}: bad code {code!r}")
+            for setting in SETTINGS:
+                value, mai = r[f"{setting}_mue"], r[f"{setting}_mai"]
+                if not value:
+                    continue
+                if not value.isdigit() or mai not in ("1", "2", "3"):
+                    raise SystemExit(f"{path}: bad {setting} MUE in {r}")
+                out.append((setting, code, value, mai, r[f"{setting}_rationale"]))
+    target = DATA_DIR / "ncci_mue_2024-07-01.csv"
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(("setting", "code", "value", "mai", "rationale"))
+        w.writerows(out)
+    record(
+        target.name,
+        source="CMS NCCI Medically Unlikely Edits effective 2024-07-01, practitioner services and "
+        "outpatient hospital services tables, OT-relevant subset; rows via "
+        "andrewallenbruce/northstar @ a37fd49 (shared/data/ncci_2024-07-01/)",
+        release="2024-07-01",
+        notice=NOTICE,
+    )
+    return len(out)
+
+
+if __name__ == "__main__":
+    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA
+    src = shared / "ncci_2024-07-01"
+    print(f"PTP rows: {build_ptp(src)}; MUE rows: {build_mue(src)}")

@@ -1,0 +1,83 @@
+"""Build the KX-threshold package data from the project's research data.
+
+Reads ``shared/data/kx_thresholds.json`` (per-year KX amounts and the
+targeted medical review threshold, each with its sources) and writes
+``_data/kx_thresholds.json`` in the library's schema, adding each year's
+evidence grade from ``rules/bundling.md`` §5.1 as refined by §10.4 (the 2026
+amount was later read on a copy of the CMS Therapy Services page citing
+CR 14252, so it is graded B rather than C).
+
+Run from the repository root: ``python scripts/build_thresholds.py [SHARED_DATA_DIR]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _manifest import DATA_DIR, SHARED_DATA, record
+
+# rules/bundling.md §0: B = CMS or MAC text seen; C = trade or association source.
+GRADES = {
+    2018: "C",
+    2019: "C",
+    2020: "C",
+    2021: "B",
+    2022: "B",
+    2023: "B",
+    2024: "B",
+    2025: "C",
+    2026: "B",
+}
+
+
+def build(shared: Path) -> None:
+    raw = json.loads((shared / "kx_thresholds.json").read_text("utf-8"))
+    years = []
+    for row in raw["kx_thresholds"]:
+        year = int(row["year"])
+        ot, pt_slp = row["ot"], row["pt_slp_combined"]
+        if not (isinstance(ot, int) and isinstance(pt_slp, int) and ot > 0 and pt_slp > 0):
+            raise SystemExit(f"bad KX amounts for {year}: {row!r}")
+        years.append(
+            {
+                "year": year,
+                "ot": f"{ot}.00",
+                "pt_slp": f"{pt_slp}.00",
+                "grade": GRADES[year],
+                "source": row["source"],
+            }
+        )
+    years.sort(key=lambda r: r["year"])
+    if len({r["year"] for r in years}) != len(years):
+        raise SystemExit("duplicate KX year")
+    review = raw["medical_review_threshold"]
+    out = {
+        "kx": years,
+        "targeted_review": {
+            "amount": f"{int(review['targeted_medical_review_threshold'])}.00",
+            # BBA 2018 sec. 50202 set the $3,000 review threshold from 2018;
+            # from 2029 it is indexed by the MEI, amounts not yet published.
+            "first_year": 2018,
+            "last_year": 2028,
+            "applies": review["applies"],
+            "grade": "B",
+            "source": review["source"],
+        },
+    }
+    (DATA_DIR / "kx_thresholds.json").write_text(
+        json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8"
+    )
+    record(
+        "kx_thresholds.json",
+        source="shared/data/kx_thresholds.json (project research, rules/bundling.md §5.1 and "
+        "§10.4): CMS Therapy Services page, MAC articles (Noridian JE, NGS, Palmetto) and trade "
+        "sources per year",
+        release=f"CY{years[-1]['year']}",
+    )
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA)

@@ -1,0 +1,104 @@
+"""``ot-billing check`` and ``ot-billing ncci import``.
+
+``check`` takes line tokens ``CODE[xUNITS][:MOD[,MOD]]`` — ``97530``,
+``97530x2``, ``97530x2:GO,59`` — and exits 0 when no finding is an error, 1
+when one is, and 2 on a user error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._cli_output import print_json, print_table
+from .bundling import BypassPlacement, check_bundling, parse_line_token
+from .findings import Severity
+from .ncci import EditSet, Setting, import_cms_files
+
+
+def register(sub: Any) -> None:
+    """Add the ``check`` and ``ncci`` subcommands."""
+    p = sub.add_parser(
+        "check",
+        help="check claim lines against NCCI edits, MUEs, fee-schedule status and modifiers",
+        description="Check one date of service's lines. Each LINE is CODE[xUNITS][:MOD[,MOD]], "
+        "e.g. 97150 97530x2:GO,59. Exit 0: no errors; 1: error findings; 2: bad input.",
+    )
+    p.add_argument("lines", nargs="+", metavar="LINE", help="CODE[xUNITS][:MOD[,MOD]]")
+    p.add_argument("--on", help="date of service, YYYY-MM-DD (default today)")
+    p.add_argument(
+        "--setting", choices=[s.value for s in Setting], default=Setting.PRACTITIONER.value
+    )
+    p.add_argument(
+        "--db", help="SQLite edit store from 'ot-billing ncci import' (default: bundled)"
+    )
+    p.add_argument(
+        "--discipline",
+        default="OT",
+        help="plan of care: OT (default), PT, SLP, or 'none' to skip therapy-modifier checks",
+    )
+    p.add_argument(
+        "--bypass",
+        choices=[b.value for b in BypassPlacement],
+        default="either",
+        help="where an NCCI bypass modifier must sit (default: either line)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser("ncci", help="manage NCCI edit data")
+    inner = p.add_subparsers(dest="ncci_command", metavar="ACTION", parser_class=type(p))
+    inner.required = True
+    imp = inner.add_parser(
+        "import",
+        help="import CMS PTP/MUE files (.txt, .csv or .zip) into a SQLite store",
+        description="Import the CMS PTP .txt and MUE .csv files (plain or in the CMS .zip) "
+        "into a SQLite store that 'check --db' and EditSet.open read.",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--db", required=True, help="SQLite file to create or update")
+    imp.add_argument(
+        "--setting",
+        choices=[s.value for s in Setting],
+        help="force the setting when the file names do not tell",
+    )
+    imp.add_argument("--json", action="store_true", help="print JSON")
+    imp.set_defaults(func=_import)
+
+
+def _check(args: argparse.Namespace) -> int:
+    lines = [parse_line_token(token) for token in args.lines]
+    edits = EditSet.open(args.db) if args.db else None
+    discipline = None if args.discipline.strip().lower() == "none" else args.discipline
+    found = check_bundling(
+        lines,
+        on=args.on,
+        setting=args.setting,
+        edits=edits,
+        discipline=discipline,
+        bypass=args.bypass,
+    )
+    if args.json:
+        print_json(
+            {
+                "lines": [line.to_dict() for line in lines],
+                "findings": [f.to_dict() for f in found],
+            }
+        )
+    elif found:
+        print_table(
+            ("severity", "rule", "codes", "message"),
+            [(f.severity.value, f.rule, " ".join(f.codes), f.message) for f in found],
+        )
+    else:
+        print("no findings")
+    return 1 if any(f.severity is Severity.ERROR for f in found) else 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    summary = import_cms_files(args.files, args.db, setting=args.setting)
+    if args.json:
+        print_json(summary.to_dict())
+    else:
+        print(summary.explain())
+    return 0

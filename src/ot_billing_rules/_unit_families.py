@@ -1,0 +1,144 @@
+"""How each catalog code turns minutes into units ("unit basis").
+
+Most timed therapy codes are plain 15-minute codes and go through the CMS
+chart. A few are not, and must never be treated as if they were:
+
+- **97129 + 97130** (cognitive function intervention): one service billed as a
+  first 15-minute unit (97129, at most once a day) plus 15-minute add-on units
+  (97130). Minutes of both codes are pooled into the one service, which enters
+  the CMS total like any 15-minute code; its first unit is labelled 97129 and
+  the rest 97130. Source: ``rules/units.md`` §2.3 step 5 and §4 (AOTA/ASHA
+  code notes; UHC lists both as timed); the pooling and labelling are
+  **inferred** (§7 item 15), the once-a-day limit is by descriptor and MUE 1.
+- **97545 + 97546** (work hardening/conditioning): an initial 2-hour block and
+  1-hour add-ons. Never on the 15-minute chart and never in the CMS total.
+  Default (``HourRule.MIDPOINT``, CPT's general time rule, **inferred** for
+  these codes, ``rules/units.md`` §4 and §7 item 16): 97545 at 61 minutes or
+  more, one 97546 at 151 minutes or more and another each further 60 minutes
+  (211, 271 …). ``HourRule.FULL`` requires the whole block (120, 180, 240 …),
+  as many workers'-compensation schedules do.
+- **97550 + 97551** and **G0541 + G0542** (caregiver training): a first
+  30-minute unit then 15-minute add-ons. Billed on their own per-code time
+  rule under both methods, minutes kept out of the CMS total: the first unit
+  once the 30-minute midpoint is passed (16 minutes), each add-on unit at 38,
+  53, 68 … minutes. Source: code descriptors (first 30 minutes / each
+  additional 15) and secondary billing guides (``rules/codes_and_evaluations.md``
+  §4); the thresholds and the exclusion from the CMS total are **inferred**.
+- **Monthly codes** (remote therapeutic monitoring 98979/98980/98981, digital
+  mental-health treatment G0553/G0554): their time is counted per calendar
+  month, not per date of service, so this module does not count them: they
+  get 0 units and a ``units.not_daily_minutes`` finding.
+- **Untimed codes** (evaluations, 97150 group, supervised modalities, 92526,
+  G0283, unlisted codes …): 1 unit per date of service whatever the minutes,
+  which never enter the timed total (Pub. 100-04 Ch. 5 §20.2 B, source grade).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from .codes import Category, Code
+
+__all__ = ["FAMILIES", "Family", "HourRule", "UnitBasis", "basis_of", "family_of"]
+
+
+class UnitBasis(str, enum.Enum):
+    """How a code's minutes become units (see the module docstring)."""
+
+    FIFTEEN = "fifteen"
+    """Plain 15-minute timed code on the CMS chart."""
+    COGNITIVE = "cognitive"
+    """97129 + 97130: one 15-minute service, first unit 97129, the rest 97130."""
+    CAREGIVER = "caregiver"
+    """97550 + 97551, G0541 + G0542: first 30 minutes, then 15-minute add-ons."""
+    HOURS = "hours"
+    """97545 + 97546: initial 2 hours, then 1-hour add-ons."""
+    UNTIMED = "untimed"
+    """One unit per date of service whatever the minutes."""
+    MONTHLY = "monthly"
+    """Time counted per calendar month (RTM, DMHT): not counted here."""
+
+
+class HourRule(str, enum.Enum):
+    """When an hour-based work-hardening unit (97545/97546) is attained.
+
+    ``midpoint`` (default; CPT's general time rule, inferred for these codes):
+    past half the block. ``full``: the whole block.
+    """
+
+    MIDPOINT = "midpoint"
+    FULL = "full"
+
+
+@attrs.frozen
+class Family:
+    """A base code and its add-on, billed as one service."""
+
+    basis: UnitBasis
+    base: str
+    add_on: str
+    base_minutes: int
+    add_on_minutes: int
+
+    @property
+    def name(self) -> str:
+        """``"97129+97130"``."""
+        return f"{self.base}+{self.add_on}"
+
+    def units(self, minutes: int, hour_rule: HourRule = HourRule.MIDPOINT) -> int:
+        """Total units (base + add-ons) for the family's minutes, on its own time rule."""
+        if self.basis is UnitBasis.COGNITIVE:
+            return (minutes + 7) // 15
+        if self.basis is UnitBasis.HOURS and hour_rule is HourRule.FULL:
+            if minutes < self.base_minutes:
+                return 0
+            return 1 + (minutes - self.base_minutes) // self.add_on_minutes
+        # Midpoint: a block is attained once more than half of it has passed.
+        if 2 * minutes <= self.base_minutes:
+            return 0
+        extra = minutes - self.base_minutes
+        below_half = (self.add_on_minutes - 1) // 2
+        return 1 + max(0, (extra + below_half) // self.add_on_minutes)
+
+    def split(self, units: int) -> tuple[int, int]:
+        """Label ``units`` of the service: (base units, add-on units)."""
+        return min(units, 1), max(0, units - 1)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(UnitBasis.COGNITIVE, "97129", "97130", 15, 15),
+    Family(UnitBasis.CAREGIVER, "97550", "97551", 30, 15),
+    Family(UnitBasis.CAREGIVER, "G0541", "G0542", 30, 15),
+    Family(UnitBasis.HOURS, "97545", "97546", 120, 60),
+)
+
+_BY_CODE = {code: fam for fam in FAMILIES for code in (fam.base, fam.add_on)}
+
+
+def family_of(code: str) -> Family | None:
+    """The base/add-on family ``code`` belongs to, or ``None``."""
+    return _BY_CODE.get(code)
+
+
+_MONTHLY = frozenset(
+    {Category.REMOTE_THERAPEUTIC_MONITORING, Category.DIGITAL_MENTAL_HEALTH},
+)
+
+
+def basis_of(entry: Code) -> UnitBasis:
+    """Return how ``entry``'s minutes become units.
+
+    Any timed code that is neither a plain 15-minute code nor in a known
+    family is treated as not counted per day (``MONTHLY``) rather than
+    guessed at.
+    """
+    fam = _BY_CODE.get(entry.code)
+    if fam is not None:
+        return fam.basis
+    if not entry.timed:
+        return UnitBasis.UNTIMED
+    if entry.unit_minutes == 15 and not entry.add_on_to and entry.category not in _MONTHLY:
+        return UnitBasis.FIFTEEN
+    return UnitBasis.MONTHLY

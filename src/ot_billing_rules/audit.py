@@ -1,0 +1,559 @@
+"""Audit one visit: claim lines with units and modifiers, and every finding.
+
+:func:`audit_visit` composes the rule families for one date of service:
+
+1. each service's code is checked against the catalog for the date
+   (``code.unknown``, ``code.not_effective``) and timed codes need minutes
+   (``units.minutes_missing``);
+2. minutes become units with the payer's method (:func:`compute_units`:
+   CMS 8-minute rule or CPT per-code), assistant minutes split onto CO/CQ
+   lines when the payer uses them;
+3. modifiers are added in a fixed order — discipline (GO/GP/GN), assistant
+   (CO/CQ), KX, then the PTP bypass modifier (59 or an X modifier) — then
+   whatever the clinician supplied;
+4. KX and targeted review (:mod:`~ot_billing_rules.thresholds`), plan-of-care
+   timing (:mod:`~ot_billing_rules.plan_of_care`) and NCCI / structural edits
+   (:func:`check_bundling`) add their findings;
+5. the bypass modifier goes on the column-2 line of a PTP edit only when the
+   edit allows a bypass *and* a service of the pair is marked
+   ``separate_interval`` (the documentation shows separate time intervals;
+   NCCI Policy Manual Ch. XI, CMS's 97140/97530 example).
+
+Every input service appears in :attr:`AuditReport.services`: billed with its
+units, or not billed with the reason (and a finding saying so).
+
+>>> from ot_billing_rules import audit_visit
+>>> report = audit_visit({
+...     "date_of_service": "2024-07-01",
+...     "services": [{"code": "97530", "minutes": 30}, {"code": "97535", "minutes": 15}],
+... })
+>>> [(line.code, line.units, line.modifiers) for line in report.lines]
+[('97530', 2, ('GO',)), ('97535', 1, ('GO',))]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._html import html_table
+from ._store import data_version
+from .codes import Code, TherapyList, get, lookup
+from .errors import CodeNotEffectiveError, InvalidTypeError, UnknownCodeError
+from .findings import Finding, Severity, findings_html, sort_findings
+from .lines import ClaimLine, ServiceLine
+from .payers import THERAPY_MODIFIERS, PayerPolicy
+from .plan_of_care import check_plan_of_care
+from .thresholds import KXAssessment, assess_kx
+from .visit import Service, Visit
+
+if TYPE_CHECKING:
+    from .units import UnitAllocation
+
+__all__ = ["AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"]
+
+_ASSISTANT = frozenset({"CO", "CQ"})
+_BYPASS = frozenset({"59", "XE", "XS", "XP", "XU"})
+
+
+class AuditStatus(str, enum.Enum):
+    """Overall result: ``clean`` (no errors or warnings), ``warnings``, ``errors``."""
+
+    CLEAN = "clean"
+    WARNINGS = "warnings"
+    ERRORS = "errors"
+
+
+@attrs.frozen
+class ServiceOutcome:
+    """What became of one input service.
+
+    ``billed`` is whether it reached the claim; ``units`` the units billed
+    (over all its lines); ``reason`` why it was not billed, or ``""``.
+    """
+
+    code: str
+    minutes: int | None
+    billed: bool
+    units: int
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return attrs.asdict(self)
+
+
+def _rank(mod: str) -> int:
+    if mod in THERAPY_MODIFIERS:
+        return 0
+    if mod in _ASSISTANT:
+        return 1
+    if mod == "KX":
+        return 2
+    if mod in _BYPASS:
+        return 3
+    return 4
+
+
+def order_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
+    """Order modifiers GO/GP/GN, CO/CQ, KX, 59/X{EPSU}, then the rest as given.
+
+    GO/GP/GN must be in the first or second position when others are present
+    (``rules/bundling.md`` §4.3); CO/CQ sit next to it (Pub. 100-04 Ch. 5 §20.1).
+
+    >>> order_modifiers(["59", "KX", "CO", "GO"])
+    ('GO', 'CO', 'KX', '59')
+    """
+    mods = list(dict.fromkeys(modifiers))
+    return tuple(sorted(mods, key=_rank))
+
+
+@attrs.frozen
+class AuditReport:
+    """The audit of one visit.
+
+    - ``visit``: the visit audited.
+    - ``lines``: the claim lines (:class:`ClaimLine`) with units and modifiers.
+    - ``allocation``: the minutes-to-units result behind the lines (``None``
+      when no service reached unit allocation).
+    - ``kx``: the KX assessment, when the payer tracks KX and
+      ``ytd_allowed`` was given.
+    - ``findings``: every finding, sorted (errors first).
+    - ``services``: one :class:`ServiceOutcome` per input service, in input order.
+    - ``status``: ``errors`` if any finding is an error, else ``warnings`` if
+      any is a warning, else ``clean``.
+    """
+
+    visit: Visit
+    lines: tuple[ClaimLine, ...]
+    allocation: UnitAllocation | None
+    kx: KXAssessment | None
+    findings: tuple[Finding, ...]
+    services: tuple[ServiceOutcome, ...]
+    status: AuditStatus
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The findings of severity error."""
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def explanation(self) -> str:
+        """The report in words (same as :meth:`to_text`)."""
+        return self.to_text()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data; the schema is in ``docs/audit.md``."""
+        alloc = self.allocation
+        return {
+            "visit_id": self.visit.visit_id,
+            "date_of_service": self.visit.date_of_service.isoformat(),
+            "payer": self.visit.payer.name,
+            "discipline": self.visit.discipline.value,
+            "setting": self.visit.setting.value,
+            "status": self.status.value,
+            "lines": [line.to_dict() for line in self.lines],
+            "services": [s.to_dict() for s in self.services],
+            "findings": [f.to_dict() for f in self.findings],
+            "units": {
+                "method": self.visit.payer.unit_method,
+                "total_timed_minutes": alloc.total_timed_minutes if alloc else 0,
+                "total_timed_units": alloc.total_timed_units if alloc else 0,
+                "explanation": _explanation(alloc),
+            },
+            "kx": None if self.kx is None else self.kx.to_dict(),
+            "visit": self.visit.to_dict(),
+            "data_version": data_version().version,
+        }
+
+    def to_text(self) -> str:
+        """Plain-text rendering: header, claim lines, services not billed, findings."""
+        v = self.visit
+        head = f"Visit {v.visit_id} " if v.visit_id else "Visit "
+        out = [
+            f"{head}{v.date_of_service.isoformat()}  payer={v.payer.name}  "
+            f"discipline={v.discipline.value}  setting={v.setting.value}  "
+            f"status={self.status.value}",
+            "Claim lines:",
+        ]
+        if not self.lines:
+            out.append("  (none)")
+        for line in self.lines:
+            mods = ",".join(line.modifiers) or "-"
+            minutes = f"  ({line.minutes} min)" if line.minutes is not None else ""
+            out.append(f"  {line.code}  units={line.units}  modifiers={mods}{minutes}")
+        skipped = [s for s in self.services if not s.billed]
+        if skipped:
+            out.append("Not billed:")
+            out.extend(f"  {s.code}: {s.reason}" for s in skipped)
+        for sev in Severity:
+            group = [f for f in self.findings if f.severity is sev]
+            if group:
+                out.append(f"{sev.value.capitalize()}s:")
+                for f in group:
+                    codes = f" [{' '.join(f.codes)}]" if f.codes else ""
+                    out.append(f"  {f.rule}{codes}: {f.message}")
+                    if f.suggestion:
+                        out.append(f"    -> {f.suggestion}")
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        lines = html_table(
+            f"Claim lines — {self.visit.date_of_service.isoformat()} ({self.status.value})",
+            [(ln.code, ln.units, " ".join(ln.modifiers), ln.minutes or "") for ln in self.lines],
+            header=("code", "units", "modifiers", "minutes"),
+        )
+        return lines + findings_html(self.findings)
+
+
+def _explanation(alloc: UnitAllocation | None) -> str:
+    if alloc is None:
+        return ""
+    return str(alloc.explanation)
+
+
+def _coerce_visit(visit: Visit | Mapping[str, Any]) -> Visit:
+    if isinstance(visit, Visit):
+        return visit
+    if isinstance(visit, Mapping):
+        return Visit.from_dict(visit)
+    raise InvalidTypeError(
+        f"audit_visit takes a Visit or a mapping, not {type(visit).__name__} {visit!r}",
+        value=visit,
+        field="visit",
+    )
+
+
+@attrs.define
+class _Work:
+    """Mutable scratch state of one audit (never leaves this module)."""
+
+    visit: Visit
+    findings: list[Finding] = attrs.Factory(list)
+    not_billed: dict[str, str] = attrs.Factory(dict)
+    entries: dict[str, Code] = attrs.Factory(dict)
+
+    def skip(self, code: str, reason: str) -> None:
+        self.not_billed.setdefault(code, reason)
+
+
+def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
+    """Audit one date of service; return the claim lines and every finding.
+
+    ``visit`` is a :class:`Visit` or a mapping in the shape
+    :meth:`Visit.from_dict` reads. Rule sources: units — Pub. 100-04 Ch. 5
+    §20.2 (CMS) or CPT per-code (AMA); CO/CQ — Pub. 100-04 Ch. 5 §20.1;
+    GO/GP/GN — MAC guidance (``rules/bundling.md`` §4.3); KX — CMS Therapy
+    Services page; plan-of-care timing — Pub. 100-02 Ch. 15 §220; edits —
+    the NCCI release in force on the date. Which of them apply is the payer
+    policy's choice (:class:`~ot_billing_rules.payers.PayerPolicy`).
+    """
+    v = _coerce_visit(visit)
+    policy = v.payer
+    work = _Work(v)
+    usable = [s for s in v.services if _usable(work, s)]
+    allocation = _allocate(work, usable) if usable else None
+    lines = list(allocation.lines) if allocation is not None else []
+    kx = _kx(work)
+    kx_on = kx is not None and kx.kx_required is True
+    lines = [_decorate(work, line, kx_on) for line in lines]
+    if lines:
+        lines = _bundle(work, lines)
+    if policy.plan_of_care_timing:
+        _plan(work)
+    outcomes = _outcomes(work, lines, allocation)
+    findings = sort_findings(f for f in work.findings if not policy.suppresses(f.rule))
+    return AuditReport(
+        visit=v,
+        lines=tuple(lines),
+        allocation=allocation,
+        kx=kx,
+        findings=findings,
+        services=outcomes,
+        status=_status(findings),
+    )
+
+
+def _usable(work: _Work, s: Service) -> bool:
+    dos = work.visit.date_of_service
+    try:
+        entry = lookup(s.code, on=dos)
+    except UnknownCodeError as exc:
+        hint = f" Did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        work.findings.append(
+            Finding(
+                "code.unknown",
+                Severity.ERROR,
+                (s.code,),
+                f"{s.code} is not in the OT code catalog, so it cannot be audited or billed "
+                f"here.{hint}",
+                suggestion="Check the code against the documentation.",
+                source="ot_billing_rules code catalog",
+            )
+        )
+        work.skip(s.code, "code not in the catalog")
+        return False
+    except CodeNotEffectiveError as exc:
+        use = f"; bill {', '.join(exc.replaced_by)} instead" if exc.replaced_by else ""
+        work.findings.append(
+            Finding(
+                "code.not_effective",
+                Severity.ERROR,
+                (s.code,),
+                f"{s.code} is not a valid code on {dos.isoformat()}{use}.",
+                suggestion="Use the code valid on the date of service.",
+                source="CPT/HCPCS code history (ot_billing_rules code catalog)",
+            )
+        )
+        work.skip(s.code, f"not valid on {dos.isoformat()}")
+        return False
+    work.entries[s.code] = entry
+    if entry.timed and s.minutes is None:
+        work.findings.append(
+            Finding(
+                "units.minutes_missing",
+                Severity.ERROR,
+                (s.code,),
+                f"{s.code} is a timed code but no minutes were given, so its units cannot be "
+                "computed.",
+                suggestion="Give the code's total treatment minutes for the date of service.",
+                source="CMS Pub. 100-04 Ch. 5 §20.2",
+            )
+        )
+        work.skip(s.code, "timed code without minutes")
+        return False
+    return True
+
+
+def _allocate(work: _Work, services: Sequence[Service]) -> UnitAllocation:
+    v = work.visit
+    policy = v.payer
+    minutes = {s.code: s.minutes for s in services}
+    assistant = {s.code: s.assistant_minutes for s in services if s.assistant_minutes}
+    if assistant and not policy.assistant_modifiers:
+        work.findings.append(
+            Finding(
+                "payer.assistant_minutes_unused",
+                Severity.INFO,
+                tuple(sorted(assistant)),
+                f"Payer {policy.name} does not use the CO/CQ assistant modifiers; the assistant "
+                "minutes were counted with the rest.",
+                source=f"payer policy {policy.name}",
+            )
+        )
+    from .units import compute_units  # imported on first audit: keeps the package import light
+
+    allocation = compute_units(
+        minutes,
+        method=policy.unit_method,
+        on=v.date_of_service,
+        assistant_minutes={k: int(m) for k, m in assistant.items()}
+        if assistant and policy.assistant_modifiers
+        else None,
+        discipline=v.discipline.value,
+    )
+    for finding in getattr(allocation, "findings", ()) or ():
+        if isinstance(finding, Finding):
+            work.findings.append(finding)
+    return allocation
+
+
+def _is_therapy(work: _Work, code: str) -> bool:
+    entry = work.entries.get(code)
+    return entry is not None and entry.therapy_list is not TherapyList.NONE
+
+
+def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
+    v = work.visit
+    policy = v.payer
+    # An add-on line the allocation derived (e.g. 97130 from cognitive minutes
+    # given under 97129) takes the modifiers of the service it came from.
+    service = next((s for s in v.services if s.code == line.code), None)
+    if service is None:
+        derived = get(line.code)
+        bases = derived.add_on_to if derived is not None else ()
+        service = next((s for s in v.services if s.code in bases), None)
+    supplied = service.modifiers if service is not None else ()
+    if line.code not in work.entries:
+        entry = get(line.code)
+        if entry is not None:
+            work.entries[line.code] = entry
+    mods = list(line.modifiers)
+    if not policy.assistant_modifiers:
+        mods = [m for m in mods if m not in _ASSISTANT]
+    own = v.discipline.therapy_modifier
+    therapy = _is_therapy(work, line.code)
+    for m in supplied:
+        if m in THERAPY_MODIFIERS and policy.discipline_modifiers and therapy and m != own:
+            work.findings.append(
+                Finding(
+                    "modifier.discipline_mismatch",
+                    Severity.ERROR,
+                    (line.code,),
+                    f"{line.code} carries {m}, but this is a {v.discipline.value} visit "
+                    f"({own}); {m} was replaced by {own}.",
+                    suggestion=f"Bill each discipline under its own plan of care; use {own} "
+                    f"for {v.discipline.value}.",
+                    source="HCPCS GO/GP/GN descriptors; MAC therapy-modifier guidance",
+                )
+            )
+            continue
+        mods.append(m)
+    if policy.discipline_modifiers and therapy:
+        mods.append(own)
+    if kx_on and therapy:
+        mods.append("KX")
+    return attrs.evolve(line, modifiers=order_modifiers(mods))
+
+
+def _kx(work: _Work) -> KXAssessment | None:
+    v = work.visit
+    if not v.payer.kx_threshold:
+        return None
+    if v.ytd_allowed is None:
+        work.findings.append(
+            Finding(
+                "kx.not_checked",
+                Severity.INFO,
+                (),
+                "No year-to-date allowed amount was given, so the KX threshold was not checked.",
+                suggestion="Pass ytd_allowed (the beneficiary's allowed therapy amount this "
+                "year, from the MAC's eligibility data) to check it.",
+                source="CMS Therapy Services page (KX threshold)",
+            )
+        )
+        return None
+    assessment = assess_kx(
+        v.ytd_allowed, v.visit_allowed, on=v.date_of_service, discipline=v.discipline
+    )
+    work.findings.extend(assessment.findings)
+    return assessment
+
+
+def _plan(work: _Work) -> None:
+    v = work.visit
+    if v.plan_of_care is None:
+        work.findings.append(
+            Finding(
+                "poc.not_checked",
+                Severity.INFO,
+                (),
+                "No plan of care was given, so certification and progress-report timing were "
+                "not checked.",
+                suggestion="Pass plan_of_care (first_treatment, certified_on, certified_through, "
+                "treatment_days_since_report) to check them.",
+                source="CMS Pub. 100-02 Ch. 15 §220",
+            )
+        )
+        return
+    work.findings.extend(check_plan_of_care(v.plan_of_care, v.date_of_service))
+
+
+def _ptp(findings: Iterable[Finding]) -> dict[tuple[str, ...], Finding]:
+    return {f.codes: f for f in findings if f.rule.startswith("ncci.ptp") and len(f.codes) >= 2}
+
+
+def _check(work: _Work, lines: Sequence[ClaimLine]) -> tuple[Finding, ...]:
+    from .bundling import check_bundling
+
+    v = work.visit
+    return check_bundling(
+        [ServiceLine(ln.code, ln.units, ln.modifiers) for ln in lines],
+        on=v.date_of_service,
+        setting=v.setting.value,
+        edits=v.payer.edits,
+        # A payer without therapy modifiers must not be told to add GO/GP/GN.
+        discipline=v.discipline.value if v.payer.discipline_modifiers else None,
+    )
+
+
+def _with_bypass(lines: Sequence[ClaimLine], codes: set[str], mod: str) -> list[ClaimLine]:
+    return [
+        attrs.evolve(ln, modifiers=order_modifiers([*ln.modifiers, mod]))
+        if ln.code in codes
+        else ln
+        for ln in lines
+    ]
+
+
+def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
+    v = work.visit
+    policy: PayerPolicy = v.payer
+    first = _check(work, lines)
+    separate = {s.code for s in v.services if s.separate_interval}
+    # Column 2 is the line the engines deny, and where CMS advises the bypass.
+    tried: dict[tuple[str, ...], str] = {}
+    for codes, _finding in _ptp(first).items():
+        if separate & set(codes):
+            column2 = codes[-1]
+            if not any(m in _BYPASS for ln in lines if ln.code == column2 for m in ln.modifiers):
+                tried[codes] = column2
+    if not tried:
+        work.findings.extend(first)
+        return lines
+    trial = _with_bypass(lines, set(tried.values()), policy.bypass_modifier)
+    still = _ptp(_check(work, trial))
+    # Keep the modifier only where it removed the edit (indicator 1); an
+    # indicator-0 edit cannot be bypassed and keeps its finding.
+    keep = {code for codes, code in tried.items() if codes not in still}
+    final_lines = _with_bypass(lines, keep, policy.bypass_modifier) if keep else lines
+    work.findings.extend(_check(work, final_lines) if keep else first)
+    for codes, code in sorted(tried.items()):
+        if code in keep:
+            work.findings.append(
+                Finding(
+                    "audit.bypass_added",
+                    Severity.INFO,
+                    codes,
+                    f"{policy.bypass_modifier} was added to {code} to bypass the "
+                    f"{' / '.join(codes)} PTP edit, because the documentation says the services "
+                    "were furnished in separate time intervals.",
+                    suggestion="The record must show the separate intervals (never the same "
+                    "15-minute block).",
+                    source="NCCI Policy Manual Ch. I and XI; CMS modifier 59 fact sheet",
+                )
+            )
+    return final_lines
+
+
+def _outcomes(
+    work: _Work, lines: Sequence[ClaimLine], allocation: UnitAllocation | None
+) -> tuple[ServiceOutcome, ...]:
+    out: list[ServiceOutcome] = []
+    for s in work.visit.services:
+        units = sum(ln.units for ln in lines if ln.code == s.code)
+        if s.code in work.not_billed:
+            out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
+            continue
+        if units == 0:
+            method = work.visit.payer.unit_method.upper()
+            reason = f"{s.minutes} minutes give no billable unit under the {method} method"
+            work.findings.append(
+                Finding(
+                    "audit.not_billed",
+                    Severity.INFO,
+                    (s.code,),
+                    f"{s.code} is not billed: {reason}.",
+                    suggestion="Nothing to bill; keep the minutes in the record (they count "
+                    "toward total treatment time).",
+                    source="CMS Pub. 100-04 Ch. 5 §20.2"
+                    if method == "CMS"
+                    else "CPT time rule (per code)",
+                )
+            )
+            out.append(ServiceOutcome(s.code, s.minutes, False, 0, reason))
+            continue
+        out.append(ServiceOutcome(s.code, s.minutes, True, units))
+    return tuple(out)
+
+
+def _status(findings: Sequence[Finding]) -> AuditStatus:
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return AuditStatus.ERRORS
+    if Severity.WARNING in severities:
+        return AuditStatus.WARNINGS
+    return AuditStatus.CLEAN

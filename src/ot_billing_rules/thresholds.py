@@ -1,0 +1,345 @@
+"""The Medicare therapy KX threshold and the targeted medical review threshold.
+
+Since the therapy caps were repealed (Bipartisan Budget Act of 2018 §50202,
+SSA §1833(g)(7)), Medicare Part B pays outpatient therapy above an annual
+per-beneficiary amount only when the claim line carries the **KX** modifier,
+which attests that the record supports the services' medical necessity. There
+are two buckets per calendar year: **OT alone**, and **PT and SLP combined**;
+deductible and coinsurance count toward them. Above **$3,000** in a bucket
+(through 2028, then indexed by the MEI) claims may be picked for targeted
+medical review. Sources and grades: ``rules/bundling.md`` §5.1 and §10.4 —
+CMS/MAC text (grade B) for 2021–2024 and 2026, trade sources (grade C) for
+2018–2020 and 2025; each year's record carries its own.
+
+A year the bundled data does not cover is reported as a finding
+(``kx.year_unknown``), never guessed; pass ``threshold=`` to check against an
+amount you know.
+
+>>> from ot_billing_rules import kx_threshold, check_kx
+>>> kx_threshold(2024, "OT").amount
+Decimal('2330.00')
+>>> [f.rule for f in check_kx("2300.00", "75.00", year=2024)]
+['kx.threshold_reached']
+
+Money is :class:`~decimal.Decimal` dollars (an ``int`` is whole dollars, a
+string may carry cents); floats are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from . import _store
+from ._coerce import coerce_date, require_int
+from ._html import html_table
+from ._money import coerce_money, format_money
+from .errors import InvalidInputError
+from .findings import Finding, Severity, findings_html
+from .payers import Discipline, coerce_discipline
+
+__all__ = [
+    "KXAssessment",
+    "KXThreshold",
+    "assess_kx",
+    "check_kx",
+    "kx_threshold",
+    "kx_years",
+]
+
+_KX_SOURCE = (
+    "SSA §1833(g)(7) (BBA 2018 §50202); CMS Therapy Services page; MAC KX pages (Noridian JE, NGS)"
+)
+
+
+@attrs.frozen
+class KXThreshold:
+    """One calendar year's KX threshold for one bucket.
+
+    ``bucket`` is ``"OT"`` or ``"PT_SLP"``; ``amount`` the KX threshold in
+    dollars; ``targeted_review`` the medical review threshold (``None`` for a
+    year it is not known, i.e. after 2028); ``grade`` the evidence grade of the
+    amount (``rules/bundling.md`` §0: B = CMS or contractor text, C = trade
+    source); ``source`` where the amount was read.
+    """
+
+    year: int
+    bucket: str
+    amount: Decimal
+    targeted_review: Decimal | None
+    grade: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (amounts as strings)."""
+        return {
+            "year": self.year,
+            "bucket": self.bucket,
+            "amount": str(self.amount),
+            "targeted_review": None if self.targeted_review is None else str(self.targeted_review),
+            "grade": self.grade,
+            "source": self.source,
+        }
+
+    def _repr_html_(self) -> str:
+        return html_table(f"KX threshold {self.year} ({self.bucket})", self.to_dict().items())
+
+
+def _load() -> Mapping[str, Any]:
+    raw = _store.read_json("kx_thresholds.json")
+    review = raw["targeted_review"]
+    return {
+        "years": {int(r["year"]): r for r in raw["kx"]},
+        "review": review,
+    }
+
+
+def _data() -> Mapping[str, Any]:
+    return _store.once("kx_thresholds", _load)
+
+
+def kx_years() -> tuple[int, ...]:
+    """Calendar years the bundled data holds a KX amount for.
+
+    >>> kx_years()[0], kx_years()[-1]
+    (2018, 2026)
+    """
+    return tuple(sorted(_data()["years"]))
+
+
+def _year(year: object, on: object) -> int:
+    if year is not None:
+        y = require_int(year, field="year", minimum=1990, maximum=2099)
+        if on is not None and coerce_date(on).year != y:
+            raise InvalidInputError(
+                f"year={y} and on={on!r} disagree; pass one of them",
+                value=(year, on),
+                field="year",
+            )
+        return y
+    return coerce_date(on, field="on").year
+
+
+def kx_threshold(
+    year: int | None = None, discipline: Discipline | str = "OT", *, on: date | str | None = None
+) -> KXThreshold | None:
+    """Return the KX threshold for ``year`` (or the year of ``on``) and a discipline.
+
+    ``discipline`` OT uses the OT bucket; PT and SLP share the PT/SLP bucket.
+    Returns ``None`` for a year the bundled data does not cover (before 2018,
+    when the hard therapy caps applied, or after the last published year).
+
+    >>> kx_threshold(2026, "SLP").bucket
+    'PT_SLP'
+    >>> kx_threshold(2017) is None
+    True
+    """
+    y = _year(year, on)
+    disc = coerce_discipline(discipline)
+    data = _data()
+    row = data["years"].get(y)
+    if row is None:
+        return None
+    review = data["review"]
+    review_known = review["first_year"] <= y <= review["last_year"]
+    bucket = disc.kx_bucket
+    return KXThreshold(
+        year=y,
+        bucket=bucket,
+        amount=Decimal(row["ot"] if bucket == "OT" else row["pt_slp"]),
+        targeted_review=Decimal(review["amount"]) if review_known else None,
+        grade=row["grade"],
+        source=row["source"],
+    )
+
+
+@attrs.frozen
+class KXAssessment:
+    """Where a visit stands against the year's KX and review thresholds.
+
+    ``total`` is ``ytd_allowed`` plus the visit's allowed amount (when given);
+    ``kx_required`` is ``True`` when the total is above the threshold,
+    ``False`` when it is not, and ``None`` when it cannot be told (no data for
+    the year); ``findings`` say what to do.
+    """
+
+    year: int
+    discipline: Discipline
+    ytd_allowed: Decimal
+    visit_amount: Decimal | None
+    threshold: KXThreshold | None
+    kx_required: bool | None
+    review_eligible: bool | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def total(self) -> Decimal:
+        """Year-to-date allowed amount including this visit (when its amount is known)."""
+        return self.ytd_allowed + (self.visit_amount or Decimal(0))
+
+    @property
+    def explanation(self) -> str:
+        """The findings' messages, one per line."""
+        return "\n".join(f.message for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "year": self.year,
+            "discipline": self.discipline.value,
+            "ytd_allowed": str(self.ytd_allowed),
+            "visit_amount": None if self.visit_amount is None else str(self.visit_amount),
+            "total": str(self.total),
+            "threshold": None if self.threshold is None else self.threshold.to_dict(),
+            "kx_required": self.kx_required,
+            "review_eligible": self.review_eligible,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def _repr_html_(self) -> str:
+        return findings_html(self.findings, title=f"KX {self.year} {self.discipline.value}")
+
+
+def assess_kx(
+    ytd_allowed: Decimal | int | str,
+    visit_amount: Decimal | int | str | None = None,
+    *,
+    year: int | None = None,
+    on: date | str | None = None,
+    discipline: Discipline | str = "OT",
+    threshold: Decimal | int | str | None = None,
+) -> KXAssessment:
+    """Assess a visit against the KX threshold (see :func:`check_kx`)."""
+    ytd = coerce_money(ytd_allowed, field="ytd_allowed")
+    visit = None if visit_amount is None else coerce_money(visit_amount, field="visit_amount")
+    y = _year(year, on)
+    disc = coerce_discipline(discipline)
+    found = kx_threshold(y, disc)
+    if threshold is not None:
+        found = KXThreshold(
+            year=y,
+            bucket=disc.kx_bucket,
+            amount=coerce_money(threshold, field="threshold"),
+            targeted_review=found.targeted_review if found else None,
+            grade="user",
+            source="amount supplied by the caller",
+        )
+    total = ytd + (visit or Decimal(0))
+    bucket = "OT" if disc is Discipline.OT else "PT and SLP combined"
+    findings: list[Finding] = []
+    if found is None:
+        years = kx_years()
+        findings.append(
+            Finding(
+                "kx.year_unknown",
+                Severity.WARNING,
+                (),
+                f"No KX threshold is on record for {y} (the library holds {years[0]}–{years[-1]}); "
+                f"whether this visit needs KX cannot be checked.",
+                suggestion="Look up the year's amount in the CMS annual therapy update and pass "
+                "it as threshold=, or check the beneficiary's KX status with the MAC.",
+                source=_KX_SOURCE,
+            )
+        )
+        return KXAssessment(y, disc, ytd, visit, None, None, None, tuple(findings))
+    source = f"{_KX_SOURCE}; {y} amount: {found.source} (grade {found.grade})"
+    required = total > found.amount
+    if required:
+        crossing = ytd <= found.amount
+        when = "This visit takes" if crossing else "Year-to-date (before this visit) already puts"
+        findings.append(
+            Finding(
+                "kx.threshold_reached",
+                Severity.WARNING,
+                (),
+                f"{when} allowed {bucket} therapy at {format_money(total)}, above the "
+                f"{y} KX threshold of {format_money(found.amount)}: the therapy lines need the KX "
+                "modifier.",
+                suggestion="Append KX only if the record documents why continued skilled therapy "
+                "is medically necessary; without KX the lines are denied.",
+                source=source,
+            )
+        )
+    else:
+        remaining = found.amount - total
+        unknown_visit = (
+            " This visit's allowed amount was not given: if it is more than "
+            f"{format_money(remaining)}, the visit crosses the threshold and needs KX."
+            if visit is None
+            else ""
+        )
+        findings.append(
+            Finding(
+                "kx.below_threshold",
+                Severity.INFO,
+                (),
+                f"Allowed {bucket} therapy of {format_money(total)} is within the {y} KX threshold "
+                f"of {format_money(found.amount)} ({format_money(remaining)} remaining); no KX."
+                + unknown_visit,
+                source=source,
+            )
+        )
+    review: bool | None = None
+    if found.targeted_review is not None:
+        review = total > found.targeted_review
+        if review:
+            findings.append(
+                Finding(
+                    "kx.targeted_review",
+                    Severity.WARNING,
+                    (),
+                    f"Allowed {bucket} therapy of {format_money(total)} is above the "
+                    f"{format_money(found.targeted_review)} targeted medical review threshold: "
+                    "the claim may be selected for medical review.",
+                    suggestion="Make sure the plan of care, progress reports and daily notes "
+                    "support the medical necessity of every service before billing.",
+                    source="SSA §1833(g)(7)(B) (BBA 2018 §50202); CMS MLN MM11055; Noridian JE "
+                    "and NGS KX pages",
+                )
+            )
+    return KXAssessment(y, disc, ytd, visit, found, required, review, tuple(findings))
+
+
+def check_kx(
+    ytd_allowed: Decimal | int | str,
+    visit_amount: Decimal | int | str | None = None,
+    *,
+    year: int | None = None,
+    on: date | str | None = None,
+    discipline: Discipline | str = "OT",
+    threshold: Decimal | int | str | None = None,
+) -> tuple[Finding, ...]:
+    """Check a visit against the year's KX and targeted-review thresholds.
+
+    ``ytd_allowed`` is the allowed amount of the discipline's bucket already
+    incurred this calendar year *before* this visit, from every provider (the
+    MAC's eligibility data knows claims the clinic does not);
+    ``visit_amount`` is this visit's allowed amount, when known. The year
+    comes from ``year`` or the date of service ``on`` (default today).
+
+    Findings: ``kx.threshold_reached`` (warning) when the total is *above*
+    the threshold — reaching it exactly needs no KX; ``kx.targeted_review``
+    (warning) above $3,000; ``kx.below_threshold`` (info) otherwise;
+    ``kx.year_unknown`` (warning) when the year has no data and no
+    ``threshold`` was passed. Rule: CMS Therapy Services page and MAC KX pages
+    (grade B); amounts per year as cited in the data.
+
+    >>> [f.rule for f in check_kx(2330, year=2024)]
+    ['kx.below_threshold']
+    >>> [f.rule for f in check_kx("3100", "120", year=2025)]
+    ['kx.threshold_reached', 'kx.targeted_review']
+    >>> [f.rule for f in check_kx(0, year=2030)]
+    ['kx.year_unknown']
+    """
+    return assess_kx(
+        ytd_allowed,
+        visit_amount,
+        year=year,
+        on=on,
+        discipline=discipline,
+        threshold=threshold,
+    ).findings

@@ -1,0 +1,345 @@
+"""One date of service as the audit sees it: :class:`Visit` and :class:`Service`.
+
+A visit is what the clinician documented for one patient on one date — the
+services with their minutes — plus what the payer rules need to know: the
+discipline, the payer's policy, the setting, the year-to-date allowed
+amount (for KX) and the plan of care's dates (for certification and
+progress-report timing).
+
+:meth:`Visit.from_dict` reads the JSON shape the ``ot-billing audit`` command
+takes, strictly: unknown keys, floats for money and repeated codes are
+errors naming the problem, never silently dropped.
+
+>>> from ot_billing_rules import Visit
+>>> v = Visit.from_dict({
+...     "date_of_service": "2024-07-01",
+...     "services": [{"code": "97530", "minutes": 25}, {"code": "97533", "minutes": 20}],
+... })
+>>> v.payer.name, v.discipline.value, [s.code for s in v.services]
+('medicare', 'OT', ['97530', '97533'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from ._html import html_table
+from ._money import coerce_money
+from .codes import normalize_code
+from .errors import (
+    DuplicateCodeError,
+    InvalidInputError,
+    InvalidMinutesError,
+    InvalidTypeError,
+)
+from .lines import normalize_modifiers
+from .ncci import Setting
+from .payers import MEDICARE, Discipline, PayerPolicy, coerce_discipline, payer_policy
+from .plan_of_care import PlanOfCare
+
+__all__ = ["Service", "Setting", "Visit"]
+
+
+def _minutes(value: object) -> int | None:
+    if value is None:
+        return None
+    return require_int(value, field="minutes", minimum=0, maximum=MINUTES_PER_DAY)
+
+
+def _assistant_minutes(value: object) -> int | None:
+    if value is None:
+        return None
+    return require_int(value, field="assistant_minutes", minimum=0, maximum=MINUTES_PER_DAY)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidTypeError(
+            f"separate_interval must be true or false, not {type(value).__name__} {value!r}",
+            value=value,
+            field="separate_interval",
+        )
+    return value
+
+
+@attrs.frozen
+class Service:
+    """One service documented on the date of service.
+
+    - ``code``: the CPT/HCPCS code (normalised; list each code once per visit).
+    - ``minutes``: total treatment minutes of the code that day, whoever
+      furnished them; needed for timed codes, optional for untimed ones.
+    - ``assistant_minutes``: the part of ``minutes`` an OT/PT assistant
+      furnished alone (never more than ``minutes``).
+    - ``modifiers``: modifiers the clinician supplied (e.g. ``96``, ``XU``);
+      the audit adds GO/GP/GN, CO/CQ, KX and the bypass modifier itself.
+    - ``separate_interval``: the documentation says this service was
+      furnished in its own time interval(s), apart from the other services —
+      the condition for bypassing a PTP edit with 59/X{EPSU}.
+
+    >>> Service("97530", minutes=38, assistant_minutes=20)
+    Service(code='97530', minutes=38, assistant_minutes=20, modifiers=(), separate_interval=False)
+    """
+
+    code: str = attrs.field(converter=normalize_code)
+    minutes: int | None = attrs.field(default=None, converter=_minutes)
+    assistant_minutes: int | None = attrs.field(default=None, converter=_assistant_minutes)
+    modifiers: tuple[str, ...] = attrs.field(default=(), converter=normalize_modifiers)
+    separate_interval: bool = attrs.field(default=False, converter=_flag)
+
+    def __attrs_post_init__(self) -> None:
+        if self.assistant_minutes is not None:
+            if self.minutes is None:
+                raise InvalidMinutesError(
+                    f"{self.code}: assistant_minutes={self.assistant_minutes} given without "
+                    "minutes; give the code's total minutes too",
+                    value=self.assistant_minutes,
+                    field="assistant_minutes",
+                )
+            if self.assistant_minutes > self.minutes:
+                raise InvalidMinutesError(
+                    f"{self.code}: assistant_minutes={self.assistant_minutes} is more than the "
+                    f"code's total minutes={self.minutes}",
+                    value=self.assistant_minutes,
+                    field="assistant_minutes",
+                )
+
+    _KEYS = ("code", "minutes", "assistant_minutes", "modifiers", "separate_interval")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "service") -> Service:
+        """Build from a mapping with keys ``code`` (required), ``minutes``,
+        ``assistant_minutes``, ``modifiers``, ``separate_interval``."""
+        _check_keys(data, cls._KEYS, where)
+        if "code" not in data:
+            raise InvalidInputError(f"{where} has no 'code'", field="code")
+        kwargs = dict(data)
+        if kwargs.get("modifiers") is None:
+            kwargs.pop("modifiers", None)
+        if kwargs.get("separate_interval") is None:
+            kwargs.pop("separate_interval", None)
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "code": self.code,
+            "minutes": self.minutes,
+            "assistant_minutes": self.assistant_minutes,
+            "modifiers": list(self.modifiers),
+            "separate_interval": self.separate_interval,
+        }
+
+
+def _check_keys(data: object, valid: Sequence[str], where: str) -> None:
+    if not isinstance(data, Mapping):
+        raise InvalidTypeError(
+            f"{where} must be a mapping (JSON object), not {type(data).__name__} {data!r}",
+            value=data,
+            field=where,
+        )
+    unknown = [k for k in data if k not in valid]
+    if unknown:
+        raise InvalidInputError(
+            f"unknown {where} key(s) {', '.join(map(repr, unknown))}; "
+            f"valid keys: {', '.join(valid)}",
+            value=unknown,
+            field=where,
+        )
+
+
+def _services(value: object) -> tuple[Service, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise InvalidTypeError(
+            f"services must be a list of services, not {type(value).__name__} {value!r}",
+            value=value,
+            field="services",
+        )
+    out: list[Service] = []
+    for n, item in enumerate(value, 1):
+        if isinstance(item, Service):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            out.append(Service.from_dict(item, where=f"service {n}"))
+        else:
+            raise InvalidTypeError(
+                f"service {n} must be a Service or a mapping, not {type(item).__name__} {item!r}",
+                value=item,
+                field="services",
+            )
+    return tuple(out)
+
+
+def _ytd_allowed(value: object) -> Decimal | None:
+    return None if value is None else coerce_money(value, field="ytd_allowed")
+
+
+def _visit_allowed(value: object) -> Decimal | None:
+    return None if value is None else coerce_money(value, field="visit_allowed")
+
+
+def _opt_plan(value: object) -> PlanOfCare | None:
+    if value is None or isinstance(value, PlanOfCare):
+        return value
+    if isinstance(value, Mapping):
+        return PlanOfCare.from_dict(value)
+    raise InvalidTypeError(
+        f"plan_of_care must be a PlanOfCare or a mapping, not {type(value).__name__} {value!r}",
+        value=value,
+        field="plan_of_care",
+    )
+
+
+def _opt_id(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidTypeError(
+            f"visit_id must be a string, not {type(value).__name__} {value!r}",
+            value=value,
+            field="visit_id",
+        )
+    return str(value)
+
+
+def _dos(value: object) -> date:
+    return coerce_date(value, field="date_of_service", default_today=False)
+
+
+def _setting(value: object) -> Setting:
+    return coerce_enum(Setting, value, field="setting")
+
+
+def _discipline(value: object) -> Discipline:
+    return coerce_discipline(value)
+
+
+@attrs.frozen
+class Visit:
+    """One patient's services on one date of service, with what the payer rules need.
+
+    - ``date_of_service`` and ``services`` (each code once).
+    - ``discipline``: ``"OT"`` (default), ``"PT"`` or ``"SLP"``.
+    - ``payer``: a built-in policy name (``"medicare"``, the default, or
+      ``"commercial"``) or a :class:`~ot_billing_rules.payers.PayerPolicy`.
+    - ``setting``: ``"practitioner"`` (default) or ``"outpatient_hospital"``.
+    - ``ytd_allowed``: allowed amount of the discipline's KX bucket already
+      incurred this calendar year before this visit, from every provider.
+    - ``visit_allowed``: this visit's allowed amount, when known.
+      Money is :class:`~decimal.Decimal` dollars (``int`` = whole dollars, a
+      string may carry cents); floats are refused.
+    - ``plan_of_care``: a :class:`~ot_billing_rules.plan_of_care.PlanOfCare`.
+    - ``visit_id``: the caller's identifier, carried into reports.
+    """
+
+    date_of_service: date = attrs.field(converter=_dos)
+    services: tuple[Service, ...] = attrs.field(converter=_services)
+    discipline: Discipline = attrs.field(default=Discipline.OT, converter=_discipline, kw_only=True)
+    payer: PayerPolicy = attrs.field(default=MEDICARE, converter=payer_policy, kw_only=True)
+    setting: Setting = attrs.field(default=Setting.PRACTITIONER, converter=_setting, kw_only=True)
+    ytd_allowed: Decimal | None = attrs.field(default=None, converter=_ytd_allowed, kw_only=True)
+    visit_allowed: Decimal | None = attrs.field(
+        default=None, converter=_visit_allowed, kw_only=True
+    )
+    plan_of_care: PlanOfCare | None = attrs.field(default=None, converter=_opt_plan, kw_only=True)
+    visit_id: str | None = attrs.field(default=None, converter=_opt_id, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.services:
+            raise InvalidInputError(
+                "a visit needs at least one service", value=[], field="services"
+            )
+        seen: set[str] = set()
+        for s in self.services:
+            if s.code in seen:
+                raise DuplicateCodeError(
+                    f"code {s.code} is listed twice; list each code once with its total "
+                    "minutes for the date of service",
+                    value=s.code,
+                    field="services",
+                )
+            seen.add(s.code)
+        total = sum(s.minutes or 0 for s in self.services)
+        if total > MINUTES_PER_DAY:
+            raise InvalidMinutesError(
+                f"the services' minutes add up to {total}, more than a day's {MINUTES_PER_DAY}",
+                value=total,
+                field="minutes",
+            )
+
+    KEYS = (
+        "visit_id",
+        "date_of_service",
+        "discipline",
+        "payer",
+        "setting",
+        "services",
+        "ytd_allowed",
+        "visit_allowed",
+        "plan_of_care",
+    )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Visit:
+        """Build a visit from a mapping (the ``ot-billing audit`` JSON shape).
+
+        Keys: ``date_of_service`` and ``services`` (required); ``discipline``,
+        ``payer``, ``setting``, ``ytd_allowed``, ``visit_allowed``,
+        ``plan_of_care``, ``visit_id`` (optional; ``null`` means the default).
+        Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
+        naming it.
+
+        >>> Visit.from_dict({"date_of_service": "2024-07-01", "services": [],
+        ...                  "copay": 20})
+        Traceback (most recent call last):
+        ...
+        ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
+visit_id, date_of_service, discipline, payer, setting, services, ytd_allowed, visit_allowed, \
+plan_of_care
+        """
+        _check_keys(data, cls.KEYS, "visit")
+        for required in ("date_of_service", "services"):
+            if data.get(required) is None:
+                raise InvalidInputError(f"visit has no {required!r}", field=required)
+        kwargs = {k: v for k, v in data.items() if v is not None}
+        return cls(kwargs.pop("date_of_service"), kwargs.pop("services"), **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict that :meth:`from_dict` reads back to an equal visit.
+
+        ``payer`` is the policy's name for a built-in policy, else its mapping.
+        """
+        builtin = self.payer == payer_policy(self.payer.name) if _is_builtin(self.payer) else False
+        return {
+            "visit_id": self.visit_id,
+            "date_of_service": self.date_of_service.isoformat(),
+            "discipline": self.discipline.value,
+            "payer": self.payer.name if builtin else self.payer.to_dict(),
+            "setting": self.setting.value,
+            "services": [s.to_dict() for s in self.services],
+            "ytd_allowed": None if self.ytd_allowed is None else str(self.ytd_allowed),
+            "visit_allowed": None if self.visit_allowed is None else str(self.visit_allowed),
+            "plan_of_care": None if self.plan_of_care is None else self.plan_of_care.to_dict(),
+        }
+
+    def _repr_html_(self) -> str:
+        rows = [(k, v) for k, v in self.to_dict().items() if k != "services"]
+        rows += [
+            (f"service {s.code}", f"{s.minutes} min" if s.minutes is not None else "")
+            for s in self.services
+        ]
+        return html_table(f"Visit {self.date_of_service.isoformat()}", rows)
+
+
+def _is_builtin(policy: PayerPolicy) -> bool:
+    try:
+        payer_policy(policy.name)
+    except InvalidInputError:
+        return False
+    return True
