@@ -157,3 +157,8 @@ def test_pickle_round_trip(bundled: ob.EditSet) -> None:
 def test_from_cms_files_needs_paths() -> None:
     with pytest.raises(ob.InvalidInputError):
         ob.EditSet.from_cms_files()
+
+
+def test_editset_hashable(bundled: ob.EditSet) -> None:
+    assert hash(bundled) == hash(pickle.loads(pickle.dumps(bundled)))
+    assert {bundled: 1}[bundled] == 1

@@ -207,7 +207,7 @@ def test_unrecognised_files(tmp_path: Path) -> None:
 
 
 def test_zip_member_size_limit() -> None:
-    with pytest.raises(ob.DataFileError, match="size limit|byte limit") as exc:
+    with pytest.raises(ob.DataFileError, match=r"size limit|byte limit") as exc:
         ob.EditSet.from_cms_files(PTP_ZIP, max_member_bytes=100)
     assert "ccipra-v302r0-f1.TXT" in exc.value.path
 

@@ -417,3 +417,13 @@ def test_lines_are_claim_lines() -> None:
 def test_public_names_exported() -> None:
     for name in ("compute_units", "cms_units", "UnitAllocation", "UnitMethod", "TieBreak"):
         assert name in ob.__all__
+
+
+def test_every_result_type_pickles() -> None:
+    a = compute_units({"97129": 40, "97110": 7}, assistant_minutes={"97129": 20}, on=DOS)
+    for obj in (a, a.units, a.services[0], a.lines[0], a.findings[0], ob.AssistantPolicy()):
+        assert pickle.loads(pickle.dumps(obj)) == obj
+    row = a.services[0].to_dict()
+    assert row["service"] == "97110"
+    assert row["basis"] == "fifteen"
+    assert json.dumps([s.to_dict() for s in a.services])

@@ -12,6 +12,15 @@ from ._store import DataFile, DataVersion, data_version
 from ._version import __version__
 from .activities import Activity, CodeSuggestion, activities, get_activity, suggest_codes
 from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
+from .batch import (
+    FINDING_SCHEMA,
+    LINE_SCHEMA,
+    RESULT_SCHEMA,
+    AuditResult,
+    ErrorMode,
+    audit_many,
+    to_records,
+)
 from .bundling import BypassPlacement, check_bundling, parse_line_token
 from .codes import (
     Category,
@@ -102,12 +111,16 @@ from .visit import Service, Visit
 
 __all__ = [
     "COMMERCIAL",
+    "FINDING_SCHEMA",
+    "LINE_SCHEMA",
     "MEDICARE",
     "MUE",
+    "RESULT_SCHEMA",
     "Activity",
     "AssistantPeriod",
     "AssistantPolicy",
     "AuditReport",
+    "AuditResult",
     "AuditStatus",
     "BothEight",
     "BoundaryPolicy",
@@ -129,6 +142,7 @@ __all__ = [
     "EditData",
     "EditSet",
     "EditSource",
+    "ErrorMode",
     "EvaluationDiscipline",
     "EvaluationSelection",
     "Evidence",
@@ -174,6 +188,7 @@ __all__ = [
     "__version__",
     "activities",
     "assess_kx",
+    "audit_many",
     "audit_visit",
     "certification_deadline",
     "certification_interval_end",
@@ -203,4 +218,5 @@ __all__ = [
     "select_ot_evaluation",
     "select_pt_evaluation",
     "suggest_codes",
+    "to_records",
 ]

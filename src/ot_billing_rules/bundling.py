@@ -411,7 +411,10 @@ def _ptp_finding(
         ]
     hits = [_pair_bypass(ctx, one, two) for two in twos for one in ones]
     if all(h is not None for h in hits):
-        mod, on_code = next(h for h in hits if h is not None)
+        # The column-2 carrier first, so the message does not depend on line order.
+        mod, on_code = min(
+            (h for h in hits if h is not None), key=lambda h: (h[1] != c2, h[0], h[1])
+        )
         placement = (
             ""
             if on_code == c2

@@ -305,8 +305,8 @@ def cms_units(total_timed_minutes: int) -> int:
     38–52 → 3 … and on past two hours; under 8 minutes → 0. Closed form
     ``(minutes + 7) // 15``.
 
-    >>> [cms_units(m) for m in (7, 8, 22, 23, 37, 38, 127, 128)]
-    [0, 1, 1, 2, 2, 3, 8, 9]
+    >>> tuple(cms_units(m) for m in (7, 8, 22, 23, 37, 38, 127, 128))
+    (0, 1, 1, 2, 2, 3, 8, 9)
     """
     minutes = require_int(total_timed_minutes, field="total_timed_minutes", maximum=MINUTES_PER_DAY)
     return (minutes + 7) // 15
@@ -598,8 +598,8 @@ def compute_units(
     >>> dict(a.units)
     {'97035': 0, '97110': 1, '97116': 1, '97140': 1}
     >>> a = compute_units({"97110": 30}, assistant_minutes={"97110": 20}, on="2024-07-01")
-    >>> [(ln.code, ln.units, ln.modifiers) for ln in a.lines]
-    [('97110', 1, ()), ('97110', 1, ('CO',))]
+    >>> tuple((ln.code, ln.units, ln.modifiers) for ln in a.lines)
+    (('97110', 1, ()), ('97110', 1, ('CO',)))
     """
     meth = _METHODS.get(method) if type(method) is str else None
     if meth is None:

@@ -161,3 +161,27 @@ def test_results_pickle_and_serialise(
     d = a.to_dict()
     assert d["units"] == dict(a.units)
     assert len(d["lines"]) == len(a.lines)
+
+
+@given(st.integers(0, 300), st.integers(0, 300), st.sampled_from(["cms", "ama"]))
+def test_cognitive_pair_first_unit_once(m129: int, m130: int, method: str) -> None:
+    a = compute_units({"97129": m129, "97130": m130}, method=method, on=DOS)
+    assert a.units.get("97129", 0) <= 1
+    assert a.units.get("97129", 0) + a.units.get("97130", 0) == (m129 + m130 + 7) // 15
+    assert a.units.get("97130", 0) == 0 or a.units["97129"] == 1
+
+
+@given(st.integers(0, 600), st.sampled_from(["midpoint", "full"]))
+def test_work_hardening_never_uses_the_15_minute_chart(m: int, rule: str) -> None:
+    a = compute_units({"97545": m, "97110": 7}, on=DOS, hour_rule=rule)
+    assert a.total_timed_minutes == 7
+    base, add = a.units.get("97545", 0), a.units.get("97546", 0)
+    assert base <= 1
+    assert add == 0 or base == 1
+    # Each block needs more than half of it (midpoint) or all of it (full).
+    if base:
+        needed = 120 + 60 * add if rule == "full" else (61 if add == 0 else 120 + 60 * add - 29)
+        assert m >= needed
+    # ... and the next block would not have been reached.
+    nxt = 120 if not base else 120 + 60 * (add + 1)
+    assert m < (nxt if rule == "full" else (61 if not base else nxt - 29))
