@@ -76,6 +76,8 @@ _PROBE = textwrap.dedent(
     import ot_billing_rules as ob
     try:
         value = st.from_type(ob.ServiceLine).example()
+        visit = st.from_type(ob.Visit).example()
+        assert ob.audit_visit(visit).visit == visit
     except ob.OTBillingError:
         # Inferred from annotations alone: arbitrary text for the code.
         print("inferred")
@@ -115,3 +117,50 @@ def test_hook_type_mapping_points_at_public_strategies() -> None:
         strategy = getattr(obst, name)()
         assert isinstance(strategy, st.SearchStrategy)
         assert isinstance(strategy.example(), cls)
+
+
+@given(obst.visits())
+def test_generated_visits_audit_without_error(visit: ob.Visit) -> None:
+    report = ob.audit_visit(visit)
+    assert len(report.services) == len(visit.services)
+
+
+@given(obst.sessions())
+def test_sessions_are_valid_compute_units_input(minutes: dict[str, int]) -> None:
+    allocation = ob.compute_units(minutes, on="2024-07-01")
+    assert set(minutes) <= set(allocation.units)
+
+
+@given(obst.ot_evaluation_inputs())
+def test_ot_evaluation_inputs_are_accepted(kwargs: dict[str, object]) -> None:
+    assert ob.select_ot_evaluation(**kwargs).code in {"97165", "97166", "97167"}  # type: ignore[arg-type]
+
+
+@given(obst.pt_evaluation_inputs())
+def test_pt_evaluation_inputs_are_accepted(kwargs: dict[str, object]) -> None:
+    assert ob.select_pt_evaluation(**kwargs).code in {"97161", "97162", "97163"}  # type: ignore[arg-type]
+
+
+@given(obst.at_evaluation_inputs())
+def test_at_evaluation_inputs_are_accepted(kwargs: dict[str, object]) -> None:
+    assert ob.select_at_evaluation(**kwargs).code in {"97169", "97170", "97171"}  # type: ignore[arg-type]
+
+
+@given(obst.ncci_pairs(modifier_indicator="0", live_on="2024-07-01"))
+def test_ncci_pairs_fire_in_check_bundling(edit: ob.PTPEdit) -> None:
+    findings = ob.check_bundling(
+        [ob.ServiceLine(edit.column_1), ob.ServiceLine(edit.column_2, modifiers=("59",))],
+        on="2024-07-01",
+        setting=edit.setting,
+        discipline=None,
+    )
+    assert any(f.rule == "ncci.ptp" and edit.column_2 in f.codes for f in findings)
+
+
+def test_visit_strategy_validates_its_options() -> None:
+    with pytest.raises(TypeError):
+        obst.visits(payers="medicare")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_services"):
+        obst.visits(max_services=0)
+    with pytest.raises(ob.InvalidOptionError):
+        obst.ncci_pairs(modifier_indicator="7")

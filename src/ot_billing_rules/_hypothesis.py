@@ -16,8 +16,16 @@ from typing import Any
 def _registrations() -> dict[type, str]:
     from .codes import Code
     from .lines import ClaimLine, ServiceLine
+    from .ncci import PTPEdit
+    from .visit import Visit
 
-    return {Code: "catalog_entries", ServiceLine: "service_lines", ClaimLine: "claim_lines"}
+    return {
+        Code: "catalog_entries",
+        ServiceLine: "service_lines",
+        ClaimLine: "claim_lines",
+        Visit: "visits",
+        PTPEdit: "ncci_pairs",
+    }
 
 
 def _hypothesis_setup_hook() -> None:

@@ -24,22 +24,40 @@ strategies for the library's types, so ``st.from_type(ServiceLine)`` and
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from hypothesis import strategies as st
 
 from ._coerce import MAX_DATE, MIN_DATE, MINUTES_PER_DAY, coerce_date, coerce_enum
 from .codes import Category, Code, get
 from .codes import codes as _catalog_codes
+from .evaluation import (
+    Comorbidities,
+    Complexity,
+    OccupationalProfile,
+    Presentation,
+    TaskModification,
+)
 from .lines import MAX_UNITS, ClaimLine, ServiceLine
+from .ncci import EditSet, ModifierIndicator, PTPEdit, Setting
+from .payers import Discipline
+from .visit import Service, Visit
 
 __all__ = [
+    "at_evaluation_inputs",
     "catalog_entries",
     "claim_lines",
     "codes",
     "dates_of_service",
     "minutes",
     "modifiers",
+    "ncci_pairs",
+    "ot_evaluation_inputs",
+    "pt_evaluation_inputs",
     "service_lines",
+    "services",
+    "sessions",
+    "visits",
 ]
 
 # Common codes first, so failures shrink toward a therapeutic-activities line.
@@ -152,3 +170,189 @@ def claim_lines(*, max_units: int = 8) -> st.SearchStrategy[ClaimLine]:
         modifiers=modifiers(),
         minutes=st.none() | minutes(),
     )
+
+
+def _plain_timed(day: date) -> list[str]:
+    # Plain 15-minute codes only: the family codes (97129/97130, 97550 ...)
+    # have their own arithmetic and add-on pairing rules.
+    return [
+        c
+        for c in _ordered(_catalog_codes(on=day, timed=True))
+        if get(c).unit_minutes == 15 and not get(c).add_on_to and c not in _FAMILY_BASES  # type: ignore[union-attr]
+    ]
+
+
+_FAMILY_BASES = frozenset({"97129", "G0515"})
+
+
+def _untimed(day: date) -> list[str]:
+    return [
+        c
+        for c in _ordered(_catalog_codes(on=day, timed=False))
+        if not get(c).add_on_to  # type: ignore[union-attr]
+        and get(c).category  # type: ignore[union-attr]
+        in (Category.EVALUATION, Category.MODALITY_SUPERVISED, Category.GROUP, Category.FEEDING)
+    ]
+
+
+@st.composite
+def _session(
+    draw: Any, day: date, min_size: int, max_size: int, max_minutes: int
+) -> dict[str, int]:
+    chosen = draw(
+        st.lists(
+            st.sampled_from(_plain_timed(day)), min_size=min_size, max_size=max_size, unique=True
+        )
+    )
+    return {code: draw(minutes(min_value=0, max_value=max_minutes)) for code in chosen}
+
+
+def sessions(
+    *,
+    effective_on: date | str = date(2024, 7, 1),
+    min_size: int = 1,
+    max_size: int = 4,
+    max_minutes: int = 75,
+) -> st.SearchStrategy[dict[str, int]]:
+    """Minutes per plain 15-minute timed code for one day (``compute_units``' input).
+
+    Codes are distinct catalog codes valid on ``effective_on``.
+    """
+    day = coerce_date(effective_on, field="effective_on")
+    low = _check_int(min_size, "min_size", 0, 8)
+    high = _check_int(max_size, "max_size", max(low, 1), 8)
+    top = _check_int(max_minutes, "max_minutes", 0, MINUTES_PER_DAY // 8)
+    return _session(day, low, high, top)
+
+
+@st.composite
+def _services(draw: Any, day: date, max_size: int, assistant: bool) -> tuple[Service, ...]:
+    timed = draw(_session(day, 0, max_size, 75))
+    untimed = draw(st.lists(st.sampled_from(_untimed(day)), max_size=2, unique=True))
+    out = []
+    for code, mins in timed.items():
+        helper = draw(st.none() | st.integers(0, mins)) if assistant else None
+        out.append(Service(code, minutes=mins, assistant_minutes=helper))
+    out.extend(Service(code) for code in untimed)
+    if not out:
+        out.append(Service(_plain_timed(day)[0], minutes=draw(minutes(min_value=8, max_value=60))))
+    return tuple(out)
+
+
+def services(
+    *, effective_on: date | str = date(2024, 7, 1), max_size: int = 4, assistant: bool = True
+) -> st.SearchStrategy[tuple[Service, ...]]:
+    """A visit's services: distinct codes valid on ``effective_on``, timed ones with minutes."""
+    day = coerce_date(effective_on, field="effective_on")
+    size = _check_int(max_size, "max_size", 1, 8)
+    _check_bool_or_none(assistant, "assistant")
+    return _services(day, size, bool(assistant))
+
+
+@st.composite
+def _visit(
+    draw: Any, days: st.SearchStrategy[date], payers: st.SearchStrategy[str], max_services: int
+) -> Visit:
+    day = draw(days)
+    payer = draw(payers)
+    return Visit(
+        day,
+        draw(_services(day, max_services, payer == "medicare")),
+        discipline=Discipline.OT,
+        payer=payer,
+        setting=draw(st.sampled_from(list(Setting))),
+    )
+
+
+def visits(
+    *,
+    dates: st.SearchStrategy[date] | None = None,
+    payers: st.SearchStrategy[str] | None = None,
+    max_services: int = 4,
+) -> st.SearchStrategy[Visit]:
+    """OT :class:`~ot_billing_rules.Visit` values that :func:`audit_visit` accepts.
+
+    ``dates`` defaults to :func:`dates_of_service` from 2022 (the current
+    CQ/CO rules); ``payers`` to the built-in ``"medicare"`` and ``"commercial"``.
+    """
+    for name, value in (("dates", dates), ("payers", payers)):
+        if value is not None and not isinstance(value, st.SearchStrategy):
+            raise TypeError(f"{name} must be a strategy (wrap a value in st.just), not {value!r}")
+    size = _check_int(max_services, "max_services", 1, 8)
+    return _visit(
+        dates if dates is not None else dates_of_service(min_value=date(2022, 1, 1)),
+        payers if payers is not None else st.sampled_from(["medicare", "commercial"]),
+        size,
+    )
+
+
+def ot_evaluation_inputs() -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments for :func:`~ot_billing_rules.select_ot_evaluation`."""
+    return st.fixed_dictionaries(
+        {
+            "profile": st.sampled_from(list(OccupationalProfile)),
+            "performance_deficits": st.integers(min_value=1, max_value=12),
+            "decision_making": st.sampled_from(list(Complexity)),
+        },
+        optional={
+            "comorbidities": st.sampled_from(list(Comorbidities)),
+            "task_modification": st.sampled_from(list(TaskModification)),
+        },
+    )
+
+
+def pt_evaluation_inputs() -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments for :func:`~ot_billing_rules.select_pt_evaluation`."""
+    return st.fixed_dictionaries(
+        {
+            "personal_factors": st.integers(min_value=0, max_value=6),
+            "body_system_elements": st.integers(min_value=1, max_value=8),
+            "presentation": st.sampled_from(list(Presentation)),
+            "decision_making": st.sampled_from(list(Complexity)),
+        }
+    )
+
+
+def at_evaluation_inputs() -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments for :func:`~ot_billing_rules.select_at_evaluation`."""
+    return st.fixed_dictionaries(
+        {
+            "comorbidities": st.integers(min_value=0, max_value=6),
+            "exam_elements": st.integers(min_value=1, max_value=8),
+            "decision_making": st.sampled_from(list(Complexity)),
+        },
+        optional={"presentation": st.sampled_from(list(Presentation))},
+    )
+
+
+def ncci_pairs(
+    *,
+    setting: Setting | str = Setting.PRACTITIONER,
+    modifier_indicator: ModifierIndicator | str | None = None,
+    live_on: date | str | None = None,
+) -> st.SearchStrategy[PTPEdit]:
+    """Real PTP edits from the bundled CMS release (July 2024 OT subset).
+
+    ``modifier_indicator`` restricts to ``"0"`` (never bypassable) or ``"1"``;
+    ``live_on`` to edits in force on that date of service.
+    """
+    chosen = coerce_enum(Setting, setting, field="setting")
+    indicator = (
+        None
+        if modifier_indicator is None
+        else coerce_enum(ModifierIndicator, modifier_indicator, field="modifier_indicator")
+    )
+    day = None if live_on is None else coerce_date(live_on, field="live_on")
+    edits = sorted(
+        (
+            e
+            for e in EditSet.bundled().iter_ptp()
+            if e.setting is chosen
+            and (indicator is None or e.modifier_indicator is indicator)
+            and (day is None or e.applies_on(day))
+        ),
+        key=lambda e: (e.column_1, e.column_2, e.deletion or date.max),
+    )
+    if not edits:
+        raise ValueError("no bundled PTP edit matches these options")
+    return st.sampled_from(edits)
