@@ -89,6 +89,7 @@ from .plan_of_care import (
     count_treatment_days,
     progress_report_due_by,
 )
+from .rows import ROW_COLUMNS, visits_from_rows
 from .thresholds import KXAssessment, KXThreshold, assess_kx, check_kx, kx_threshold, kx_years
 from .units import (
     AssistantPeriod,
@@ -116,6 +117,7 @@ __all__ = [
     "MEDICARE",
     "MUE",
     "RESULT_SCHEMA",
+    "ROW_COLUMNS",
     "Activity",
     "AssistantPeriod",
     "AssistantPolicy",
@@ -219,4 +221,5 @@ __all__ = [
     "select_pt_evaluation",
     "suggest_codes",
     "to_records",
+    "visits_from_rows",
 ]
