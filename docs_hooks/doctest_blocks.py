@@ -36,7 +36,7 @@ class _DoctestFence(Preprocessor):
 
 
 class DoctestFenceExtension(Extension):
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Markdown's API name
+    def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(_DoctestFence(md), "doctest_fence", 30)
 
 
