@@ -1,10 +1,14 @@
 """``ot-billing audit FILE``: audit visits from a JSON or CSV file.
 
+The file must be UTF-8 (a byte-order mark is allowed); any other encoding is
+refused with the offending byte, never guessed.
+
 JSON: one visit object (the :meth:`Visit.from_dict` keys) or a list of them.
 Numbers with a decimal point are read as exact decimals, so money keeps its
-cents.
+cents. A key repeated within one object is an error (JSON parsers usually
+keep the last value, which would drop the first silently).
 
-CSV: one service per row, a header row naming the columns. Rows with the
+CSV: one service per row, a header row naming each column once. Rows with the
 same ``visit_id`` form one visit; visit-level cells may be left empty on all
 but one row of the visit, and must not disagree. Columns (only ``visit_id``,
 ``date_of_service`` and ``code`` are required; an unknown column is an error):
@@ -37,8 +41,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,29 +51,10 @@ from typing import Any
 from ._cli_output import print_json
 from .audit import AuditReport, AuditStatus, audit_visit
 from .errors import DataFileError, OTBillingError
+from .rows import ROW_COLUMNS, group_rows
 from .visit import Visit
 
-VISIT_COLUMNS = (
-    "visit_id",
-    "date_of_service",
-    "discipline",
-    "payer",
-    "setting",
-    "ytd_allowed",
-    "visit_allowed",
-)
-SERVICE_COLUMNS = ("code", "minutes", "assistant_minutes", "modifiers", "separate_interval")
-POC_COLUMNS = (
-    "poc_first_treatment",
-    "poc_certified_on",
-    "poc_certified_through",
-    "poc_interval_start",
-    "poc_treatment_days_since_report",
-)
-CSV_COLUMNS = VISIT_COLUMNS + SERVICE_COLUMNS + POC_COLUMNS
-_INT_COLUMNS = frozenset({"minutes", "assistant_minutes", "poc_treatment_days_since_report"})
-_TRUE = {"true", "yes", "1", "y"}
-_FALSE = {"false", "no", "0", "n", ""}
+CSV_COLUMNS = ROW_COLUMNS
 
 
 def register(sub: Any) -> None:
@@ -86,7 +72,7 @@ def register(sub: Any) -> None:
 
 def _audit(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    text = path.read_text("utf-8")
+    text = decode_text(path.read_bytes(), str(path))
     if path.suffix.lower() == ".csv":
         visits, single = read_csv_visits(text, str(path)), False
     else:
@@ -100,12 +86,56 @@ def _audit(args: argparse.Namespace) -> int:
     return 1 if any(r.status is AuditStatus.ERRORS for r in reports) else 0
 
 
+def decode_text(raw: bytes, path: str) -> str:
+    """The file's bytes as text: UTF-8 (a leading byte-order mark is allowed).
+
+    Anything else — UTF-16, Latin-1 accents, binary — is a
+    :class:`~ot_billing_rules.errors.DataFileError` naming the first bad
+    byte, never a traceback.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataFileError(
+            f"wrong encoding: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8; "
+            "save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys; a repeated key would
+    # silently drop the first value, so refuse it.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
 def read_json_visits(text: str, path: str) -> tuple[list[Visit], bool]:
     """Visits from JSON text: one object, or a list; also says which it was."""
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise DataFileError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    except _DuplicateKey as exc:
+        raise DataFileError(
+            f"key {exc.args[0]!r} appears twice in one JSON object", path=path
+        ) from None
+    except RecursionError:
+        raise DataFileError("JSON nested too deeply to be a visit file", path=path) from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise DataFileError(
+            f"not readable JSON ({' '.join(str(exc).split())})", path=path
+        ) from None
     single = isinstance(data, Mapping)
     items = [data] if single else data
     if not isinstance(items, list) or not items:
@@ -122,8 +152,34 @@ def read_json_visits(text: str, path: str) -> tuple[list[Visit], bool]:
 
 def read_csv_visits(text: str, path: str) -> list[Visit]:
     """Visits from CSV text with one service per row (columns in the module docs)."""
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    try:
+        return _read_csv_visits(text, path)
+    except csv.Error as exc:
+        # A bare csv.Error knows no line; _CSVError carries the reader's.
+        line = exc.line if isinstance(exc, _CSVError) else None
+        raise DataFileError(f"malformed CSV ({exc})", path=path, line=line) from None
+
+
+class _CSVError(csv.Error):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _read_csv_visits(text: str, path: str) -> list[Visit]:
+    # strict: an unterminated quote is an error, not a cell that runs to the end.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise _CSVError(str(exc), reader.reader.line_num) from None
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise DataFileError(
+            f"column(s) {', '.join(map(repr, repeated))} appear more than once in the header",
+            path=path,
+            line=1,
+        )
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if unknown:
         raise DataFileError(
@@ -134,70 +190,32 @@ def read_csv_visits(text: str, path: str) -> list[Visit]:
     missing = [c for c in ("visit_id", "date_of_service", "code") if c not in header]
     if missing:
         raise DataFileError(f"missing column(s) {', '.join(missing)}", path=path, line=1)
-    groups: dict[str, dict[str, Any]] = {}
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            raise DataFileError("more cells than header columns", path=path, line=line)
-        vid = (row.get("visit_id") or "").strip()
-        if not vid:
-            raise DataFileError("empty visit_id", path=path, line=line)
-        group = groups.setdefault(vid, {"line": line, "visit": {}, "poc": {}, "services": []})
-        for col in VISIT_COLUMNS + POC_COLUMNS:
-            cell = (row.get(col) or "").strip()
-            if not cell:
-                continue
-            target = group["poc"] if col.startswith("poc_") else group["visit"]
-            key = col[4:] if col.startswith("poc_") else col
-            value: Any = _int(cell, col, path, line) if col in _INT_COLUMNS else cell
-            if key in target and target[key] != value:
-                raise DataFileError(
-                    f"visit {vid!r}: {col}={cell!r} disagrees with {target[key]!r} on an earlier "
-                    "row",
-                    path=path,
-                    line=line,
-                )
-            target[key] = value
-        service: dict[str, Any] = {"code": (row.get("code") or "").strip()}
-        for col in SERVICE_COLUMNS[1:]:
-            cell = (row.get(col) or "").strip()
-            if col in _INT_COLUMNS:
-                service[col] = _int(cell, col, path, line) if cell else None
-            elif col == "separate_interval":
-                service[col] = _bool(cell, path, line)
-            elif cell:
-                service[col] = cell
-        group["services"].append(service)
-    if not groups:
-        raise DataFileError("no visit rows", path=path)
     visits: list[Visit] = []
-    for vid, group in groups.items():
-        data = dict(group["visit"], services=group["services"])
-        if group["poc"]:
-            data["plan_of_care"] = group["poc"]
-        try:
-            visits.append(Visit.from_dict(data))
-        except OTBillingError as exc:
-            raise DataFileError(f"visit {vid!r}: {exc}", path=path, line=group["line"]) from None
+    for item in group_rows(_numbered(reader, path), path):
+        if isinstance(item, DataFileError):
+            raise item
+        visits.append(item)
+    if not visits:
+        raise DataFileError("no visit rows", path=path)
     return visits
 
 
-def _int(cell: str, col: str, path: str, line: int) -> int:
-    try:
-        return int(cell)
-    except ValueError:
-        raise DataFileError(f"{col}={cell!r} is not a whole number", path=path, line=line) from None
+def _numbered(reader: csv.DictReader[str], path: str) -> Iterator[tuple[int, dict[str, str]]]:
+    for row in _rows(reader):
+        if None in row:
+            raise DataFileError("more cells than header columns", path=path, line=reader.line_num)
+        yield reader.line_num, row
 
 
-def _bool(cell: str, path: str, line: int) -> bool:
-    key = cell.lower()
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    raise DataFileError(
-        f"separate_interval={cell!r} is not true/false (yes/no, 1/0)", path=path, line=line
-    )
+def _rows(reader: csv.DictReader[str]) -> Any:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _CSVError(str(exc), reader.reader.line_num) from None
+        yield row
 
 
 def render(report: AuditReport) -> str:

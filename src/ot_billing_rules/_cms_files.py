@@ -28,12 +28,14 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from os import PathLike, fspath
 from pathlib import PurePath
 from typing import IO
 
+from ._coerce import require_int
 from .errors import DataFileError, InvalidTypeError
 from .ncci import MUE, EditSource, Setting
 
@@ -48,6 +50,20 @@ _QUARTER = re.compile(r"(20[0-9]{2})[-_ ]?q([1-4])", re.IGNORECASE)
 _MUE_EFF = re.compile(r"eff[-_ ]?([01][0-9])[-_]([0-3][0-9])[-_]((?:19|20)[0-9]{2})", re.IGNORECASE)
 _PTP_STEM = re.compile(r"(cci(?:pra|oph)-v[0-9]+r[0-9]+)", re.IGNORECASE)
 _PREAMBLE_LIMIT = 60
+
+#: What zipfile raises for a damaged archive or member: bad headers or CRC,
+#: corrupt deflate data (zlib.error), a compression method or encryption it
+#: cannot read (NotImplementedError, RuntimeError), a truncated stream.
+_ZIP_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    KeyError,
+    ValueError,
+    OSError,
+)
 
 PTPRow = tuple[str, str, bool, int, "int | None", str, str]
 MUERow = tuple[str, int, str, str]
@@ -106,6 +122,9 @@ def read_cms_files(
     max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
 ) -> Iterator[CMSTable]:
     """Yield every table in ``paths`` (files or zips), kind and setting detected."""
+    # Checked here, not at the first zip: a bad limit must fail even when the
+    # paths hold no zip, and must never reach a size comparison untyped.
+    require_int(max_member_bytes, field="max_member_bytes", minimum=1)
     for p in paths:
         if not isinstance(p, (str, PathLike)):
             raise InvalidTypeError(
@@ -146,7 +165,7 @@ def _file_opener(path: str) -> Callable[[], io.BufferedReader]:
 def _zip_tables(path: str, setting: Setting | None, limit: int) -> Iterator[CMSTable]:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except _ZIP_DAMAGE as exc:
         raise DataFileError(f"not a readable zip archive ({exc})", path=path) from None
     found = 0
     with archive:
@@ -183,7 +202,7 @@ def _reopen(path: str, info: zipfile.ZipInfo, limit: int) -> Callable[[], io.Buf
         archive = zipfile.ZipFile(path)
         try:
             member = archive.open(info.filename)
-        except (zipfile.BadZipFile, KeyError) as exc:
+        except _ZIP_DAMAGE as exc:
             archive.close()
             raise DataFileError(
                 f"damaged zip member ({exc})", path=f"{path}!{info.filename}"
@@ -208,7 +227,7 @@ class _Guarded(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
             data = self._inner.read(min(len(buffer), self._left + 1))
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except _ZIP_DAMAGE as exc:
             raise DataFileError(f"damaged zip member ({exc})", path=self._label) from None
         if len(data) > self._left:
             raise DataFileError("zip member expands past the size limit", path=self._label)

@@ -140,6 +140,12 @@ def _dates(dates: Iterable[date | str], field: str) -> list[date]:
             value=dates,
             field=field,
         )
+    if not isinstance(dates, Iterable):
+        raise InvalidTypeError(
+            f"{field} must be a list of dates, not {type(dates).__name__} {dates!r}",
+            value=dates,
+            field=field,
+        )
     return sorted({coerce_date(d, field=field, default_today=False) for d in dates})
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from .errors import DataFileError, OTBillingError
 from .visit import Visit
 
-__all__ = ["ROW_COLUMNS", "visits_from_rows"]
+__all__ = ["ROW_COLUMNS", "group_rows", "visits_from_rows"]
 
 VISIT_COLUMNS = (
     "visit_id",
@@ -142,13 +142,20 @@ def visits_from_rows(
     line (or row) number of the first row, so errors point at the right
     place (a CSV file with a header: ``first_line=2``). A row with no
     ``visit_id`` or with unknown columns is an error of its own, yielded in
-    order; it is never dropped.
+    order; it is never dropped. All rows are read before the first visit is
+    yielded, because a visit's rows may be anywhere in the table.
     """
+    return group_rows(enumerate(rows, first_line), source)
+
+
+def group_rows(
+    numbered: Iterable[tuple[int, object]], source: str
+) -> Iterator[Visit | DataFileError]:
+    """:func:`visits_from_rows` over ``(line, row)`` pairs (for readers that know the line)."""
     groups: dict[str, _Group] = {}
     # Visit ids in first-seen order, with unreadable rows' errors in between.
     order: list[str | DataFileError] = []
-    for n, row in enumerate(rows):
-        line = first_line + n
+    for line, row in numbered:
         if not isinstance(row, Mapping):
             order.append(
                 DataFileError(

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from ._coerce import MAX_DATE, MIN_DATE, MINUTES_PER_DAY, coerce_date, coerce_enum
 from .codes import Category, Code, get
 from .codes import codes as _catalog_codes
+from .errors import InvalidDateError, InvalidInputError, InvalidTypeError
 from .evaluation import (
     Comorbidities,
     Complexity,
@@ -69,14 +70,22 @@ KNOWN_MODIFIERS = ("GO", "GP", "GN", "CO", "CQ", "KX", "59", "XU", "XS", "XE", "
 
 def _check_bool_or_none(value: object, name: str) -> None:
     if value is not None and not isinstance(value, bool):
-        raise TypeError(f"{name} must be True, False or None, not {value!r}")
+        raise InvalidTypeError(
+            f"{name} must be True, False or None, not {type(value).__name__} {value!r}",
+            value=value,
+            field=name,
+        )
 
 
 def _check_int(value: object, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}")
+        raise InvalidTypeError(
+            f"{name} must be an int, not {type(value).__name__} {value!r}", value=value, field=name
+        )
     if not low <= value <= high:
-        raise ValueError(f"{name}={value} must be within {low}..{high}")
+        raise InvalidInputError(
+            f"{name}={value} must be within {low}..{high}", value=value, field=name
+        )
     return value
 
 
@@ -104,9 +113,11 @@ def codes(
     cat = None if category is None else coerce_enum(Category, category, field="category")
     found = _catalog_codes(on=day, category=cat, timed=timed)
     if not found:
-        raise ValueError(
+        raise InvalidInputError(
             f"no catalog code matches timed={timed!r}, effective_on={effective_on!r}, "
-            f"category={category!r}"
+            f"category={category!r}",
+            value={"timed": timed, "effective_on": effective_on, "category": category},
+            field="codes",
         )
     return st.sampled_from(_ordered(found))
 
@@ -130,9 +141,11 @@ def dates_of_service(
     low = coerce_date(min_value, field="min_value")
     high = coerce_date(max_value, field="max_value")
     if low > high:
-        raise ValueError(f"min_value {low} is after max_value {high}")
+        raise InvalidDateError(
+            f"min_value {low} is after max_value {high}", value=(low, high), field="min_value"
+        )
     if low < MIN_DATE or high > MAX_DATE:  # pragma: no cover - coerce_date already bounds
-        raise ValueError("dates outside the supported range")
+        raise InvalidDateError("dates outside the supported range", value=(low, high))
     return st.dates(min_value=low, max_value=high)
 
 
@@ -150,7 +163,11 @@ def service_lines(
 ) -> st.SearchStrategy[ServiceLine]:
     """:class:`~ot_billing_rules.ServiceLine` values (``code`` defaults to :func:`codes`)."""
     if code is not None and not isinstance(code, st.SearchStrategy):
-        raise TypeError(f"code must be a strategy (wrap a value in st.just), not {code!r}")
+        raise InvalidTypeError(
+            f"code must be a strategy (wrap a value in st.just), not {code!r}",
+            value=code,
+            field="code",
+        )
     top = _check_int(max_units, "max_units", 1, MAX_UNITS)
     return st.builds(
         ServiceLine,
@@ -277,7 +294,11 @@ def visits(
     """
     for name, value in (("dates", dates), ("payers", payers)):
         if value is not None and not isinstance(value, st.SearchStrategy):
-            raise TypeError(f"{name} must be a strategy (wrap a value in st.just), not {value!r}")
+            raise InvalidTypeError(
+                f"{name} must be a strategy (wrap a value in st.just), not {value!r}",
+                value=value,
+                field=name,
+            )
     size = _check_int(max_services, "max_services", 1, 8)
     return _visit(
         dates if dates is not None else dates_of_service(min_value=date(2022, 1, 1)),
@@ -354,5 +375,9 @@ def ncci_pairs(
         key=lambda e: (e.column_1, e.column_2, e.deletion or date.max),
     )
     if not edits:
-        raise ValueError("no bundled PTP edit matches these options")
+        raise InvalidInputError(
+            f"no bundled PTP edit matches setting={chosen.value!r}, "
+            f"modifier_indicator={indicator.value if indicator else None!r}, live_on={live_on!r}",
+            field="ncci_pairs",
+        )
     return st.sampled_from(edits)
