@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -42,23 +45,45 @@ def peak_python_memory(fn: Callable[[], Any]) -> tuple[Any, int]:
     return result, peak
 
 
-def subprocess_seconds_and_rss(code: str, *, repeat: int = 5) -> tuple[float, int]:
-    """Median wall seconds of ``python -c code`` and its peak RSS in bytes.
+#: Where the children cache bytecode.
+PYCACHE = os.path.join(tempfile.gettempdir(), "ot-billing-bench-pycache")
 
-    The child prints its own elapsed time (so interpreter start-up is
-    excluded) and ``resource.getrusage`` gives the peak RSS.
+_PROBE = """\
+import json, resource, sys, time
+_t = time.perf_counter()
+{code}
+_elapsed = time.perf_counter() - _t
+print(json.dumps({{"seconds": _elapsed, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "out": globals().get("RESULT")}}))
+"""
+
+
+def child(code: str, *, cwd: str | None = None) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter; return its seconds, peak RSS (bytes) and ``RESULT``.
+
+    The child times itself, so interpreter start-up is excluded; ``RESULT``
+    is whatever JSON-ready value the code left in that global.
     """
-    probe = (
-        "import time, resource\n"
-        "_t = time.perf_counter()\n"
-        f"{code}\n"
-        "print(time.perf_counter() - _t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=PYCACHE)
+    # Time imports as an installed package runs them: from cached bytecode
+    # (kept outside the source tree, so the checkout stays clean).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(code=code)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
     )
-    seconds, rss = [], []
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-        ).stdout.split()
-        seconds.append(float(out[-2]))
-        rss.append(int(out[-1]) * 1024)
-    return statistics.median(seconds), max(rss)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{proc.stderr.strip()}")
+    data: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    data["rss"] = int(data["rss"]) * 1024  # ru_maxrss is in KiB on Linux
+    return data
+
+
+def subprocess_seconds_and_rss(code: str, *, repeat: int = 5) -> tuple[float, int]:
+    """Median wall seconds of ``code`` in fresh interpreters and the largest peak RSS."""
+    runs = [child(code) for _ in range(repeat)]
+    return statistics.median(r["seconds"] for r in runs), max(r["rss"] for r in runs)

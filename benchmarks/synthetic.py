@@ -67,3 +67,57 @@ def write_ptp_file(path: Path, rows: int, *, seed: int = SEED) -> list[tuple[str
             if n % 25_000 == 0:
                 sample.append((col1, col2))
     return sample
+
+
+#: The 6-service Medicare visit the audit benchmark times (issue 8).
+SIX_SERVICE_VISIT: dict[str, object] = {
+    "date_of_service": "2024-07-01",
+    "services": [
+        {"code": "97530", "minutes": 38},
+        {"code": "97110", "minutes": 23},
+        {"code": "97535", "minutes": 10},
+        {"code": "97112", "minutes": 8},
+        {"code": "97165"},
+        {"code": "97010"},
+    ],
+}
+
+#: The 4 timed codes the compute_units benchmark times: 102 minutes, 7 units,
+#: two leftover units to place and no tie.
+FOUR_TIMED_CODES: dict[str, int] = {"97110": 30, "97140": 22, "97530": 38, "97112": 12}
+
+#: The same with a three-way tie for two units (alternatives and a finding to build).
+FOUR_TIMED_CODES_TIED: dict[str, int] = {"97110": 23, "97140": 18, "97530": 38, "97112": 8}
+
+_TIMED = ("97110", "97112", "97140", "97530", "97535", "97533", "97150", "97116", "97760")
+_UNTIMED = ("97165", "97166", "97168", "97010", "97018")
+
+
+def visit_dicts(count: int, *, seed: int = SEED) -> list[dict[str, object]]:
+    """``count`` distinct OT visits in 2024 (JSON shape), made up from a fixed seed.
+
+    Each has four timed and two untimed services, some assistant minutes
+    and some services marked as separate intervals, so every rule family
+    (units, CO, GO, PTP edits and bypasses, KX and plan-of-care notes) runs.
+    """
+    rng = random.Random(seed)
+    out: list[dict[str, object]] = []
+    for n in range(count):
+        services: list[dict[str, object]] = []
+        for code in rng.sample(_TIMED, 4):
+            minutes = rng.randrange(5, 46)
+            svc: dict[str, object] = {"code": code, "minutes": minutes}
+            if rng.random() < 0.2:
+                svc["assistant_minutes"] = rng.randrange(0, minutes + 1)
+            if rng.random() < 0.1:
+                svc["separate_interval"] = True
+            services.append(svc)
+        services.extend({"code": code} for code in rng.sample(_UNTIMED, 2))
+        out.append(
+            {
+                "visit_id": f"v{n}",
+                "date_of_service": f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                "services": services,
+            }
+        )
+    return out

@@ -7,12 +7,8 @@ immutable result.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import threading
 from collections.abc import Callable
-from importlib import resources
 from typing import Any, TypeVar
 
 import attrs
@@ -25,14 +21,22 @@ _cache: dict[str, Any] = {}
 
 def read_text(name: str) -> str:
     """Return the text of ``_data/name``."""
+    # Imported here: importlib.resources alone would double the package's import time.
+    from importlib import resources
+
     return resources.files(__package__).joinpath("_data").joinpath(name).read_text("utf-8")
 
 
 def read_json(name: str) -> Any:
+    import json
+
     return json.loads(read_text(name))
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
     return list(csv.DictReader(io.StringIO(read_text(name))))
 
 

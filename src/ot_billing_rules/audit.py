@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._fast import build, compact_pickle
 from ._html import html_table
 from ._store import data_version
 from .codes import Code, TherapyList, get, lookup
@@ -67,6 +68,7 @@ class AuditStatus(str, enum.Enum):
     ERRORS = "errors"
 
 
+@compact_pickle
 @attrs.frozen
 class ServiceOutcome:
     """What became of one input service.
@@ -111,6 +113,7 @@ def order_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(mods, key=_rank))
 
 
+@compact_pickle
 @attrs.frozen
 class AuditReport:
     """The audit of one visit.
@@ -235,6 +238,7 @@ class _Work:
     findings: list[Finding] = attrs.Factory(list)
     not_billed: dict[str, str] = attrs.Factory(dict)
     entries: dict[str, Code] = attrs.Factory(dict)
+    by_code: dict[str, Service] = attrs.Factory(dict)
 
     def skip(self, code: str, reason: str) -> None:
         self.not_billed.setdefault(code, reason)
@@ -254,6 +258,7 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     v = _coerce_visit(visit)
     policy = v.payer
     work = _Work(v)
+    work.by_code = {s.code: s for s in v.services}
     usable = [s for s in v.services if _usable(work, s)]
     allocation = _allocate(work, usable) if usable else None
     lines = list(allocation.lines) if allocation is not None else []
@@ -371,7 +376,7 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
     policy = v.payer
     # An add-on line the allocation derived (e.g. 97130 from cognitive minutes
     # given under 97129) takes the modifiers of the service it came from.
-    service = next((s for s in v.services if s.code == line.code), None)
+    service = work.by_code.get(line.code)
     if service is None:
         derived = get(line.code)
         bases = derived.add_on_to if derived is not None else ()
@@ -406,7 +411,29 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
         mods.append(own)
     if kx_on and therapy:
         mods.append("KX")
-    return attrs.evolve(line, modifiers=order_modifiers(mods))
+    # Every modifier here is already normalised (the line's, the Service's, or a constant).
+    return build(ClaimLine, line.code, line.units, order_modifiers(mods), line.minutes)
+
+
+# Findings that never vary are built once: cheaper to make and to ship between processes.
+_KX_NOT_CHECKED = Finding(
+    "kx.not_checked",
+    Severity.INFO,
+    (),
+    "No year-to-date allowed amount was given, so the KX threshold was not checked.",
+    suggestion="Pass ytd_allowed (the beneficiary's allowed therapy amount this "
+    "year, from the MAC's eligibility data) to check it.",
+    source="CMS Therapy Services page (KX threshold)",
+)
+_POC_NOT_CHECKED = Finding(
+    "poc.not_checked",
+    Severity.INFO,
+    (),
+    "No plan of care was given, so certification and progress-report timing were not checked.",
+    suggestion="Pass plan_of_care (first_treatment, certified_on, certified_through, "
+    "treatment_days_since_report) to check them.",
+    source="CMS Pub. 100-02 Ch. 15 §220",
+)
 
 
 def _kx(work: _Work) -> KXAssessment | None:
@@ -414,17 +441,7 @@ def _kx(work: _Work) -> KXAssessment | None:
     if not v.payer.kx_threshold:
         return None
     if v.ytd_allowed is None:
-        work.findings.append(
-            Finding(
-                "kx.not_checked",
-                Severity.INFO,
-                (),
-                "No year-to-date allowed amount was given, so the KX threshold was not checked.",
-                suggestion="Pass ytd_allowed (the beneficiary's allowed therapy amount this "
-                "year, from the MAC's eligibility data) to check it.",
-                source="CMS Therapy Services page (KX threshold)",
-            )
-        )
+        work.findings.append(_KX_NOT_CHECKED)
         return None
     assessment = assess_kx(
         v.ytd_allowed, v.visit_allowed, on=v.date_of_service, discipline=v.discipline
@@ -436,18 +453,7 @@ def _kx(work: _Work) -> KXAssessment | None:
 def _plan(work: _Work) -> None:
     v = work.visit
     if v.plan_of_care is None:
-        work.findings.append(
-            Finding(
-                "poc.not_checked",
-                Severity.INFO,
-                (),
-                "No plan of care was given, so certification and progress-report timing were "
-                "not checked.",
-                suggestion="Pass plan_of_care (first_treatment, certified_on, certified_through, "
-                "treatment_days_since_report) to check them.",
-                source="CMS Pub. 100-02 Ch. 15 §220",
-            )
-        )
+        work.findings.append(_POC_NOT_CHECKED)
         return
     work.findings.extend(check_plan_of_care(v.plan_of_care, v.date_of_service))
 
@@ -461,12 +467,12 @@ def _check(work: _Work, lines: Sequence[ClaimLine]) -> tuple[Finding, ...]:
 
     v = work.visit
     return check_bundling(
-        [ServiceLine(ln.code, ln.units, ln.modifiers) for ln in lines],
+        [build(ServiceLine, ln.code, ln.units, ln.modifiers) for ln in lines],
         on=v.date_of_service,
-        setting=v.setting.value,
+        setting=v.setting,
         edits=v.payer.edits,
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
-        discipline=v.discipline.value if v.payer.discipline_modifiers else None,
+        discipline=v.discipline if v.payer.discipline_modifiers else None,
     )
 
 
@@ -523,8 +529,11 @@ def _outcomes(
     work: _Work, lines: Sequence[ClaimLine], allocation: UnitAllocation | None
 ) -> tuple[ServiceOutcome, ...]:
     out: list[ServiceOutcome] = []
+    billed: dict[str, int] = {}
+    for ln in lines:
+        billed[ln.code] = billed.get(ln.code, 0) + ln.units
     for s in work.visit.services:
-        units = sum(ln.units for ln in lines if ln.code == s.code)
+        units = billed.get(s.code, 0)
         if s.code in work.not_billed:
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
             continue

@@ -52,6 +52,7 @@ reading, and dates of service before 2019-07-01 always use it.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -269,20 +270,25 @@ def check_bundling(
         )
     items = [_line(x) for x in lines]
     data: EditData = EditSet.bundled() if edits is None else edits
-    if not isinstance(data, EditData):
+    # A runtime Protocol check costs tens of microseconds; an EditSet needs none.
+    if type(data) is not EditSet and not isinstance(data, EditData):
         raise InvalidTypeError(
             f"edits must be an EditSet (or implement EditData), not {type(data).__name__}",
             value=edits,
             field="edits",
         )
-    where = coerce_enum(Setting, setting, field="setting")
+    where = setting if type(setting) is Setting else coerce_enum(Setting, setting, field="setting")
     ctx = _Ctx(
         day=coerce_date(on),
         setting=where,
         edits=data,
-        discipline=None if discipline is None else coerce_discipline(discipline),
-        placement=coerce_enum(BypassPlacement, bypass, field="bypass"),
-        source=f"CMS NCCI {where.value.replace('_', ' ')} edits, release {data.release}",
+        discipline=discipline
+        if type(discipline) is Discipline or discipline is None
+        else coerce_discipline(discipline),
+        placement=bypass
+        if type(bypass) is BypassPlacement
+        else coerce_enum(BypassPlacement, bypass, field="bypass"),
+        source=_source(where, data.release),
     )
     by_code: dict[str, list[ServiceLine]] = defaultdict(list)
     for item in items:
@@ -300,9 +306,14 @@ def check_bundling(
 # -- NCCI ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _source(where: Setting, release: str) -> str:
+    return f"CMS NCCI {where.value.replace('_', ' ')} edits, release {release}"
+
+
 def _stale(ctx: _Ctx) -> list[Finding]:
     released = ctx.edits.release_date
-    if released is None or ctx.day < released + relativedelta(months=3):
+    if released is None or ctx.day < _stale_from(released):
         return []
     return [
         Finding(
@@ -319,6 +330,11 @@ def _stale(ctx: _Ctx) -> list[Finding]:
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _stale_from(released: date) -> date:
+    return released + relativedelta(months=3)
+
+
 def _strictest(rows: Iterable[PTPEdit]) -> PTPEdit:
     # Several rows can be in force for one pair; indicator 0 wins over 1.
     return min(rows, key=lambda e: (e.modifier_indicator.value, e.rationale))
@@ -328,6 +344,8 @@ def _ptp(ctx: _Ctx, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
     for a, b in itertools.combinations(sorted(by_code), 2):
         rows = ctx.edits.ptp_edits(a, b, on=ctx.day, setting=ctx.setting)
+        if not rows:  # most pairs have no edit
+            continue
         oriented: dict[tuple[str, str], list[PTPEdit]] = defaultdict(list)
         for e in rows:
             if e.applies_on(ctx.day) and {e.column_1, e.column_2} == {a, b}:

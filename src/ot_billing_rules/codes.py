@@ -234,6 +234,10 @@ def normalize_code(code: str) -> str:
     >>> normalize_code(" g0283 ")
     'G0283'
     """
+    # Every rule family normalises the same few codes over and over.
+    hit = _NORMALIZED.get(code) if type(code) is str else None
+    if hit is not None:
+        return hit
     if not isinstance(code, str):
         raise InvalidTypeError(
             f"code must be a string, not {type(code).__name__} {code!r}", value=code, field="code"
@@ -247,7 +251,14 @@ def normalize_code(code: str) -> str:
             value=code,
             field="code",
         )
+    if type(code) is str and len(_NORMALIZED) < _NORMALIZED_MAX:
+        _NORMALIZED[code] = text
     return text
+
+
+#: Raw code string -> its normal form, for strings already checked (bounded).
+_NORMALIZED: dict[str, str] = {}
+_NORMALIZED_MAX = 50_000
 
 
 def is_valid_code(code: object) -> bool:

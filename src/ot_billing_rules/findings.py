@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._fast import compact_pickle
 from ._html import html_table
 
 __all__ = ["Finding", "Severity", "findings_html", "sort_findings"]
@@ -43,6 +44,7 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+@compact_pickle
 @attrs.frozen
 class Finding:
     """One finding.

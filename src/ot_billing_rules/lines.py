@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ._coerce import require_int
+from ._fast import compact_pickle
 from .codes import normalize_code
 from .errors import InvalidModifierError, InvalidTypeError
 
@@ -37,6 +38,15 @@ def normalize_modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
     >>> normalize_modifiers("GO,KX")
     ('GO', 'KX')
     """
+    if type(modifiers) is tuple:
+        if not modifiers:
+            return ()
+        try:
+            hit = _NORMALIZED.get(modifiers)
+        except TypeError:  # an unhashable item: the checks below name it
+            hit = None
+        if hit is not None:
+            return hit
     if isinstance(modifiers, str):
         items: list[object] = [m for m in re.split(r"[\s,:]+", modifiers) if m]
     elif isinstance(modifiers, (list, tuple)):
@@ -64,13 +74,22 @@ def normalize_modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
             )
         if mod not in out:
             out.append(mod)
-    return tuple(out)
+    result = tuple(out)
+    if type(modifiers) is tuple and len(_NORMALIZED) < _NORMALIZED_MAX:
+        _NORMALIZED[modifiers] = result
+    return result
+
+
+#: Modifier tuples already checked -> their normal form (bounded).
+_NORMALIZED: dict[tuple[object, ...], tuple[str, ...]] = {}
+_NORMALIZED_MAX = 20_000
 
 
 def _units(value: object) -> int:
     return require_int(value, field="units", minimum=1, maximum=MAX_UNITS)
 
 
+@compact_pickle
 @attrs.frozen
 class ServiceLine:
     """A service performed on the date of service: code, units, modifiers.
@@ -94,6 +113,7 @@ def _minutes(value: object) -> int | None:
     return require_int(value, field="minutes", minimum=0, maximum=1440)
 
 
+@compact_pickle
 @attrs.frozen
 class ClaimLine:
     """A line to put on the claim.

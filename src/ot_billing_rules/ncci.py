@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 
 from . import _store
-from ._coerce import coerce_date, coerce_enum
+from ._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_enum
 from ._html import html_table
 from .codes import FeeScheduleStatus, normalize_code
 from .errors import InvalidInputError, InvalidTypeError
@@ -588,8 +588,10 @@ class EditSet:
         self, code: str, *, on: date | str | None = None, setting: Setting | str = "practitioner"
     ) -> MUE | None:
         """The MUE of ``code`` for date of service ``on`` (default today), or ``None``."""
-        rows = self._backend.mue_rows(_code(code), _coerce_setting(setting))
-        return pick_mue(rows, coerce_date(on))
+        where = setting if type(setting) is Setting else _coerce_setting(setting)
+        rows = self._backend.mue_rows(_code(code), where)
+        day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
+        return pick_mue(rows, day)
 
     def status(self, code: str) -> FeeScheduleStatus | None:
         """The Medicare fee-schedule status indicator of ``code``, or ``None`` if not held."""

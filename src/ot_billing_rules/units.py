@@ -60,6 +60,7 @@ from ._assistant import (
     split_whole_service,
 )
 from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from ._fast import compact_pickle
 from ._html import html_table
 from ._unit_families import Family, HourRule, UnitBasis, basis_of, family_of
 from .codes import lookup, normalize_code
@@ -169,13 +170,19 @@ class UnitCounts(Mapping[str, int]):
         return f"UnitCounts({self._data!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (UnitCounts, (tuple(self._data.items()),))
+        # The dict is already in code order: skip the constructor's sort on the way back.
+        return (_unit_counts, (self._data,))
 
     def to_dict(self) -> dict[str, int]:
         """Return a plain ``dict``."""
         return dict(self._data)
 
 
+def _unit_counts(data: dict[str, int]) -> UnitCounts:
+    return UnitCounts._sorted(data)
+
+
+@compact_pickle
 @attrs.frozen
 class ServiceUnits:
     """How one service's minutes became units (one row of the explanation).
@@ -216,6 +223,7 @@ class ServiceUnits:
         }
 
 
+@compact_pickle
 @attrs.frozen
 class UnitAllocation:
     """The units of one discipline's date of service.
@@ -649,8 +657,9 @@ def compute_units(
     units_of = {s.name: s.units for s in services}
     units = UnitCounts._sorted(_labelled(services, units_of))
     period = period_on(day)
-    lines, assistant_units = _lines(services, units, disc, period, policy, findings)
-    _family_findings(services, units, findings)
+    # The plain dict: Mapping.get on UnitCounts is a Python-level call per look-up.
+    lines, assistant_units = _lines(services, units._data, disc, period, policy, findings)
+    _family_findings(services, units._data, findings)
     return UnitAllocation(
         units=units,
         total_timed_minutes=total,

@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 
 from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from ._fast import compact_pickle
 from ._html import html_table
 from ._money import coerce_money
 from .codes import normalize_code
@@ -68,6 +69,7 @@ def _flag(value: object) -> bool:
     return value
 
 
+@compact_pickle
 @attrs.frozen
 class Service:
     """One service documented on the date of service.
@@ -220,6 +222,7 @@ def _discipline(value: object) -> Discipline:
     return coerce_discipline(value)
 
 
+@compact_pickle
 @attrs.frozen
 class Visit:
     """One patient's services on one date of service, with what the payer rules need.
