@@ -15,7 +15,6 @@ tested in the second table, so nothing is dropped silently either way.
 from __future__ import annotations
 
 import pickle
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -823,24 +822,12 @@ def test_fixture_damage_names_file_and_line(fixture: str) -> None:
     assert fixture == "truncated" or isinstance(info.value.line, int)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.DatabaseError,
-    reason="_ncci_sqlite.import_cms_files runs PRAGMAs on the db before _check_schema, so a "
-    "non-SQLite --db raises a bare sqlite3.DatabaseError",
-)
 def test_import_into_a_non_sqlite_file(tmp_path: Path) -> None:
     junk = _file(tmp_path, "junk.db", b"not a database at all " * 50)
     with pytest.raises(ob.DataFileError, match=r"junk\.db"):
         ob.import_cms_files(PRA, junk)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.OperationalError,
-    reason="_ncci_sqlite.import_cms_files lets sqlite3.OperationalError ('unable to open "
-    "database file') escape when db is a directory",
-)
 def test_import_into_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ob.DataFileError, match=str(tmp_path)):
         ob.import_cms_files(PRA, tmp_path)

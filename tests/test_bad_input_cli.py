@@ -151,7 +151,11 @@ ROWS = [
         "junk.db",
         {"junk.db": b"hello world" * 100},
     ),
-    row("import-db-directory", ["ncci", "import", "--db", "{tmp}", PRA], "cannot write"),
+    row(
+        "import-db-directory",
+        ["ncci", "import", "--db", "{tmp}", PRA],
+        "cannot open the NCCI store",
+    ),
     # audit: files
     row("audit-missing", ["audit", "{tmp}/missing.json"], "missing.json"),
     row("audit-directory", ["audit", "{tmp}"], "{tmp}"),

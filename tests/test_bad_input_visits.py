@@ -692,24 +692,12 @@ def test_matrix_covers_the_public_functions() -> None:
     assert len(CASES) >= 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="batch.audit_many passes visits straight to enumerate()/iter(), so None raises a "
-    "bare TypeError that does not name the value",
-)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_audit_many_rejects_a_non_iterable(workers: int) -> None:
     with pytest.raises(ob.InvalidTypeError, match=r"visits .*None"):
         list(ob.audit_many(None, workers=workers))  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="batch.to_records iterates results without a check, so None raises a bare "
-    "TypeError that does not name the value",
-)
 def test_to_records_rejects_a_non_iterable() -> None:
     with pytest.raises(ob.InvalidTypeError, match=r"results .*None"):
         list(ob.to_records(None))  # type: ignore[arg-type]

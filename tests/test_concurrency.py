@@ -17,8 +17,6 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-import pytest
-
 import ot_billing_rules as ob
 
 VISIT = {
@@ -169,12 +167,6 @@ def test_audit_many_workers_match_serial() -> None:
     assert serial[5]["error"]["type"] == "InvalidCodeError"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="_store.DataVersion.to_dict passes retain_collection_types= to attrs.asdict, "
-    "which only the old attr.asdict accepts",
-)
 def test_data_version_to_dict_is_json_ready() -> None:
     data = ob.data_version().to_dict()
     assert json.loads(json.dumps(data)) == data

@@ -89,3 +89,14 @@ def test_audit_many_counts_every_visit_of_a_table() -> None:
     ]
     results = list(ob.audit_many(ob.visits_from_rows(rows), errors="collect"))
     assert [r.ok for r in results] == [True, False]
+
+
+def test_reader_errors_pass_through_audit_many_unchanged() -> None:
+    rows = [{"visit_id": "a", "date_of_service": "2024-07-01", "code": "97530", "minutes": "x"}]
+    (result,) = ob.audit_many(ob.visits_from_rows(rows, source="t.csv"), errors="collect")
+    assert isinstance(result.error, ob.DataFileError)
+    assert result.error.path == "t.csv"
+    (record,) = ob.to_records([result])
+    assert record["error_type"] == "DataFileError"
+    with pytest.raises(ob.DataFileError):
+        list(ob.audit_many(ob.visits_from_rows(rows)))

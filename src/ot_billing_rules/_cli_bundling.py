@@ -8,12 +8,10 @@ when one is, and 2 on a user error.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from typing import Any
 
 from ._cli_output import print_json, print_table
 from .bundling import BypassPlacement, check_bundling, parse_line_token
-from .errors import DataFileError
 from .findings import Severity
 from .ncci import EditSet, Setting, import_cms_files
 
@@ -98,15 +96,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    try:
-        summary = import_cms_files(args.files, args.db, setting=args.setting)
-    except sqlite3.Error as exc:
-        # --db pointing at a directory or at a file that is not SQLite.
-        raise DataFileError(
-            f"cannot write the NCCI store ({' '.join(str(exc).split())}); give --db a new "
-            "file name or a store written by 'ot-billing ncci import'",
-            path=args.db,
-        ) from None
+    summary = import_cms_files(args.files, args.db, setting=args.setting)
     if args.json:
         print_json(summary.to_dict())
     else:

@@ -133,11 +133,20 @@ def import_cms_files(
         )
     started = time.perf_counter()
     target = fspath(db)
-    con = sqlite3.connect(target, isolation_level=None)
     try:
+        con = sqlite3.connect(target, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DataFileError(
+            f"cannot open the NCCI store ({exc}); give a new file name or a store written "
+            "by import_cms_files",
+            path=target,
+        ) from None
+    try:
+        # The schema check first: it turns a file that is not SQLite into a
+        # typed error before any statement touches it.
+        _check_schema(con, target, creating=True)
         con.execute("PRAGMA synchronous = OFF")
         con.execute("PRAGMA cache_size = -32768")
-        _check_schema(con, target, creating=True)
         con.execute("BEGIN")
         for stmt in _SCHEMA.strip().split(";"):
             if stmt.strip():

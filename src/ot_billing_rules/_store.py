@@ -80,7 +80,11 @@ class DataVersion:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return attrs.asdict(self, recurse=True, retain_collection_types=False)
+        return {
+            "version": self.version,
+            "releases": list(self.releases),
+            "files": [attrs.asdict(f) for f in self.files],
+        }
 
 
 def _load_version() -> DataVersion:

@@ -532,8 +532,16 @@ def _outcomes(
     billed: dict[str, int] = {}
     for ln in lines:
         billed[ln.code] = billed.get(ln.code, 0) + ln.units
+    # A code family (97129 + 97130) may bill one service's units under the
+    # other code (97130's first unit is labelled 97129): credit the units to
+    # the service that furnished the minutes, not to the line's label.
+    credited: dict[str, int] = {}
+    if allocation is not None:
+        for row in allocation.services:
+            if len(row.codes) == 1:
+                credited[row.codes[0]] = row.units
     for s in work.visit.services:
-        units = billed.get(s.code, 0)
+        units = credited.get(s.code, billed.get(s.code, 0))
         if s.code in work.not_billed:
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
             continue

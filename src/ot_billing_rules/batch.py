@@ -120,7 +120,22 @@ def _visit_id(visit: object) -> str | None:
     return None
 
 
+def _require_iterable(value: object, field: str, what: str) -> None:
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes, Mapping)):
+        raise InvalidTypeError(
+            f"{field} must be an iterable of {what}, not {type(value).__name__} {value!r}",
+            value=value,
+            field=field,
+        )
+
+
 def _audit_one(index: int, visit: object, collect: bool) -> AuditResult:
+    if isinstance(visit, Exception):
+        # A reader's error in a visit's place (visits_from_rows): carry it,
+        # so the row that could not be read is reported, never dropped.
+        if not collect:
+            raise visit
+        return AuditResult(index=index, error=visit, visit_id=_visit_id(visit))
     try:
         report = audit_visit(visit)  # type: ignore[arg-type]
     except Exception as exc:  # every input must come back, even on a bug
@@ -186,10 +201,13 @@ def audit_many(
 
     ``errors="raise"`` (default) re-raises the first error; ``"collect"``
     returns it in the result instead, so no input is ever lost.
+    An exception object in place of a visit (as :func:`visits_from_rows`
+    yields for rows it cannot read) becomes that input's error result.
     ``workers > 1`` audits chunks of ``chunksize`` visits in a process pool,
     keeping only a few chunks in flight so memory stays bounded however long
     the input is; results still come back in input order.
     """
+    _require_iterable(visits, "visits", "visits (Visit or mapping)")
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     size = require_int(chunksize, field="chunksize", minimum=1, maximum=1_000_000)
@@ -299,8 +317,14 @@ def to_records(
     (:data:`FINDING_SCHEMA`). Claim lines in the visit record read
     ``CODExUNITS:MOD,MOD`` joined by ``;``.
     """
+    _require_iterable(results, "results", "AuditResult")
     chosen = coerce_enum(RecordLevel, level, field="level")
-    version = data_version().version
+    return _records(results, chosen, data_version().version)
+
+
+def _records(
+    results: Iterable[AuditResult], chosen: RecordLevel, version: str
+) -> Iterator[dict[str, Any]]:
     for result in results:
         if not isinstance(result, AuditResult):
             raise InvalidTypeError(
