@@ -104,7 +104,7 @@ def test_applies_on_window() -> None:
     assert e.applies_on(D("2020-01-01"))
     assert e.applies_on(D("2021-12-31"))
     assert not e.applies_on(D("2022-01-01"))
-    assert "2020-01-01 to 2021-12-31" in e.window()
+    assert "from 2020-01-01 through 2021-12-31" in e.window()
 
 
 def test_infer_effective_chain() -> None:

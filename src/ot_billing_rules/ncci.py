@@ -190,11 +190,13 @@ class PTPEdit:
 
     def window(self) -> str:
         """The dates the edit is in force, in words."""
-        start = _iso(self.effective) or "an unrecorded start"
-        if self.effective_inferred and self.effective is not None:
-            start += " (inferred)"
-        end = _iso(self.deletion) or "no deletion date"
-        return f"{start} to {end}"
+        start = _iso(self.effective)
+        if start is None:
+            start = "from an unrecorded start"
+        else:
+            start = "from " + start + (" (inferred)" if self.effective_inferred else "")
+        end = _iso(self.deletion)
+        return f"{start} {'through ' + end if end else 'with no deletion date'}"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
