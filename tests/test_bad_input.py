@@ -25,11 +25,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ot_billing_rules as ob
+from _matrix import case, visit
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
 PRA = FIX / "ccipra-v302r0-f1.txt"
 MUE_ZIP = FIX / "mue-2024q3-practitioner.zip"
-GOOD = {"date_of_service": "2024-07-01", "services": [{"code": "97530", "minutes": 30}]}
 OT_EVAL = {"profile": "brief", "performance_deficits": 1, "decision_making": "low"}
 PT_EVAL = {
     "personal_factors": 0,
@@ -38,28 +38,6 @@ PT_EVAL = {
     "decision_making": "low",
 }
 AT_EVAL = {"comorbidities": 0, "exam_elements": 1, "decision_making": "low"}
-
-
-def case(
-    name: str,
-    fn: Callable[..., Any],
-    /,
-    *args: Any,
-    exc: type[BaseException],
-    match: str,
-    **kw: Any,
-) -> Any:
-    return pytest.param(fn, args, kw, exc, match, id=name)
-
-
-def visit(**changes: Any) -> dict[str, Any]:
-    data = dict(GOOD)
-    data.update(changes)
-    return data
-
-
-def svc(**fields: Any) -> dict[str, Any]:
-    return visit(services=[{"code": "97530", "minutes": 30, **fields}])
 
 
 # -- wrong types: every single-argument entry point, every odd type ---------------------------

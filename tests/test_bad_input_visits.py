@@ -16,32 +16,8 @@ from typing import Any
 import pytest
 
 import ot_billing_rules as ob
+from _matrix import GOOD, case, svc, visit
 from ot_billing_rules import strategies as obst
-
-GOOD = {"date_of_service": "2024-07-01", "services": [{"code": "97530", "minutes": 30}]}
-
-
-def case(
-    name: str,
-    fn: Callable[..., Any],
-    /,
-    *args: Any,
-    exc: type[BaseException],
-    match: str,
-    **kw: Any,
-) -> Any:
-    return pytest.param(fn, args, kw, exc, match, id=name)
-
-
-def visit(**changes: Any) -> dict[str, Any]:
-    data = dict(GOOD)
-    data.update(changes)
-    return data
-
-
-def svc(**fields: Any) -> dict[str, Any]:
-    return visit(services=[{"code": "97530", "minutes": 30, **fields}])
-
 
 CASES = [
     # visits
