@@ -72,9 +72,12 @@ def test_every_service_is_accounted_for(v: Visit) -> None:
     r = audit_visit(v)
     assert [s.code for s in r.services] == [s.code for s in v.services]
     billed_codes = {ln.code for ln in r.lines}
-    # 97129 + 97130 are one service whose units are labelled by position
-    # (first unit 97129), so a line's code need not be the input code.
-    family = {"97129", "97130"}
+    # A base code and its add-on (97129 + 97130, 97545 + 97546 …) are one
+    # service whose units are labelled by position (first unit the base), so
+    # a line's code need not be the input code.
+    family = {c.code for c in catalog_codes() if c.add_on_to} | {
+        base for c in catalog_codes() for base in c.add_on_to
+    }
     assert sum(o.units for o in r.services) == sum(ln.units for ln in r.lines)
     for outcome in r.services:
         assert outcome.billed == (outcome.units > 0)
