@@ -54,8 +54,6 @@ from .errors import DataFileError, OTBillingError
 from .rows import ROW_COLUMNS, group_rows
 from .visit import Visit
 
-CSV_COLUMNS = ROW_COLUMNS
-
 
 def register(sub: Any) -> None:
     """Add the ``audit`` subcommand."""
@@ -180,10 +178,10 @@ def _read_csv_visits(text: str, path: str) -> list[Visit]:
             path=path,
             line=1,
         )
-    unknown = [c for c in header if c not in CSV_COLUMNS]
+    unknown = [c for c in header if c not in ROW_COLUMNS]
     if unknown:
         raise DataFileError(
-            f"unknown column(s) {', '.join(map(repr, unknown))}; valid: {', '.join(CSV_COLUMNS)}",
+            f"unknown column(s) {', '.join(map(repr, unknown))}; valid: {', '.join(ROW_COLUMNS)}",
             path=path,
             line=1,
         )

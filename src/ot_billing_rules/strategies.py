@@ -28,7 +28,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ._coerce import MAX_DATE, MIN_DATE, MINUTES_PER_DAY, coerce_date, coerce_enum
+from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum
 from .codes import Category, Code, get
 from .codes import codes as _catalog_codes
 from .errors import InvalidDateError, InvalidInputError, InvalidTypeError
@@ -144,8 +144,6 @@ def dates_of_service(
         raise InvalidDateError(
             f"min_value {low} is after max_value {high}", value=(low, high), field="min_value"
         )
-    if low < MIN_DATE or high > MAX_DATE:  # pragma: no cover - coerce_date already bounds
-        raise InvalidDateError("dates outside the supported range", value=(low, high))
     return st.dates(min_value=low, max_value=high)
 
 
