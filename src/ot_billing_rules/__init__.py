@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # what type checkers and the API docs read
         OTBillingError,
         UnknownActivityError,
         UnknownCodeError,
+        WorkerError,
     )
     from .evaluation import (
         BoundaryPolicy,
@@ -165,6 +166,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "OTBillingError",
         "UnknownActivityError",
         "UnknownCodeError",
+        "WorkerError",
     ),
     ".evaluation": (
         "BoundaryPolicy",
@@ -328,6 +330,7 @@ __all__ = [
     "UnknownActivityError",
     "UnknownCodeError",
     "Visit",
+    "WorkerError",
     "__version__",
     "activities",
     "assess_kx",

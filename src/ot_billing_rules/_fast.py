@@ -7,6 +7,13 @@ function made for the class, with no loop: together about half the cost of
 shipping :func:`~ot_billing_rules.audit_many` results between processes. The
 object read back is equal to the one written. :func:`build` creates an
 instance from values the library already validated, skipping the converters.
+
+The reading function is bound in the *class's own module* (as
+``_make_<Class>``), not here: a pickle names the module that holds the
+function, and unpickling imports that module, which defines the class and
+its function together. A function kept in this module would exist only once
+the class's module had been imported, so a fresh interpreter (a spawned
+worker, another program loading a saved result) could not find it.
 """
 
 from __future__ import annotations
@@ -48,18 +55,21 @@ def _maker(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
     """A module-level function ``(*values) -> cls`` with one statement per field.
 
     Generated like attrs' own methods: the unpickler calls it once per object,
-    so a loop and a second call per object are worth saving. It lives in this
-    module under a unique name, which is how pickle finds it again.
+    so a loop and a second call per object are worth saving. It is bound in
+    the class's module, which pickle imports to find it (see the module
+    docstring).
     """
-    name = f"_make_{cls.__module__.replace('.', '_')}_{cls.__qualname__.replace('.', '_')}"
+    name = f"_make_{cls.__qualname__.replace('.', '_')}"
+    home = sys.modules[cls.__module__]
     args = ", ".join(f"v{i}" for i in range(len(names)))
     body = "".join(f"    _set(o, {n!r}, v{i})\n" for i, n in enumerate(names))
     source = f"def {name}({args}):\n    o = _new(cls)\n{body}    return o\n"
     scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
     exec(compile(source, f"<compact_pickle {cls.__qualname__}>", "exec"), scope)
     fn: Callable[..., Any] = scope[name]
-    fn.__module__ = __name__
-    setattr(sys.modules[__name__], name, fn)
+    fn.__module__ = cls.__module__
+    fn.__qualname__ = name
+    setattr(home, name, fn)
     return fn
 
 

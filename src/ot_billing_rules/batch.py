@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import gc
-import itertools
+import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -36,12 +36,12 @@ from ._fast import build, compact_pickle
 from ._html import html_table
 from ._store import data_version
 from .audit import AuditReport, audit_visit
-from .errors import InvalidTypeError, OTBillingError
+from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
 from .visit import Visit
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = [
     "FINDING_SCHEMA",
@@ -67,15 +67,18 @@ class AuditResult:
     """The outcome for one input of :func:`audit_many`.
 
     ``index`` is the input's 0-based position. Exactly one of ``report`` and
-    ``error`` is set. ``error_kind`` is ``"invalid_input"`` for the library's
-    own typed errors (bad codes, minutes, dates …) and ``"internal"`` for
-    anything else, which is a bug worth reporting.
+    ``error`` is set. ``visit_id`` is the visit's id whenever the input
+    named one, failed visits included, so errors join back to the claim.
+    ``reader_failed`` marks the one result that stands for the *input
+    iterator's own* exception (``errors="collect"``): it comes last, at the
+    position the iterator failed, and nothing follows it.
     """
 
     index: int
     report: AuditReport | None = None
     error: Exception | None = None
     visit_id: str | None = None
+    reader_failed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -84,9 +87,20 @@ class AuditResult:
 
     @property
     def error_kind(self) -> str | None:
-        """``"invalid_input"``, ``"internal"`` or ``None`` when ``ok``."""
+        """What went wrong, or ``None`` when ``ok``.
+
+        ``"invalid_input"``: one of the library's typed errors (bad code,
+        minutes, date …); ``"reader"``: the input iterator raised (see
+        ``reader_failed``); ``"worker"``: a :class:`~ot_billing_rules.WorkerError`
+        (the pool's process died, or the error could not travel between
+        processes); ``"internal"``: anything else, which is a bug worth reporting.
+        """
         if self.error is None:
             return None
+        if self.reader_failed:
+            return "reader"
+        if isinstance(self.error, WorkerError):
+            return "worker"
         return "invalid_input" if isinstance(self.error, OTBillingError) else "internal"
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,7 +109,9 @@ class AuditResult:
             "index": self.index,
             "visit_id": self.visit_id,
             "report": None if self.report is None else self.report.to_dict(),
-            "error": None if self.error is None else _error_dict(self.error),
+            "error": None
+            if self.error is None
+            else dict(_error_dict(self.error), kind=self.error_kind),
         }
 
     def _repr_html_(self) -> str:
@@ -112,11 +128,20 @@ def _error_dict(error: Exception) -> dict[str, str]:
 
 
 def _visit_id(visit: object) -> str | None:
-    if isinstance(visit, Visit):
-        return visit.visit_id
-    if isinstance(visit, Mapping):
-        raw = visit.get("visit_id")
-        return None if raw is None else str(raw)
+    # Called while reporting an error: a hostile input (a mapping whose
+    # ``get`` raises) must not turn one failed visit into a lost batch.
+    try:
+        if isinstance(visit, Visit):
+            return visit.visit_id
+        if isinstance(visit, BaseException):
+            # A reader's error in a visit's place (visits_from_rows) names its visit.
+            raw = getattr(visit, "visit_id", None)
+            return raw if isinstance(raw, str) else None
+        if isinstance(visit, Mapping):
+            raw = visit.get("visit_id")
+            return None if raw is None else str(raw)
+    except Exception:
+        return None
     return None
 
 
@@ -145,23 +170,69 @@ def _audit_one(index: int, visit: object, collect: bool) -> AuditResult:
     return AuditResult(index=index, report=report, visit_id=report.visit.visit_id)
 
 
-def _audit_chunk(start: int, visits: list[object], collect: bool) -> list[AuditResult]:
-    return [_audit_one(start + n, v, collect) for n, v in enumerate(visits)]
+def _reader_failure(index: int, error: Exception) -> AuditResult:
+    return AuditResult(index=index, error=error, reader_failed=True)
+
+
+def _serial(visits: Iterator[object], collect: bool) -> Iterator[AuditResult]:
+    index = 0
+    while True:
+        try:
+            visit = next(visits)
+        except StopIteration:
+            return
+        except Exception as exc:  # the reader's own failure: no input follows
+            if not collect:
+                raise
+            yield _reader_failure(index, exc)
+            return
+        yield _audit_one(index, visit, collect)
+        index += 1
 
 
 #: A report without its visit: what a worker sends back for a Visit the parent holds.
 _Packed = tuple[Any, ...]
 
 
-def _audit_chunk_packed(
-    start: int, visits: list[object], collect: bool
-) -> list[AuditResult | _Packed]:
+def _describe(error: BaseException) -> str:
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:  # an exception whose __str__ raises
+        return type(error).__name__
+
+
+def _sendable(result: AuditResult) -> AuditResult:
+    """``result`` if its error survives a pickle round trip, else a WorkerError saying so.
+
+    An exception that pickles but cannot be unpickled (a custom ``__init__``
+    with required arguments) would otherwise fail in the parent's result
+    thread and break the whole pool.
+    """
+    error = result.error
+    if error is None:
+        return result
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception as exc:
+        message = (
+            f"visit #{result.index}: the error it raised ({_describe(error)}) could not be "
+            f"sent back from the worker process ({_describe(exc)})"
+        )
+        error = WorkerError(message, index=result.index, cause="error not picklable")
+        return AuditResult(result.index, None, error, result.visit_id)
+    return result
+
+
+def _worker_chunk(start: int, visits: list[object]) -> list[AuditResult | _Packed]:
+    # Workers always collect: the parent applies the error mode, so the
+    # results before a failing visit in the same chunk are still delivered.
     # The parent already holds each Visit it sent, so the report travels back
     # without it (half the pickling) and the parent puts the original back in.
     out: list[AuditResult | _Packed] = []
-    for result in _audit_chunk(start, visits, collect):
+    for n, visit in enumerate(visits):
+        result = _audit_one(start + n, visit, True)
         report = result.report
-        if report is not None and isinstance(visits[result.index - start], Visit):
+        if report is not None and isinstance(visit, Visit):
             out.append(
                 (
                     report.lines,
@@ -173,7 +244,7 @@ def _audit_chunk_packed(
                 )
             )
         else:
-            out.append(result)
+            out.append(_sendable(result))
     return out
 
 
@@ -187,7 +258,7 @@ def _unpack(
         visit = visits[n]
         assert isinstance(visit, Visit)
         report = build(AuditReport, visit, *item)
-        yield build(AuditResult, start + n, report, None, visit.visit_id)
+        yield build(AuditResult, start + n, report, None, visit.visit_id, False)
 
 
 def audit_many(
@@ -199,13 +270,24 @@ def audit_many(
 ) -> Iterator[AuditResult]:
     """Audit each visit lazily; yield one :class:`AuditResult` per input, in order.
 
-    ``errors="raise"`` (default) re-raises the first error; ``"collect"``
-    returns it in the result instead, so no input is ever lost.
-    An exception object in place of a visit (as :func:`visits_from_rows`
-    yields for rows it cannot read) becomes that input's error result.
-    ``workers > 1`` audits chunks of ``chunksize`` visits in a process pool,
-    keeping only a few chunks in flight so memory stays bounded however long
-    the input is; results still come back in input order.
+    ``errors="raise"`` (default) yields the results before the first error,
+    then raises it; ``"collect"`` returns it in the result instead, so no
+    input is ever lost. An exception object in place of a visit (as
+    :func:`visits_from_rows` yields for rows it cannot read) becomes that
+    input's error result. If the *iterator itself* raises, every result
+    before it is still delivered; then ``"raise"`` re-raises the iterator's
+    exception and ``"collect"`` yields one last result carrying it
+    (``reader_failed=True``, ``error_kind == "reader"``) and stops.
+
+    ``workers > 1`` audits chunks of ``chunksize`` visits in a process pool
+    (fork or spawn), keeping only a few chunks in flight so memory stays
+    bounded however long the input is; results still come back in input
+    order, identical to ``workers=1``. A visit that cannot be pickled is
+    audited in this process instead. If a worker process dies (killed, out
+    of memory), the chunks in flight are retried on a new pool; a chunk
+    that fails twice is audited one visit at a time in a pool of its own,
+    and a visit that kills that worker too gets a
+    :class:`~ot_billing_rules.WorkerError` as its result (or raised).
     """
     _require_iterable(visits, "visits", "visits (Visit or mapping)")
     mode = coerce_enum(ErrorMode, errors, field="errors")
@@ -213,7 +295,7 @@ def audit_many(
     size = require_int(chunksize, field="chunksize", minimum=1, maximum=1_000_000)
     collect = mode is ErrorMode.COLLECT
     if n_workers == 1:
-        return (_audit_one(i, v, collect) for i, v in enumerate(visits))
+        return _serial(iter(visits), collect)
     return _pooled(iter(visits), collect, n_workers, size)
 
 
@@ -224,26 +306,156 @@ def _worker_start() -> None:
     gc.freeze()
 
 
+def _take(visits: Iterator[object], size: int) -> tuple[list[object], Exception | None]:
+    chunk: list[object] = []
+    try:
+        for visit in visits:
+            chunk.append(visit)
+            if len(chunk) == size:
+                break
+    except Exception as exc:  # the reader failed: keep what it gave before
+        return chunk, exc
+    return chunk, None
+
+
+class _Chunk:
+    __slots__ = ("attempts", "future", "start", "visits")
+
+    def __init__(self, start: int, visits: list[object]) -> None:
+        self.start = start
+        self.visits = visits
+        self.attempts = 0
+        self.future: Future[list[AuditResult | _Packed]] | None = None
+
+
+class _Runner:
+    """A process pool that survives its workers: restarts, retries, isolation."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor = self._new(workers)
+        # Isolated visits run in a one-worker pool of their own, so a crash
+        # there is that visit's, never a neighbour's in the main pool.
+        self.lone: ProcessPoolExecutor | None = None
+
+    @staticmethod
+    def _new(workers: int) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
+
+        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
+
+    def submit(self, chunk: _Chunk) -> _Chunk:
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            chunk.future = self.pool.submit(_worker_chunk, chunk.start, chunk.visits)
+        except BrokenProcessPool as exc:
+            # The pool broke under an earlier chunk: fail this one the same
+            # way, so it is retried with the others when that one is reached.
+            chunk.future = Future()
+            chunk.future.set_exception(exc)
+        return chunk
+
+    def restart(self, chunks: Iterable[_Chunk]) -> None:
+        """A worker died: every chunk in flight is retried once, then isolated."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new(self.workers)
+        for chunk in chunks:
+            done = chunk.future
+            finished = done is not None and done.done() and not done.cancelled()
+            if finished and done is not None and done.exception() is None:
+                continue  # it finished before the crash: keep its results
+            chunk.attempts += 1
+            if chunk.attempts >= 2:
+                chunk.future = None
+            else:
+                self.submit(chunk)
+
+    def results(self, head: _Chunk, pending: deque[_Chunk]) -> Iterator[AuditResult]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        while head.future is not None:
+            try:
+                packed = head.future.result()
+            except BrokenProcessPool:
+                self.restart([head, *pending])
+                continue
+            except Exception:  # the chunk could not travel: find the visit that cannot
+                break
+            yield from _unpack(head.start, head.visits, packed)
+            return
+        yield from self._isolated(head)
+
+    def _isolated(self, chunk: _Chunk) -> Iterator[AuditResult]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        for n, visit in enumerate(chunk.visits):
+            index = chunk.start + n
+            try:
+                pickle.dumps(visit)
+            except Exception:  # cannot reach a worker: audit it here, as workers=1 would
+                yield _audit_one(index, visit, True)
+                continue
+            if self.lone is None:
+                self.lone = self._new(1)
+            try:
+                (item,) = self.lone.submit(_worker_chunk, index, [visit]).result()
+            except BrokenProcessPool as exc:
+                self.lone.shutdown(wait=True, cancel_futures=True)
+                self.lone = None
+                yield _worker_failure(index, visit, "worker died", exc)
+                continue
+            except Exception as exc:
+                yield _worker_failure(index, visit, "result not picklable", exc)
+                continue
+            yield from _unpack(index, [visit], [item])
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.lone is not None:
+            self.lone.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_failure(index: int, visit: object, cause: str, exc: BaseException) -> AuditResult:
+    what = (
+        "the worker process auditing it died (killed, out of memory or crashed) on every try"
+        if cause == "worker died"
+        else "its result could not be sent back from the worker process"
+    )
+    error = WorkerError(f"visit #{index}: {what} ({_describe(exc)})", index=index, cause=cause)
+    return AuditResult(index=index, error=error, visit_id=_visit_id(visit))
+
+
 def _pooled(
     visits: Iterator[object], collect: bool, workers: int, size: int
 ) -> Iterator[AuditResult]:
-    from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
-
-    pending: deque[tuple[int, list[object], Future[list[AuditResult | _Packed]]]] = deque()
-    start = 0
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
+    runner = _Runner(workers)
+    try:
+        pending: deque[_Chunk] = deque()
+        start = 0
+        reader_error: Exception | None = None
+        exhausted = False
         while True:
-            while len(pending) < workers * 2:
-                chunk = list(itertools.islice(visits, size))
-                if not chunk:
-                    break
-                job = pool.submit(_audit_chunk_packed, start, chunk, collect)
-                pending.append((start, chunk, job))
-                start += len(chunk)
+            while not exhausted and len(pending) < workers * 2:
+                chunk, reader_error = _take(visits, size)
+                if chunk:
+                    pending.append(runner.submit(_Chunk(start, chunk)))
+                    start += len(chunk)
+                exhausted = reader_error is not None or len(chunk) < size
             if not pending:
-                return
-            first, chunk, job = pending.popleft()
-            yield from _unpack(first, chunk, job.result())
+                break
+            head = pending.popleft()
+            for result in runner.results(head, pending):
+                if not collect and result.error is not None:
+                    raise result.error
+                yield result
+        if reader_error is not None:
+            if not collect:
+                raise reader_error
+            yield _reader_failure(start, reader_error)
+    finally:
+        runner.shutdown()
 
 
 #: Columns of :func:`to_records` at ``level="visit"`` (one record per input).

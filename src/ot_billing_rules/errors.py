@@ -38,6 +38,7 @@ __all__ = [
     "OTBillingError",
     "UnknownActivityError",
     "UnknownCodeError",
+    "WorkerError",
 ]
 
 
@@ -174,12 +175,17 @@ class DataFileError(OTBillingError, ValueError):
     """A data file (a CMS PTP/MUE file, a CSV or JSON input) that cannot be read.
 
     ``path`` names the file and ``line`` the 1-based line (``None`` when the
-    problem is the file as a whole).
+    problem is the file as a whole). ``visit_id`` names the visit whose rows
+    could not be read, where the reader knows it, so the error joins back to
+    the claim.
     """
 
-    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str, line: int | None = None, visit_id: str | None = None
+    ) -> None:
         self.path = path
         self.line = line
+        self.visit_id = visit_id
         where = f"{path}, line {line}" if line is not None else path
         super().__init__(f"{where}: {message}")
 
@@ -200,3 +206,19 @@ class UnknownActivityError(OTBillingError, LookupError):
             f"activity {activity!r} is not in the activity table{hint} "
             "(list them with ot_billing_rules.activities())"
         )
+
+
+class WorkerError(OTBillingError, RuntimeError):
+    """A visit a process pool could not audit for a reason outside the visit itself.
+
+    Raised (or collected) by :func:`~ot_billing_rules.audit_many` with
+    ``workers > 1`` when the worker process auditing the visit died (killed,
+    out of memory, crashed), or when the error the visit raised could not be
+    sent back between processes. ``index`` is the visit's 0-based position;
+    ``cause`` names what happened, in words.
+    """
+
+    def __init__(self, message: str, *, index: int, cause: str) -> None:
+        self.index = index
+        self.cause = cause
+        super().__init__(message)
