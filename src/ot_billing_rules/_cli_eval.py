@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ._cli_output import print_json, print_table
+from ._coerce import ascii_int
 from .evaluation import (
     BoundaryPolicy,
     EvaluationSelection,
@@ -20,10 +21,8 @@ from .findings import Finding
 
 def _int_or_word(text: str) -> int | str:
     # --comorbidities takes a count or a finding name; the library checks both.
-    try:
-        return int(text)
-    except ValueError:
-        return text
+    number = ascii_int(text)
+    return text if number is None else number
 
 
 def register(sub: Any) -> None:
