@@ -27,6 +27,7 @@ rule                       severity  meaning
                                      for a sometimes-therapy code)
 ``modifier.discipline_mismatch`` error  GP/GN where the plan of care calls for GO
 ``modifier.59_with_x``     warning   59 and an X modifier on one line
+``modifier.bypass_multiple``  warning  two or more of XE/XS/XP/XU on one line
 ``modifier.misplaced``     warning   25 on a non-E/M line, or 59/X on an E/M line
 ``modifier.unknown``       warning   a modifier outside the documented known set
 =========================  ========  ==================================================
@@ -690,6 +691,8 @@ def _modifiers(ctx: _Ctx, items: list[ServiceLine]) -> list[Finding]:
                     "rules/bundling.md §10.2",
                 )
             )
+        if len(mods & _X) > 1:
+            out.append(_bypass_multiple(line, where, mods & _X))
         if "25" in mods and not _is_em(line.code):
             out.append(_misplaced(line, where, "25 belongs on an E/M line (99202-99499)"))
         if mods & _DISTINCT and _is_em(line.code):
@@ -699,6 +702,23 @@ def _modifiers(ctx: _Ctx, items: list[ServiceLine]) -> list[Finding]:
         if ctx.discipline is not None:
             out += _discipline(ctx.discipline, line, where, mods, src)
     return out
+
+
+def _bypass_multiple(line: ServiceLine, where: str, xs: set[str]) -> Finding:
+    # Each X modifier names one reason the service was distinct (CR 8863);
+    # two on a line claim two reasons at once, and payers take one per line.
+    both = ", ".join(sorted(xs))
+    return Finding(
+        "modifier.bypass_multiple",
+        Severity.WARNING,
+        (line.code,),
+        f"{where} carries {both}: each X modifier names one reason the service was "
+        "distinct (XE separate encounter, XS separate structure, XP separate practitioner, "
+        "XU unusual non-overlapping service), and a line takes one of 59/XE/XS/XP/XU",
+        "keep the one X modifier the record supports and drop the others",
+        "CMS CR 8863 (MLN Matters MM8863: X{EPSU} modifiers, subsets of modifier 59); "
+        "CMS MLN fact sheet MLN1783722, Proper Use of Modifiers 59, XE, XP, XS & XU",
+    )
 
 
 def _misplaced(line: ServiceLine, where: str, why: str) -> Finding:
