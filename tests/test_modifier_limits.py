@@ -180,3 +180,14 @@ def test_bypass_multiple_exactly_when_two_x_modifiers(mods: list[str]) -> None:
     found = check_bundling([("97530", 1, mods)], on=DOS)
     xs = set(mods) & {"XE", "XS", "XP", "XU"}
     assert ("modifier.bypass_multiple" in {f.rule for f in found}) == (len(xs) >= 2)
+
+
+def test_check_bundling_names_a_line_with_more_than_four_modifiers() -> None:
+    found = check_bundling(["97530:GO,KX,96,GA,76"], on=DOS)
+    (hit,) = [f for f in found if f.rule == "modifier.too_many"]
+    assert hit.severity.value == "error"
+    assert hit.codes == ("97530",)
+    assert "76" in hit.suggestion
+    assert "modifier.too_many" not in {
+        f.rule for f in check_bundling(["97530:GO,KX,96,GA"], on=DOS)
+    }

@@ -81,8 +81,9 @@ def coerce_date(value: object, *, field: str = "on", default_today: bool = True)
             value=value,
             field=field,
         )
-    # pandas' NaT is a datetime subclass whose .date() is NaT again, not a date.
-    if type(result) is not date:
+    # pandas' NaT passes as a datetime, but its .date() is NaT again: a missing
+    # value, which (like NaN) is the one value not equal to itself.
+    if not isinstance(result, date) or result != result:
         raise InvalidTypeError(
             f"{field} is missing ({value!r}): give {_DATE_KINDS}", value=value, field=field
         )
