@@ -101,7 +101,7 @@ def _unit_method(value: object) -> str:
             field="unit_method",
         )
     key = value.strip().lower()
-    if key not in _UNIT_METHODS:
+    if key not in _UNIT_METHODS or not value.isascii():
         raise InvalidOptionError(
             f"unit_method={value!r} is not one of cms, ama",
             value=value,
@@ -273,7 +273,7 @@ class PayerPolicy:
         if "name" not in kwargs:
             raise InvalidInputError("a payer policy mapping needs a 'name'", field="name")
         name = kwargs.pop("name")
-        base = _BUILT_IN.get(name.strip().lower()) if isinstance(name, str) else None
+        base = _builtin(name) if isinstance(name, str) else None
         if base is not None and cls is PayerPolicy:
             return attrs.evolve(base, **kwargs)
         return cls(name=name, **kwargs)
@@ -312,6 +312,11 @@ COMMERCIAL = PayerPolicy(
 _BUILT_IN = {"medicare": MEDICARE, "commercial": COMMERCIAL}
 
 
+def _builtin(name: str) -> PayerPolicy | None:
+    # lower() maps the Kelvin sign onto 'k': only ASCII names may match.
+    return _BUILT_IN.get(name.strip().lower()) if name.isascii() else None
+
+
 def payer_policy_names() -> tuple[str, ...]:
     """Names of the built-in policies."""
     return tuple(_BUILT_IN)
@@ -334,7 +339,7 @@ def payer_policy(name_or_policy: str | PayerPolicy | Mapping[str, Any]) -> Payer
     if isinstance(name_or_policy, PayerPolicy):
         return name_or_policy
     if isinstance(name_or_policy, str):
-        policy = _BUILT_IN.get(name_or_policy.strip().lower())
+        policy = _builtin(name_or_policy)
         if policy is None:
             raise InvalidOptionError(
                 f"payer={name_or_policy!r} is not a built-in policy "
