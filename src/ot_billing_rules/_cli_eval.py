@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ._cli_output import print_json, print_table
+from ._coerce import ascii_int
 from .evaluation import (
     BoundaryPolicy,
     EvaluationSelection,
@@ -18,12 +19,18 @@ from .evaluation import (
 from .findings import Finding
 
 
+def _count(text: str) -> int:
+    # argparse's type=int would read '٣' or '1_0' as a number.
+    number = ascii_int(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (digits 0-9)")
+    return number
+
+
 def _int_or_word(text: str) -> int | str:
     # --comorbidities takes a count or a finding name; the library checks both.
-    try:
-        return int(text)
-    except ValueError:
-        return text
+    number = ascii_int(text)
+    return text if number is None else number
 
 
 def register(sub: Any) -> None:
@@ -34,7 +41,7 @@ def register(sub: Any) -> None:
 
     ot = kinds.add_parser("ot", help="OT evaluation: 97165 / 97166 / 97167")
     ot.add_argument("--profile", required=True, metavar="brief|expanded|extensive")
-    ot.add_argument("--deficits", required=True, type=int, metavar="N")
+    ot.add_argument("--deficits", required=True, type=_count, metavar="N")
     ot.add_argument("--decision", required=True, metavar="low|moderate|high")
     ot.add_argument("--comorbidities", type=_int_or_word, metavar="none|present|N")
     ot.add_argument("--task-modification", metavar="not_necessary|minimal_to_moderate|significant")
@@ -47,16 +54,16 @@ def register(sub: Any) -> None:
     ot.set_defaults(func=_ot)
 
     pt = kinds.add_parser("pt", help="PT evaluation: 97161 / 97162 / 97163")
-    pt.add_argument("--personal-factors", required=True, type=int, metavar="N")
-    pt.add_argument("--body-system-elements", required=True, type=int, metavar="N")
+    pt.add_argument("--personal-factors", required=True, type=_count, metavar="N")
+    pt.add_argument("--body-system-elements", required=True, type=_count, metavar="N")
     pt.add_argument("--presentation", required=True, metavar="stable|evolving|unstable")
     pt.add_argument("--decision", required=True, metavar="low|moderate|high")
     pt.add_argument("--json", action="store_true", help="print JSON")
     pt.set_defaults(func=_pt)
 
     at = kinds.add_parser("at", help="athletic-training evaluation: 97169 / 97170 / 97171")
-    at.add_argument("--comorbidities", required=True, type=int, metavar="N")
-    at.add_argument("--exam-elements", required=True, type=int, metavar="N")
+    at.add_argument("--comorbidities", required=True, type=_count, metavar="N")
+    at.add_argument("--exam-elements", required=True, type=_count, metavar="N")
     at.add_argument("--decision", required=True, metavar="low|moderate|high")
     at.add_argument("--presentation", metavar="stable|evolving|unstable")
     at.add_argument("--json", action="store_true", help="print JSON")

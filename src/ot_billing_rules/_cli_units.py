@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._cli_output import print_json, print_table
+from ._coerce import ascii_int
+from .codes import normalize_code
 from .errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError
 from .units import TieBreak, UnitMethod, compute_units
 
@@ -61,15 +63,14 @@ def _pairs(items: Sequence[str], *, field: str, bare: bool) -> dict[str, int | N
                 )
             value: int | None = None
         else:
-            try:
-                value = int(text.strip())
-            except ValueError:
+            value = ascii_int(text)
+            if value is None:
                 raise InvalidMinutesError(
                     f"{field} {item!r}: minutes {text!r} are not a whole number",
                     value=item,
                     field=field,
-                ) from None
-        key = code.strip().upper()
+                )
+        key = normalize_code(code)
         if key in out:
             raise DuplicateCodeError(
                 f"{field} {item!r} repeats {key}; give each code once with its total minutes",

@@ -10,10 +10,13 @@
    lines when the payer uses them;
 3. modifiers are added in a fixed order — discipline (GO/GP/GN), assistant
    (CO/CQ), KX, then the PTP bypass modifier (59 or an X modifier) — then
-   whatever the clinician supplied;
+   whatever the clinician supplied; a claim line holds four, so a line that
+   would need more keeps the first four of that order and the rest are named
+   in a ``modifier.too_many`` error (:func:`order_modifiers`);
 4. KX and targeted review (:mod:`~ot_billing_rules.thresholds`), plan-of-care
    timing (:mod:`~ot_billing_rules.plan_of_care`) and NCCI / structural edits
-   (:func:`check_bundling`) add their findings;
+   (:func:`check_bundling`; its ``ncci.*`` findings only when the payer's
+   ``ncci_edits`` is on) add their findings;
 5. the bypass modifier goes on the column-2 line of a PTP edit only when the
    edit allows a bypass *and* a service of the pair is marked
    ``separate_interval`` (the documentation shows separate time intervals;
@@ -45,7 +48,7 @@ from ._store import data_version
 from .codes import Code, TherapyList, get, lookup
 from .errors import CodeNotEffectiveError, InvalidTypeError, UnknownCodeError
 from .findings import Finding, Severity, findings_html, sort_findings
-from .lines import ClaimLine, ServiceLine
+from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine
 from .payers import THERAPY_MODIFIERS, PayerPolicy
 from .plan_of_care import check_plan_of_care
 from .thresholds import KXAssessment, assess_kx
@@ -102,6 +105,12 @@ def _rank(mod: str) -> int:
 
 def order_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
     """Order modifiers GO/GP/GN, CO/CQ, KX, 59/X{EPSU}, then the rest as given.
+
+    Within a group the modifiers keep the order they came in (the audit's
+    own first, then the clinician's, in the order supplied). This is the one
+    order the audit bills in: when a line would carry more than
+    :data:`~ot_billing_rules.lines.MAX_MODIFIERS` (four), the first four of
+    it stay on the claim.
 
     GO/GP/GN must be in the first or second position when others are present
     (``rules/bundling.md`` §4.3); CO/CQ sit next to it (Pub. 100-04 Ch. 5 §20.1).
@@ -267,6 +276,7 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     lines = [_decorate(work, line, kx_on) for line in lines]
     if lines:
         lines = _bundle(work, lines)
+    lines = _fit_all(work, lines)
     if policy.plan_of_care_timing:
         _plan(work)
     outcomes = _outcomes(work, lines, allocation)
@@ -458,6 +468,40 @@ def _plan(work: _Work) -> None:
     work.findings.extend(check_plan_of_care(v.plan_of_care, v.date_of_service))
 
 
+def _fit(line: ClaimLine) -> ClaimLine:
+    """The line as the claim can carry it: the first four modifiers of the billing order."""
+    if len(line.modifiers) <= MAX_MODIFIERS:
+        return line
+    return build(ClaimLine, line.code, line.units, line.modifiers[:MAX_MODIFIERS], line.minutes)
+
+
+def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
+    out: list[ClaimLine] = []
+    for line in lines:
+        fitted = _fit(line)
+        dropped = line.modifiers[MAX_MODIFIERS:]
+        if dropped:
+            kept = ", ".join(fitted.modifiers)
+            left = ", ".join(dropped)
+            verb = "is" if len(dropped) == 1 else "are"
+            work.findings.append(
+                Finding(
+                    "modifier.too_many",
+                    Severity.ERROR,
+                    (line.code,),
+                    f"{line.code} ({line.units} unit(s)) needs {len(line.modifiers)} modifiers "
+                    f"but a claim line holds {MAX_MODIFIERS}: it keeps {kept}; {left} {verb} "
+                    "left off.",
+                    suggestion=f"Choose which {MAX_MODIFIERS} modifiers the line needs: {left} "
+                    f"{verb} not on the claim as it stands.",
+                    source="CMS Pub. 100-04 Ch. 26 §10.4 (item 24D, up to four modifiers); "
+                    "X12 837P SV101-3 to SV101-6",
+                )
+            )
+        out.append(fitted)
+    return out
+
+
 def _ptp(findings: Iterable[Finding]) -> dict[tuple[str, ...], Finding]:
     return {f.codes: f for f in findings if f.rule.startswith("ncci.ptp") and len(f.codes) >= 2}
 
@@ -466,19 +510,25 @@ def _check(work: _Work, lines: Sequence[ClaimLine]) -> tuple[Finding, ...]:
     from .bundling import check_bundling
 
     v = work.visit
-    return check_bundling(
-        [build(ServiceLine, ln.code, ln.units, ln.modifiers) for ln in lines],
+    found = check_bundling(
+        # Checked as billed: a modifier past the fourth is not on the claim.
+        [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
         on=v.date_of_service,
         setting=v.setting,
         edits=v.payer.edits,
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
         discipline=v.discipline if v.payer.discipline_modifiers else None,
     )
+    if v.payer.ncci_edits:
+        return found
+    # No PTP findings also means no bypass modifier is tried or added.
+    return tuple(f for f in found if not f.rule.startswith("ncci."))
 
 
 def _with_bypass(lines: Sequence[ClaimLine], codes: set[str], mod: str) -> list[ClaimLine]:
+    # build, not evolve: the line may hold more than four modifiers until _fit_all.
     return [
-        attrs.evolve(ln, modifiers=order_modifiers([*ln.modifiers, mod]))
+        build(ClaimLine, ln.code, ln.units, order_modifiers([*ln.modifiers, mod]), ln.minutes)
         if ln.code in codes
         else ln
         for ln in lines
@@ -495,7 +545,8 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     for codes, _finding in _ptp(first).items():
         if separate & set(codes):
             column2 = codes[-1]
-            if not any(m in _BYPASS for ln in lines if ln.code == column2 for m in ln.modifiers):
+            billed = (m for ln in lines if ln.code == column2 for m in _fit(ln).modifiers)
+            if not any(m in _BYPASS for m in billed):
                 tried[codes] = column2
     if not tried:
         work.findings.extend(first)

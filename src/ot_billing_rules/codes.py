@@ -229,7 +229,8 @@ def normalize_code(code: str) -> str:
     """Return ``code`` trimmed and upper-cased, or raise :class:`InvalidCodeError`.
 
     Accepts any well-formed CPT (``97110``, ``0591T``) or HCPCS Level II
-    (``G0283``) code, whether or not the catalog holds it.
+    (``G0283``) code, whether or not the catalog holds it. The code must be
+    ASCII: ``'ſ0283'`` is not ``S0283`` and ``'９７１１０'`` is not ``97110``.
 
     >>> normalize_code(" g0283 ")
     'G0283'
@@ -242,7 +243,9 @@ def normalize_code(code: str) -> str:
         raise InvalidTypeError(
             f"code must be a string, not {type(code).__name__} {code!r}", value=code, field="code"
         )
-    text = code.strip().upper()
+    text = code.strip()
+    # Checked before upper(): 'ſ'.upper() is 'S', a real HCPCS letter.
+    text = text.upper() if text.isascii() else text
     if not _CODE_RE.fullmatch(text):
         raise InvalidCodeError(
             f"{code!r} is not a well-formed CPT or HCPCS code "
@@ -269,7 +272,10 @@ def is_valid_code(code: object) -> bool:
     >>> is_valid_code("97110"), is_valid_code("9711"), is_valid_code(None)
     (True, False, False)
     """
-    return isinstance(code, str) and _CODE_RE.fullmatch(code.strip().upper()) is not None
+    if not isinstance(code, str):
+        return False
+    text = code.strip()
+    return text.isascii() and _CODE_RE.fullmatch(text.upper()) is not None
 
 
 def _suggest(code: str) -> tuple[str, ...]:

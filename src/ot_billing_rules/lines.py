@@ -18,7 +18,7 @@ from ._fast import compact_pickle
 from .codes import normalize_code
 from .errors import InvalidModifierError, InvalidTypeError
 
-__all__ = ["MAX_UNITS", "ClaimLine", "ServiceLine", "normalize_modifiers"]
+__all__ = ["MAX_MODIFIERS", "MAX_UNITS", "ClaimLine", "ServiceLine", "normalize_modifiers"]
 
 _MODIFIER_RE = re.compile(r"[0-9A-Z]{2}")
 
@@ -26,12 +26,17 @@ _MODIFIER_RE = re.compile(r"[0-9A-Z]{2}")
 #: practical bound is far lower for therapy; this only stops absurd input).
 MAX_UNITS = 9999
 
+#: Modifiers one claim line can carry: the CMS-1500 (item 24D) and the 837P
+#: (SV101-3 to SV101-6) hold four.
+MAX_MODIFIERS = 4
+
 
 def normalize_modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
     """Return modifiers upper-cased, trimmed and de-duplicated, order kept.
 
     A single string may hold several modifiers separated by commas, spaces or
-    colons. Each must be two letters or digits.
+    colons. Each must be two ASCII letters or digits: look-alikes that
+    upper-case to ASCII (``'xſ'`` to ``XS``, ``'ß'`` to ``SS``) are refused.
 
     >>> normalize_modifiers(["go", " 59"])
     ('GO', '59')
@@ -65,7 +70,9 @@ def normalize_modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
                 value=item,
                 field="modifiers",
             )
-        mod = item.strip().upper()
+        mod = item.strip()
+        # Checked before upper(): 'ſ'.upper() is 'S', which would forge XS.
+        mod = mod.upper() if mod.isascii() else mod
         if not _MODIFIER_RE.fullmatch(mod):
             raise InvalidModifierError(
                 f"modifier {item!r} is not two letters or digits (e.g. GO, 59, XU)",
@@ -107,6 +114,18 @@ class ServiceLine:
         return {"code": self.code, "units": self.units, "modifiers": list(self.modifiers)}
 
 
+def _claim_modifiers(value: Iterable[str] | str) -> tuple[str, ...]:
+    mods = normalize_modifiers(value)
+    if len(mods) > MAX_MODIFIERS:
+        raise InvalidModifierError(
+            f"a claim line carries at most {MAX_MODIFIERS} modifiers, not {len(mods)} "
+            f"({', '.join(mods)}); choose which {MAX_MODIFIERS} to bill",
+            value=mods,
+            field="modifiers",
+        )
+    return mods
+
+
 def _minutes(value: object) -> int | None:
     if value is None:
         return None
@@ -119,7 +138,8 @@ class ClaimLine:
     """A line to put on the claim.
 
     ``minutes`` are the treatment minutes behind the line when known (timed
-    codes), for the record; payers are billed ``units``.
+    codes), for the record; payers are billed ``units``. A claim line holds
+    at most :data:`MAX_MODIFIERS` (four) modifiers.
 
     >>> ClaimLine("97110", 2, ("GO", "CO"))
     ClaimLine(code='97110', units=2, modifiers=('GO', 'CO'), minutes=None)
@@ -127,7 +147,7 @@ class ClaimLine:
 
     code: str = attrs.field(converter=normalize_code)
     units: int = attrs.field(converter=_units)
-    modifiers: tuple[str, ...] = attrs.field(default=(), converter=normalize_modifiers)
+    modifiers: tuple[str, ...] = attrs.field(default=(), converter=_claim_modifiers)
     minutes: int | None = attrs.field(default=None, converter=_minutes)
 
     def to_dict(self) -> dict[str, Any]:

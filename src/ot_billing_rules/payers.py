@@ -101,7 +101,7 @@ def _unit_method(value: object) -> str:
             field="unit_method",
         )
     key = value.strip().lower()
-    if key not in _UNIT_METHODS:
+    if key not in _UNIT_METHODS or not value.isascii():
         raise InvalidOptionError(
             f"unit_method={value!r} is not one of cms, ama",
             value=value,
@@ -137,18 +137,27 @@ _BYPASS_MODIFIERS = ("59", "XU", "XE", "XS", "XP")
 
 
 def _prefixes(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
+    # A string is refused, not iterated: "status." would become one-letter prefixes.
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidTypeError(
+            "suppress_rules must be a list or tuple of rule-id prefixes such as "
+            f"['status.'], not {type(value).__name__} {value!r}",
+            value=value,
+            field="suppress_rules",
+        )
+    items = list(value)
     out = []
-    for item in value:
+    for item in items:
         if not isinstance(item, str) or not item.strip():
             raise InvalidTypeError(
-                f"suppress_rules must hold rule-id prefixes (strings), not {item!r}",
+                "suppress_rules must hold rule-id prefixes (non-empty strings such as "
+                f"'status.'), not {type(item).__name__} {item!r}",
                 value=item,
                 field="suppress_rules",
             )
         out.append(item.strip())
-    return tuple(out)
+    # A set has no order of its own; sorting keeps to_dict() and equality stable.
+    return tuple(sorted(out)) if isinstance(value, (set, frozenset)) else tuple(out)
 
 
 def _is_bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
@@ -169,10 +178,14 @@ class PayerPolicy:
     - ``name``: how reports refer to the payer.
     - ``unit_method``: ``"cms"`` (Medicare total-time 8-minute rule, Pub.
       100-04 Ch. 5 §20.2) or ``"ama"`` (CPT per-code midpoint rule).
-    - ``ncci_edits``: run NCCI PTP and MUE edits (``check_bundling``).
+    - ``ncci_edits``: report NCCI findings (``ncci.*``: PTP, bypass, MUE and
+      stale-data findings of ``check_bundling``); when ``False`` none is
+      reported and no bypass modifier is added, while the fee-schedule
+      status, add-on and modifier checks still run.
     - ``edits``: the edit set to check against (``None`` = the bundled release).
     - ``suppress_rules``: finding rule-id prefixes this payer does not apply
-      (e.g. ``"status."``: the Medicare fee-schedule status indicators).
+      (e.g. ``("status.",)``: the Medicare fee-schedule status indicators); a
+      list, tuple or set of strings — a bare string is refused.
     - ``discipline_modifiers``: put GO/GP/GN on every therapy-list line.
     - ``assistant_modifiers``: split assistant-furnished minutes onto CO/CQ lines.
     - ``kx_threshold``: track the annual KX threshold and the $3,000 targeted
@@ -221,7 +234,18 @@ class PayerPolicy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PayerPolicy:
-        """Build a policy from :meth:`to_dict` output (``edits`` must be ``"bundled"``)."""
+        """Build a policy from :meth:`to_dict` output (``edits`` must be ``"bundled"``).
+
+        A mapping whose ``name`` is a built-in policy's (``"commercial"``,
+        ``"medicare"``, any case) starts from that policy: the keys it gives
+        change it, the keys it leaves out keep the built-in's values — so
+        ``{"name": "commercial"}`` is :data:`COMMERCIAL`, never the Medicare
+        defaults under a commercial label. Any other name starts from the
+        :class:`PayerPolicy` field defaults.
+
+        >>> PayerPolicy.from_dict({"name": "commercial"}).unit_method
+        'ama'
+        """
         if not isinstance(data, Mapping):
             raise InvalidTypeError(
                 f"a payer policy must be a mapping, not {type(data).__name__}",
@@ -248,7 +272,11 @@ class PayerPolicy:
             )
         if "name" not in kwargs:
             raise InvalidInputError("a payer policy mapping needs a 'name'", field="name")
-        return cls(**kwargs)
+        name = kwargs.pop("name")
+        base = _builtin(name) if isinstance(name, str) else None
+        if base is not None and cls is PayerPolicy:
+            return attrs.evolve(base, **kwargs)
+        return cls(name=name, **kwargs)
 
     def _repr_html_(self) -> str:
         return html_table(f"Payer policy {self.name}", list(self.to_dict().items()))
@@ -284,6 +312,11 @@ COMMERCIAL = PayerPolicy(
 _BUILT_IN = {"medicare": MEDICARE, "commercial": COMMERCIAL}
 
 
+def _builtin(name: str) -> PayerPolicy | None:
+    # lower() maps the Kelvin sign onto 'k': only ASCII names may match.
+    return _BUILT_IN.get(name.strip().lower()) if name.isascii() else None
+
+
 def payer_policy_names() -> tuple[str, ...]:
     """Names of the built-in policies."""
     return tuple(_BUILT_IN)
@@ -306,7 +339,7 @@ def payer_policy(name_or_policy: str | PayerPolicy | Mapping[str, Any]) -> Payer
     if isinstance(name_or_policy, PayerPolicy):
         return name_or_policy
     if isinstance(name_or_policy, str):
-        policy = _BUILT_IN.get(name_or_policy.strip().lower())
+        policy = _builtin(name_or_policy)
         if policy is None:
             raise InvalidOptionError(
                 f"payer={name_or_policy!r} is not a built-in policy "

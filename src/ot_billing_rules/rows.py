@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ._coerce import ascii_int
 from .errors import DataFileError, OTBillingError
 from .visit import Visit
 
@@ -64,12 +65,10 @@ def _cell(row: Mapping[str, Any], col: str) -> str:
 
 
 def _int(cell: str, col: str, where: str, line: int) -> int:
-    try:
-        return int(cell)
-    except ValueError:
-        raise DataFileError(
-            f"{col}={cell!r} is not a whole number", path=where, line=line
-        ) from None
+    value = ascii_int(cell)
+    if value is None:
+        raise DataFileError(f"{col}={cell!r} is not a whole number", path=where, line=line)
+    return value
 
 
 def _bool(cell: str, where: str, line: int) -> bool:
