@@ -217,8 +217,9 @@ def build(shared: Path) -> None:
     target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
     record(
         "activities.json",
-        source=f"shared/{SEED} (activity names and skill areas); descriptions and candidate "
-        "codes are the project's own (scripts/build_activities.py)",
+        source="activity names and skill areas from a pediatric OT billing guide's "
+        "table of common activities; descriptions and candidate codes are the project's own "
+        "(scripts/build_activities.py)",
         release="seed",
     )
 

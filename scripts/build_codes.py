@@ -100,16 +100,17 @@ def build(shared: Path) -> None:
     target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
     record(
         "code_catalog.json",
-        source="shared/data/code_catalog.json (project research, "
-        "rules/codes_and_evaluations.md); medicare_status from the CMS National Physician "
-        "Fee Schedule Relative Value File, July 2024",
+        source="descriptions paraphrased by the project; each record's source names its public "
+        "references (CPT/HCPCS descriptors as printed by coding-reference sites, AOTA/APTA/ASHA, "
+        "CMS and MAC pages); medicare_status from the CMS National Physician Fee Schedule "
+        "Relative Value File, July 2024",
         release="2026-11-27",
     )
     shutil.copyfile(indicators_src, DATA_DIR / "pfs_indicators_2024-07.csv")
     record(
         "pfs_indicators_2024-07.csv",
         source="CMS National Physician Fee Schedule Relative Value File, July 2024, "
-        "OT-relevant subset (shared/data/ncci_2024-07-01/pfs_rvu_indicators_2024-07_ot_subset.csv)",
+        "OT-relevant subset; rows via andrewallenbruce/northstar @ a37fd49",
         release="2024-07",
     )
 

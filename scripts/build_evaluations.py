@@ -177,9 +177,10 @@ def build(shared: Path) -> None:
     target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
     record(
         "evaluation_levels.json",
-        source="shared/data/evaluation_levels.json (project research, "
-        "rules/codes_and_evaluations.md §1-2: paraphrased CPT descriptor components via "
-        "codingahead/case2code/mirahealth; selection rule via MMP, Ensora, Clinicient, APTA)",
+        source="CPT descriptor components paraphrased by the project from coding-reference "
+        "sites (codingahead/case2code, mirahealth, btetechnologies, carepatron; each tier names "
+        "its page); selection rule: MMP (2017-04-04), Ensora Health, Clinicient (OT), APTA "
+        "Pelvic Health, Theraplatform (PT)",
         release="2026-11-27",
     )
 

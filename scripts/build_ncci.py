@@ -75,8 +75,7 @@ def build_ptp(src: Path) -> int:
         target.name,
         source="CMS Medicare NCCI Procedure-to-Procedure Edits effective 2024-07-01, practitioner "
         "(ccipra) and outpatient hospital (ccioph) files, OT-relevant subset with history; rows "
-        "via andrewallenbruce/northstar @ a37fd49 (shared/data/ncci_2024-07-01/, effective dates "
-        "not in the extract)",
+        "via andrewallenbruce/northstar @ a37fd49 (effective dates not in the extract)",
         release="2024-07-01",
         notice=NOTICE,
     )
@@ -107,7 +106,7 @@ def build_mue(src: Path) -> int:
         target.name,
         source="CMS NCCI Medically Unlikely Edits effective 2024-07-01, practitioner services and "
         "outpatient hospital services tables, OT-relevant subset; rows via "
-        "andrewallenbruce/northstar @ a37fd49 (shared/data/ncci_2024-07-01/)",
+        "andrewallenbruce/northstar @ a37fd49",
         release="2024-07-01",
         notice=NOTICE,
     )

@@ -3,8 +3,8 @@
 Reads ``shared/data/kx_thresholds.json`` (per-year KX amounts and the
 targeted medical review threshold, each with its sources) and writes
 ``_data/kx_thresholds.json`` in the library's schema, adding each year's
-evidence grade from ``rules/bundling.md`` §5.1 as refined by §10.4 (the 2026
-amount was later read on a copy of the CMS Therapy Services page citing
+evidence grade (B where CMS or MAC text was read, C for trade sources; the
+2026 amount was later read on a copy of the CMS Therapy Services page citing
 CR 14252, so it is graded B rather than C).
 
 Run from the repository root: ``python scripts/build_thresholds.py [SHARED_DATA_DIR]``.
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _manifest import DATA_DIR, SHARED_DATA, record
 
-# rules/bundling.md §0: B = CMS or MAC text seen; C = trade or association source.
+# B = CMS or MAC text seen; C = trade or association source.
 GRADES = {
     2018: "C",
     2019: "C",
@@ -72,9 +72,8 @@ def build(shared: Path) -> None:
     )
     record(
         "kx_thresholds.json",
-        source="shared/data/kx_thresholds.json (project research, rules/bundling.md §5.1 and "
-        "§10.4): CMS Therapy Services page, MAC articles (Noridian JE, NGS, Palmetto) and trade "
-        "sources per year",
+        source="CMS Therapy Services page (CR 14252 for 2026), MAC articles (Noridian JE, NGS, "
+        "Palmetto GBA) and trade sources; each year names its own",
         release=f"CY{years[-1]['year']}",
     )
 

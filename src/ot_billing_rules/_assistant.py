@@ -1,6 +1,7 @@
 """CQ/CO: which units of a code were furnished "in whole or in part" by an assistant.
 
-The rule depends on the date of service (``rules/units.md`` §5):
+The rule depends on the date of service (SSA §1834(v); CMS Pub. 100-04 Ch. 5
+§20.1; the CY 2020 and CY 2022 PFS final rules):
 
 - before 2020-01-01: no assistant modifier exists on claims (SSA §1834(v)
   required it from 2020) — every unit is billed plain;
@@ -18,7 +19,8 @@ The rule depends on the date of service (``rules/units.md`` §5):
 Untimed codes: the modifier applies when the assistant independently
 furnished more than 10% of the service's time (the whole service included).
 
-Where the sources leave the answer open (``rules/units.md`` §7 items 9–11),
+Where no public source settles the answer (both clinicians with 8 or more
+minutes of a final unit, the 10% denominator, two leftover units),
 :class:`AssistantPolicy` holds the documented default and the alternative,
 and the case is reported as ``units.assistant.open_case``.
 """
@@ -73,7 +75,8 @@ class BothEight(str, enum.Enum):
 
     ``therapist`` (default): no modifier — CMS's wording ("if the therapist
     furnishes 8 minutes or more of the final unit, no modifier") reads as
-    therapist precedence (``rules/units.md`` §7 item 9, §10). ``assistant``:
+    therapist precedence (inferred from the CMS CQ/CO billing-examples page
+    and AOTA's summary of the CY 2022 PFS final rule). ``assistant``:
     the modifier (the conservative choice, paid at 85%).
     """
 
@@ -87,7 +90,7 @@ class DeMinimisBase(str, enum.Enum):
     ``unit`` (default): the minutes actually in that unit (therapist plus
     assistant leftover, at most 15) — the CY 2020 proposal defined total time
     that way. ``fifteen``: always 15 minutes. They differ only for short units
-    such as 7 + 1 minutes (``rules/units.md`` §7 item 10).
+    such as 7 + 1 minutes (no public source settles the denominator).
     """
 
     UNIT = "unit"
@@ -99,7 +102,7 @@ class TwoLeftoverUnits(str, enum.Enum):
 
     This happens when a code wins an extra unit from leftover minutes that
     already add up to a 15-minute block (e.g. therapist 14 + assistant 5 plus
-    the extra unit). No source addresses it (``rules/units.md`` §7 item 11).
+    the extra unit). No public source addresses it.
     ``split`` (default): one unit with, one without the modifier. ``modifier``:
     both with the modifier.
     """

@@ -1,6 +1,6 @@
 """Readers for the NCCI files users download from CMS.
 
-Layouts (``shared/data/cms_file_formats.json``, ``cms_samples/README.md``):
+Layouts (as observed in the CMS NCCI PTP and MUE files, up to the 2026 releases):
 
 - PTP ``ccipra-*`` / ``ccioph-*`` ``.txt``: Latin-1, TAB-separated, never
   quoted; an AMA notice, a title line and a header wrapped over several lines

@@ -20,11 +20,11 @@ from .findings import Finding, Severity, findings_html
 
 __all__ = ["ReevaluationDecision", "ReevaluationReason", "reevaluation_billable"]
 
-_MBPM = "CMS Pub. 100-02 (Medicare Benefit Policy Manual) Ch. 15"
+_MBPM = "CMS Pub. 100-02 Ch. 15"
 _S_220_3_C = f"{_MBPM} §220.3.C"
 _S_ASSESSMENT = f"{_MBPM} §220 A (definition of assessment)"
 _S_EPISODE = f"{_MBPM} §220 A (definition of episode)"
-_S_A53309 = "MAC billing article A53309 (outpatient PT/OT), as quoted in the project research"
+_S_A53309 = "MAC article A53309 (outpatient PT/OT billing), as quoted by learnmedicarebilling.com"
 
 
 class ReevaluationReason(str, enum.Enum):
@@ -179,8 +179,8 @@ def reevaluation_billable(
 ) -> ReevaluationDecision:
     """Say whether Medicare pays a re-evaluation (97168 OT, 97164 PT, 97172 AT) for ``reason``.
 
-    The rule (Pub. 100-02 Ch. 15 §220.3.C, grade: source, as read in
-    ``rules/codes_and_evaluations.md`` §1.6): re-evaluation is not a routine,
+    The rule (Pub. 100-02 Ch. 15 §220.3.C, grade: source, as quoted by
+    pt-management.com and experts123): re-evaluation is not a routine,
     recurring service. It is covered when the documentation shows a need for
     further tests and measurements after the initial evaluation — new clinical
     findings, a significant change in condition, or failure to respond to the
@@ -190,10 +190,11 @@ def reevaluation_billable(
     A53309, which also names a newly diagnosed related condition as payable).
 
     Whether contractors pay a pre-discharge re-evaluation routinely is
-    contested (research §7.9): ``before_discharge_billable`` (default ``True``,
-    the manual's wording) makes it configurable, and the result warns either
-    way. For athletic training the Medicare reasoning applies by analogy only
-    and 97172's typical time is unverified; the result warns about both.
+    contested (the manual says "may be appropriate"; secondary sources differ):
+    ``before_discharge_billable`` (default ``True``, the manual's wording) makes
+    it configurable, and the result warns either way. For athletic training the
+    Medicare reasoning applies by analogy only and 97172's typical time is
+    unverified; the result warns about both.
 
     >>> d = reevaluation_billable("routine_reassessment")
     >>> d.code, d.billable
@@ -237,7 +238,8 @@ def reevaluation_billable(
                 codes=(re.code,),
                 message="Medicare does not recognise athletic trainers as an outpatient therapy "
                 "provider type (inferred); the Medicare re-evaluation rule is applied by analogy",
-                source="rules/codes_and_evaluations.md §2.2",
+                source=f"{_S_220_3_C} by analogy; inferred by ot-billing-rules (no public "
+                "source addresses athletic-trainer re-evaluations)",
             )
         )
     if re.unverified:

@@ -7,13 +7,15 @@ chart. A few are not, and must never be treated as if they were:
   first 15-minute unit (97129, at most once a day) plus 15-minute add-on units
   (97130). Minutes of both codes are pooled into the one service, which enters
   the CMS total like any 15-minute code; its first unit is labelled 97129 and
-  the rest 97130. Source: ``rules/units.md`` §2.3 step 5 and §4 (AOTA/ASHA
-  code notes; UHC lists both as timed); the pooling and labelling are
-  **inferred** (§7 item 15), the once-a-day limit is by descriptor and MUE 1.
+  the rest 97130. Source: the CPT descriptors (initial 15 minutes / each
+  additional 15, from 2020-01-01; UnitedHealthcare's commercial policy lists
+  both as timed); the pooling and labelling are **inferred** by
+  ot-billing-rules from Pub. 100-04 Ch. 5 §20.2 (no public source settles
+  them), the once-a-day limit is by descriptor and CMS NCCI MUE 1.
 - **97545 + 97546** (work hardening/conditioning): an initial 2-hour block and
   1-hour add-ons. Never on the 15-minute chart and never in the CMS total.
   Default (``HourRule.MIDPOINT``, CPT's general time rule, **inferred** for
-  these codes, ``rules/units.md`` §4 and §7 item 16): 97545 at 61 minutes or
+  these codes: no public source applies it to them): 97545 at 61 minutes or
   more, one 97546 at 151 minutes or more and another each further 60 minutes
   (211, 271 …). ``HourRule.FULL`` requires the whole block (120, 180, 240 …),
   as many workers'-compensation schedules do.
@@ -22,8 +24,8 @@ chart. A few are not, and must never be treated as if they were:
   rule under both methods, minutes kept out of the CMS total: the first unit
   once the 30-minute midpoint is passed (16 minutes), each add-on unit at 38,
   53, 68 … minutes. Source: code descriptors (first 30 minutes / each
-  additional 15) and secondary billing guides (``rules/codes_and_evaluations.md``
-  §4); the thresholds and the exclusion from the CMS total are **inferred**.
+  additional 15) and secondary billing guides; the thresholds and the
+  exclusion from the CMS total are **inferred**.
 - **Monthly codes** (remote therapeutic monitoring 98979/98980/98981, digital
   mental-health treatment G0553/G0554): their time is counted per calendar
   month, not per date of service, so this module does not count them: they

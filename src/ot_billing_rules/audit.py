@@ -113,7 +113,7 @@ def order_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
     it stay on the claim.
 
     GO/GP/GN must be in the first or second position when others are present
-    (``rules/bundling.md`` §4.3); CO/CQ sit next to it (Pub. 100-04 Ch. 5 §20.1).
+    (MAC therapy-modifier guidance); CO/CQ sit next to it (Pub. 100-04 Ch. 5 §20.1).
 
     >>> order_modifiers(["59", "KX", "CO", "GO"])
     ('GO', 'CO', 'KX', '59')
@@ -259,7 +259,7 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     ``visit`` is a :class:`Visit` or a mapping in the shape
     :meth:`Visit.from_dict` reads. Rule sources: units — Pub. 100-04 Ch. 5
     §20.2 (CMS) or CPT per-code (AMA); CO/CQ — Pub. 100-04 Ch. 5 §20.1;
-    GO/GP/GN — MAC guidance (``rules/bundling.md`` §4.3); KX — CMS Therapy
+    GO/GP/GN — MAC therapy-modifier guidance; KX — CMS Therapy
     Services page; plan-of-care timing — Pub. 100-02 Ch. 15 §220; edits —
     the NCCI release in force on the date. Which of them apply is the payer
     policy's choice (:class:`~ot_billing_rules.payers.PayerPolicy`).

@@ -33,8 +33,8 @@ rule                       severity  meaning
 ``modifier.unknown``       warning   a modifier outside the documented known set
 =========================  ========  ==================================================
 
-Which line, which modifier (``rules/bundling.md`` §10.2, which refines the
-issue's first reading): the claim engines deny the **column-2** line. A bypass
+Which line, which modifier (I/OCE edits 20 and 40; NCCI Policy Manual Ch. I):
+the claim engines deny the **column-2** line. A bypass
 modifier is accepted on **either** line by default — Medicare Part B has done
 so since 2019-07-01 (CR 11168; grade B via C) — although CMS tells providers
 to put it on the column-2 code; ``bypass="column2"`` applies that stricter
@@ -86,8 +86,8 @@ class BypassPlacement(str, enum.Enum):
     """Where an NCCI bypass modifier must sit for :func:`check_bundling` to accept it.
 
     ``either``: on the column-1 or the column-2 line (Medicare Part B since
-    2019-07-01, CR 11168; Palmetto for I/OCE edit 40 — ``rules/bundling.md``
-    §10.2, grade B via C). ``column2``: only on the column-2 line (CMS's
+    2019-07-01, CMS CR 11168; Palmetto GBA for I/OCE edit 40 — grade B via
+    C). ``column2``: only on the column-2 line (CMS's
     instruction to providers; some payers enforce it).
     """
 
@@ -109,8 +109,8 @@ _ANATOMIC = frozenset(
 _GLOBAL_OTHER = frozenset({"24", "25", "57", "58", "78", "79", "27", "91"})
 
 #: NCCI-associated modifiers by the date they were accepted (NCCI Policy
-#: Manual Ch. I, 2024 text; X{EPSU} from 2015-01-01, CR 8863 —
-#: ``rules/bundling.md`` §10.2, grade B). The c.2015 list lacked 24, 57, 27,
+#: Manual Ch. I, 2024 text; X{EPSU} from 2015-01-01, CMS CR 8863 — grade
+#: B). The c.2015 list lacked 24, 57, 27,
 #: LM and RI but the date they were added is not known: the library uses the
 #: 2024 list for every date (the lenient reading).
 _NCCI_MODIFIER_ERAS: tuple[tuple[date, frozenset[str]], ...] = (
@@ -124,7 +124,7 @@ _NCCI_MODIFIER_ERAS: tuple[tuple[date, frozenset[str]], ...] = (
 #: (22), telehealth (95 GT 93 FQ FR), habilitative/rehabilitative (96 97),
 #: liability notices (GA GX GY GZ), teaching physician (GC GE), substitute
 #: billing (Q5 Q6), disaster (CR CS) — HCPCS/CPT modifier lists
-#: (``rules/bundling.md`` §5; grade B for the therapy and NCCI ones).
+#: (grade B for the therapy and NCCI ones).
 KNOWN_MODIFIERS: frozenset[str] = frozenset(
     {"GO", "GP", "GN", "CO", "CQ", "KX", "76", "77", "52", "53", "22"}
     | {"95", "GT", "93", "FQ", "FR", "96", "97", "GA", "GX", "GY", "GZ", "GC", "GE"}
@@ -137,8 +137,9 @@ KNOWN_MODIFIERS: frozenset[str] = frozenset(
 #: Codes reported at most once per date of service because their descriptor
 #: is the "initial"/"first" block of a timed family with an add-on for the
 #: rest: 97129 (first 15 minutes, CPT from 2020), 97545 (first 2 hours),
-#: 97550 and G0541 (first 30 minutes). Source: ``rules/units.md`` (97129 once
-#: per day, grade A via the MUE of 1/MAI 2) and the catalog's add-on links.
+#: 97550 and G0541 (first 30 minutes). Source: the CPT/HCPCS descriptors
+#: (97129 once per day, grade A via its CMS NCCI MUE of 1, MAI 2) and the
+#: catalog's add-on links.
 ONCE_PER_DAY: Mapping[str, str] = {
     "97129": "97130",
     "97545": "97546",
@@ -146,7 +147,7 @@ ONCE_PER_DAY: Mapping[str, str] = {
     "G0541": "G0542",
 }
 
-#: Status I codes and what Medicare pays instead (``rules/bundling.md`` §1.8, grade A).
+#: Status I codes and what Medicare pays instead (CMS PFS RVU file, July 2024, grade A).
 _STATUS_I_REPLACEMENT = {"97014": "G0283"}
 
 _TOKEN = re.compile(r"([0-9A-Za-z]+?)(?:[xX*]([0-9]+))?(?::(.*))?")
@@ -260,7 +261,7 @@ def check_bundling(
     ``bypass`` where an NCCI modifier must sit (:class:`BypassPlacement`).
 
     Units are compared as given: convert minutes to units first (MUEs run
-    after the conversion, ``rules/bundling.md`` §10.3). Findings come back
+    after the conversion). Findings come back
     in a stable order (:func:`~ot_billing_rules.findings.sort_findings`); the
     module docstring lists the rule ids.
     """
@@ -613,7 +614,7 @@ def _status(ctx: _Ctx, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding
                 f"{code} has {why} (Medicare Physician Fee Schedule RVU file)",
                 advice,
                 "CMS National Physician Fee Schedule Relative Value File, status indicator "
-                "(rules/bundling.md §4.1)",
+                "(RVU file documentation)",
             )
         )
     return out
@@ -652,7 +653,8 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
                         f"date of service, but {units} unit(s) on {len(lines)} line(s) are "
                         "billed",
                         f"bill {code} x 1 and put the additional time on {ONCE_PER_DAY[code]}",
-                        "CPT descriptor structure (initial block + add-on); MUE 1 (rules/units.md)",
+                        "CPT descriptor structure (initial block + add-on); CMS NCCI MUE 1 "
+                        "for 97129 and 97545",
                     )
                 )
     return out
@@ -663,7 +665,7 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
 
 def _modifiers(ctx: _Ctx, items: list[ServiceLine]) -> list[Finding]:
     out: list[Finding] = []
-    src = "rules/bundling.md §4.3 and §5 (HCPCS/CPT modifier definitions, MAC guidance)"
+    src = "HCPCS/CPT modifier descriptors; MAC therapy-modifier guidance"
     for line in items:
         where = line.code
         mods = set(line.modifiers)
@@ -689,7 +691,8 @@ def _modifiers(ctx: _Ctx, items: list[ServiceLine]) -> list[Finding]:
                     f"{where} carries 59 together with {', '.join(sorted(mods & _X))}; several "
                     "payers reject a line with both",
                     "keep the more specific X modifier and drop 59",
-                    "rules/bundling.md §10.2",
+                    "NCCI Policy Manual Ch. I (59 only when no more specific modifier fits); "
+                    "CMS CR 8863 (X{EPSU})",
                 )
             )
         if len(mods & _X) > 1:
@@ -745,7 +748,7 @@ def _misplaced(line: ServiceLine, where: str, why: str) -> Finding:
         (line.code,),
         f"{where}: {why}",
         "move the modifier to the right line",
-        "rules/bundling.md §10.2",
+        "NCCI Policy Manual Ch. I (25 on E/M lines only; 59 and X{EPSU} never on E/M)",
     )
 
 

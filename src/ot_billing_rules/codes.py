@@ -95,9 +95,9 @@ class Evidence(str, enum.Enum):
 class FeeScheduleStatus(str, enum.Enum):
     """Status indicator of the Medicare Physician Fee Schedule RVU file.
 
-    Meanings as summarised in ``rules/bundling.md`` §4.1 (recalled from the
-    RVU file documentation; B, I, N and R are corroborated by the CMS rows
-    themselves and by contractor articles).
+    Meanings from the CMS PFS Relative Value File documentation (B, I, N and R
+    are corroborated by the CMS rows themselves and by contractor articles such
+    as Palmetto GBA's on status B, 2018-02-08).
     """
 
     ACTIVE = "A"

@@ -5,9 +5,9 @@ tiers — 97165 (low), 97166 (moderate), 97167 (high) — and a re-evaluation as
 97168. Physical therapy (97161–97163, re-evaluation 97164) and athletic
 training (97169–97171, re-evaluation 97172) have the same structure with their
 own components. The component requirements are read from the bundled data
-(``_data/evaluation_levels.json``, built from the project research in
-``rules/codes_and_evaluations.md`` §1–2, our own paraphrase of the
-descriptors).
+(``_data/evaluation_levels.json``: the project's own paraphrase of the CPT
+descriptors as printed by coding-reference sites — codingahead/case2code,
+mirahealth — each tier naming its source).
 
 **The selection rule** (grade: source — MMP 2017-04-04, Ensora Health and the
 Clinicient knowledge base for OT; APTA Pelvic Health and Theraplatform for PT):
@@ -22,7 +22,7 @@ code is set by the lowest of them; a higher component never lifts the code.
 ('97165', 'low', ('decision_making',))
 
 Typical face-to-face minutes (30/45/60 for OT) describe each code; time never
-decides the tier (``rules/codes_and_evaluations.md`` §1.5).
+decides the tier (CMS Pub. 100-02 Ch. 15 §220.3.C: evaluations are untimed).
 """
 
 from __future__ import annotations
@@ -124,11 +124,11 @@ class BoundaryPolicy(str, enum.Enum):
 
     The descriptors' ranges overlap: 3 lies in 1–3 (97165) and 3–5 (97166), 5
     in 3–5 and "5 or more" (97167). No AMA or AOTA text resolving this was
-    found (``rules/codes_and_evaluations.md`` §1.4), so the choice is
+    found, so the choice is
     **inferred** and configurable:
 
     - ``inclusive`` (default): a count meets every tier whose range holds it,
-      so 3 rates moderate and 5 rates high (the research's proposed policy);
+      so 3 rates moderate and 5 rates high;
     - ``strict``: the count takes the lower tier, so 3 rates low and 5 moderate.
 
     Either way the result carries an ``eval.deficit_boundary`` warning.
@@ -350,7 +350,8 @@ def _rate_count(
                 f"{_LEVELS[rating.level].value} under the {policy.value} boundary policy "
                 "(inferred: no AMA/AOTA text resolves the overlap)",
                 suggestion="confirm the tier with the profile and decision-making documentation",
-                source="rules/codes_and_evaluations.md §1.4 (inferred policy)",
+                source="CPT descriptors 97165-97167 (overlapping deficit ranges); boundary "
+                "policy inferred by ot-billing-rules (no AMA or AOTA text settles it)",
             )
         )
     return _Rated(name, count, rating.level, note=note)
@@ -394,8 +395,8 @@ def select_ot_evaluation(
 ) -> EvaluationSelection:
     """Select the OT evaluation code (97165, 97166 or 97167) the documentation supports.
 
-    Components (paraphrasing the CPT descriptors, ``rules/codes_and_evaluations.md``
-    §1.2, grade: source — codingahead/case2code):
+    Components (paraphrasing the CPT descriptors, grade: source —
+    codingahead/case2code):
 
     - ``profile`` — occupational profile and history: ``brief`` (low),
       ``expanded`` (moderate), ``extensive`` (high);
@@ -470,7 +471,7 @@ def select_pt_evaluation(
 ) -> EvaluationSelection:
     """Select the PT evaluation code (97161, 97162 or 97163) the documentation supports.
 
-    Components (``rules/codes_and_evaluations.md`` §2.1, grade: source —
+    Components (paraphrasing the CPT descriptors, grade: source —
     codingahead/case2code/btetechnologies, APTA):
 
     - ``personal_factors`` — personal factors and/or comorbidities affecting the
@@ -516,7 +517,7 @@ def select_at_evaluation(
 ) -> EvaluationSelection:
     """Select the athletic-training evaluation code (97169, 97170 or 97171).
 
-    Components (``rules/codes_and_evaluations.md`` §2.2, grade: source —
+    Components (paraphrasing the CPT descriptors, grade: source —
     codingahead/case2code, Indiana ATA):
 
     - ``comorbidities`` — comorbidities affecting physical activity: 0 (low),
@@ -534,7 +535,7 @@ def select_at_evaluation(
     The all-components-must-be-met rule is sourced for OT and PT only; it is
     applied to athletic training by analogy (**inferred**), and every result
     says so in its warnings. Medicare does not recognise athletic trainers as
-    an outpatient therapy provider type (**inferred** in the research), so
+    an outpatient therapy provider type (**inferred**), so
     the codes matter to other payers.
 
     >>> sel = select_at_evaluation(comorbidities=3, exam_elements=5, decision_making="high",
@@ -588,7 +589,9 @@ def select_at_evaluation(
             message="the all-components-must-be-met rule is sourced for OT and PT; applied to "
             "athletic training by analogy (inferred). Medicare does not recognise athletic "
             "trainers as an outpatient therapy provider type (inferred)",
-            source="rules/codes_and_evaluations.md §1.3, §2.2",
+            source="all-components rule: MMP (2017-04-04), Ensora Health, Clinicient (OT); "
+            "APTA Pelvic Health, Theraplatform (PT); athletic training by analogy, inferred by "
+            "ot-billing-rules",
         )
     )
     return _select(d, rated, warnings)

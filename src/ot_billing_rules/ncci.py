@@ -15,7 +15,8 @@ All three answer the same questions (the :class:`EditData` protocol), so
 :func:`~ot_billing_rules.check_bundling` works with any of them, or with a
 user's own object (a payer overlay, say).
 
-Date rules (``rules/bundling.md`` §2.1, refined by §10.1): an edit row applies
+Date rules (the CMS NCCI PTP file layout — effective date, deletion date,
+modifier indicator 0/1/9 — read against the quarterly files): an edit row applies
 on date of service ``d`` when its modifier indicator is 0 or 1, its effective
 date is on or before ``d``, and it has no deletion date or ``d`` is on or
 before the deletion date — the deletion date is the *last* date of service the
@@ -23,9 +24,10 @@ edit applies (grade A from the data pattern; CMS's sentence not retrieved).
 Indicator 9 ("not applicable") never applies.
 
 The bundled rows come from an extract that dropped CMS's effective dates
-(``shared/data/ncci_2024-07-01/README.md``). This module fills them in by an
+(andrewallenbruce/northstar, a public GitHub repository). This module fills them in by an
 explicit, documented inference (see :func:`infer_effective_dates`): an
-indicator-9 row starts on its own deletion date (§10.1), and an undated row
+indicator-9 row starts on its own deletion date (CMS's pattern for indicator
+9), and an undated row
 starts the day after the previous row of the same pair and setting ended;
 the first row of a pair has an unknown start and is treated as in force from
 the beginning of the data. Every inferred date is flagged
@@ -89,8 +91,9 @@ class Setting(str, enum.Enum):
     ASCs). ``outpatient_hospital``: the ``ccioph`` files and the outpatient
     hospital MUE table (bill types run through the Outpatient Code Editor —
     hospital outpatient, Part B SNF, CORF, rehabilitation agencies, some HHA
-    bill types). Source: ``rules/bundling.md`` §2.1 (grade C for the list of
-    bill types; the files themselves grade A).
+    bill types). Source: the CMS Medicare NCCI PTP and MUE pages (the files
+    themselves, grade A); the list of bill types from trade sources
+    (therapycomply, grade C).
     """
 
     PRACTITIONER = "practitioner"
@@ -103,7 +106,8 @@ class ModifierIndicator(str, enum.Enum):
     ``0``: no modifier bypasses the edit; ``1``: an NCCI-associated modifier
     may bypass it when clinically appropriate; ``9``: not applicable — CMS
     puts it on edits deleted back to their own effective date, so they never
-    apply (``rules/bundling.md`` §10.1, grade A + B).
+    apply (CMS NCCI PTP files, column "Modifier 0=not allowed 1=allowed 9=not
+    applicable", and the pattern of their rows, grade A + B).
     """
 
     NOT_ALLOWED = "0"
@@ -118,8 +122,8 @@ class MUEAdjudication(str, enum.Enum):
     service edit based on policy — units of the code on all lines of the date
     are summed and the limit cannot be overturned on appeal; ``3``: date of
     service edit based on clinical data — summed the same way, but excess
-    units may be paid on appeal with documentation (``rules/bundling.md``
-    §3.1 and §10.3, grade B).
+    units may be paid on appeal with documentation (CMS Medicare NCCI MUE
+    page; First Coast MUE article, grade B).
     """
 
     LINE = "1"
@@ -326,10 +330,11 @@ def infer_effective_dates(edits: Iterable[PTPEdit]) -> tuple[PTPEdit, ...]:
     """Fill in missing effective dates by the library's documented inference.
 
     Used for the bundled extract, whose source dropped CMS's effective dates
-    (``rules/bundling.md`` §2.1, §9 item 2; refined by §10.1):
+    (the public extract it was taken from, andrewallenbruce/northstar, has
+    none):
 
     - an indicator-9 row starts on its deletion date (CMS sets deletion =
-      effective on such rows, §10.1 — grade A + B);
+      effective on such rows — grade A + B);
     - rows of one pair and setting are successive versions of one edit: an
       undated row starts the day after the latest earlier-ending indicator 0/1
       row of the same pair ended (inferred, grade D);

@@ -22,9 +22,9 @@ users define their own by constructing a :class:`PayerPolicy` or by
 
 Sources: the CMS rules are those of Pub. 100-04 Ch. 5 §20 (units, CQ/CO) and
 the CMS Therapy Services page (KX); the GO/GP/GN requirement is MAC guidance
-(``rules/bundling.md`` §4.3, grade B). The commercial defaults are the
-project's reading of common commercial practice (CPT per-code units,
-``rules/units.md`` §3; NCCI edits widely adopted) — **inferred**, which is why
+on the HCPCS therapy modifiers (grade B). The commercial defaults are the
+project's reading of common commercial practice (CPT per-code units, the CPT
+time rule as described by Gawenda; NCCI edits widely adopted) — **inferred**, which is why
 every one of them is a field you can change.
 """
 
@@ -61,7 +61,7 @@ class Discipline(str, enum.Enum):
     for PT, GN for SLP); ``assistant_modifier`` the CO/CQ modifier for
     assistant-furnished services (SLP has none); ``kx_bucket`` the annual
     threshold the discipline's services count toward — OT alone, PT and SLP
-    combined (``rules/bundling.md`` §4.3 and §5.1, grade B).
+    combined (MAC KX-threshold pages, Noridian JE and NGS, grade B).
     """
 
     OT = "OT"
@@ -131,8 +131,8 @@ def _bypass(value: object) -> str:
     return mods[0]
 
 
-#: PTP-associated modifiers that show time-separated services (Ch. I, NCCI
-#: Policy Manual; ``rules/bundling.md`` §5 and §10.2).
+#: PTP-associated modifiers that show time-separated services (NCCI Policy
+#: Manual Ch. I; CMS CR 8863 for X{EPSU}).
 _BYPASS_MODIFIERS = ("59", "XU", "XE", "XS", "XP")
 
 
@@ -195,8 +195,8 @@ class PayerPolicy:
     - ``bypass_modifier``: the modifier added to the column-2 line of a
       bypassable PTP edit when the documentation says the services were in
       separate time intervals — ``"59"`` by default (CMS's own therapy
-      example uses 59; some contractors prefer ``"XU"``; open question in
-      ``rules/bundling.md`` §9.7).
+      example uses 59; some contractors prefer ``"XU"``; no public source
+      settles which).
     - ``description``: one sentence for reports.
     """
 

@@ -1,8 +1,7 @@
 """Medicare plan-of-care timing: certification, recertification, progress reports.
 
 Pure date arithmetic over the rules of CMS Pub. 100-02, Medicare Benefit
-Policy Manual (MBPM) Ch. 15 (summarised in ``rules/codes_and_evaluations.md``
-§5 and ``shared/data/documentation_timing.json``):
+Policy Manual (MBPM) Ch. 15, and 42 CFR 424.24(c) and 410.61(e):
 
 - **Initial certification** (§220.1.3.B; 42 CFR 424.24(c)): timely when the
   physician/NPP's signature or verbal order is dated within the 30 days
@@ -63,26 +62,26 @@ __all__ = [
     "progress_report_due_by",
 ]
 
-#: MBPM Ch. 15 §220.3.D: a progress report at least once every 10 treatment days.
+#: Pub. 100-02 Ch. 15 §220.3.D: a progress report at least once every 10 treatment days.
 PROGRESS_REPORT_TREATMENT_DAYS = 10
-#: MBPM Ch. 15 §220.1.3.B: initial certification within 30 days after the first treatment day.
+#: Pub. 100-02 Ch. 15 §220.1.3.B: certify within 30 days after the first treatment day.
 INITIAL_CERTIFICATION_DAYS = 30
-#: MBPM Ch. 15 §220.1.3 and §220.1.3.C: a certification covers at most 90 calendar days.
+#: Pub. 100-02 Ch. 15 §220.1.3 and §220.1.3.C: a certification covers at most 90 calendar days.
 CERTIFICATION_MAX_DAYS = 90
 #: Certifications signed before this date followed the earlier 30-day rule (Rev. 88).
 NINETY_DAY_RULE_FROM = date(2008, 1, 1)
 _PRE_2008_DAYS = 30
 
-_SRC_PROGRESS = "CMS Pub. 100-02 (MBPM) Ch. 15 §220.3.D (progress report timing)"
-_SRC_CERT = "CMS Pub. 100-02 (MBPM) Ch. 15 §220.1.3.B; 42 CFR 424.24(c)"
-_SRC_RECERT = "CMS Pub. 100-02 (MBPM) Ch. 15 §220.1.3 and §220.1.3.C; 42 CFR 424.24(c), 410.61(e)"
+_SRC_PROGRESS = "CMS Pub. 100-02 Ch. 15 §220.3.D (progress report timing)"
+_SRC_CERT = "CMS Pub. 100-02 Ch. 15 §220.1.3.B; 42 CFR 424.24(c)"
+_SRC_RECERT = "CMS Pub. 100-02 Ch. 15 §220.1.3 and §220.1.3.C; 42 CFR 424.24(c), 410.61(e)"
 
 
 def certification_deadline(first_treatment: date | str) -> date:
     """Last date on which the initial certification is timely.
 
     The 30 days *following* the first treatment day (evaluation included):
-    ``first_treatment + 30 days``. Source: MBPM Ch. 15 §220.1.3.B (grade:
+    ``first_treatment + 30 days``. Source: Pub. 100-02 Ch. 15 §220.1.3.B (grade:
     CMS manual text; the inclusive reading of the boundary is inferred).
 
     >>> certification_deadline("2024-01-01")
@@ -104,7 +103,7 @@ def certification_interval_end(
     The plan's stated end (``certified_through``) or the 90th calendar day
     counting ``start`` (the first treatment day of the interval) as day 1,
     whichever is earlier. For certifications signed (``certified_on``) before
-    2008-01-01 the limit is 30 days. Source: MBPM Ch. 15 §220.1.3 and
+    2008-01-01 the limit is 30 days. Source: Pub. 100-02 Ch. 15 §220.1.3 and
     §220.1.3.C (CMS manual text; the day-1 counting is inferred, the stricter
     reading).
 
@@ -177,7 +176,7 @@ def progress_report_due_by(
     The 10th distinct treatment day of the current period: counting from the
     first day of the episode, or from the first treatment day after
     ``last_report``. ``None`` while the period has fewer than 10 treatment
-    days on record (nothing is due yet). Source: MBPM Ch. 15 §220.3.D (CMS
+    days on record (nothing is due yet). Source: Pub. 100-02 Ch. 15 §220.3.D (CMS
     manual text); the period restarting after the report's date is inferred.
 
     >>> from dateutil.rrule import rrule, WEEKLY, MO, TH

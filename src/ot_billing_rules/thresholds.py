@@ -7,9 +7,10 @@ which attests that the record supports the services' medical necessity. There
 are two buckets per calendar year: **OT alone**, and **PT and SLP combined**;
 deductible and coinsurance count toward them. Above **$3,000** in a bucket
 (through 2028, then indexed by the MEI) claims may be picked for targeted
-medical review. Sources and grades: ``rules/bundling.md`` §5.1 and §10.4 —
-CMS/MAC text (grade B) for 2021–2024 and 2026, trade sources (grade C) for
-2018–2020 and 2025; each year's record carries its own.
+medical review. Sources and grades: CMS/MAC text (grade B) for 2021–2024 and
+2026 (the CMS Therapy Services page, CR 14252 for 2026; Noridian JE and NGS
+KX pages), trade sources (grade C) for 2018–2020 and 2025; each year's record
+carries its own.
 
 A year the bundled data does not cover is reported as a finding
 (``kx.year_unknown``), never guessed; pass ``threshold=`` to check against an
@@ -63,8 +64,8 @@ class KXThreshold:
     ``bucket`` is ``"OT"`` or ``"PT_SLP"``; ``amount`` the KX threshold in
     dollars; ``targeted_review`` the medical review threshold (``None`` for a
     year it is not known, i.e. after 2028); ``grade`` the evidence grade of the
-    amount (``rules/bundling.md`` §0: B = CMS or contractor text, C = trade
-    source); ``source`` where the amount was read.
+    amount (B = CMS or contractor text, C = trade or association source);
+    ``source`` where the amount was read.
     """
 
     year: int

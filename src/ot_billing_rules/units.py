@@ -7,26 +7,26 @@ equally valid alternatives when leftover minutes tie, findings and an
 explanation in words.
 
 **CMS method** (``method="cms"``; Pub. 100-04 Ch. 5 §20.2, grade: source —
-chart, Examples 1–5 and the per-code floor read verbatim, ``rules/units.md``
-§2 and §10): the day's total minutes of 15-minute timed codes fix the total
+chart, Examples 1–5 and the per-code floor read verbatim in the 2025–2026
+edition): the day's total minutes of 15-minute timed codes fix the total
 units by the chart (:func:`cms_units`: 8–22 minutes → 1, 23–37 → 2, …,
 without end). Each code first gets its whole 15-minute blocks; the units left
 go, one each, to the codes with the largest leftover minutes (Example 3: 7
 leftover minutes of 97140 beat 3 of 97110). The allocation procedure is the
-library's reading of those rules (``rules/units.md`` §2.3, inferred) and
+library's reading of those rules (inferred by ot-billing-rules from §20.2) and
 reproduces all five manual examples.
 
 **AMA method** (``method="ama"``; CPT's time rule — a unit is attained once
-its midpoint is passed — as described by Gawenda/CPT Assistant, grade:
-association/secondary, ``rules/units.md`` §3): each code on its own, 8 / 23 /
-38 … minutes, no pooling and no cap.
+its midpoint is passed — CPT introduction "Time" and CPT Assistant Dec 2003
+as described by Gawenda, grade: association/secondary): each code on its own,
+8 / 23 / 38 … minutes, no pooling and no cap.
 
 **Untimed codes** bill 1 unit and their minutes never enter the timed total;
 codes that are not plain 15-minute codes follow their own arithmetic (see
 :class:`UnitBasis`). Minutes are counted **per discipline**: call this once
 for the OT services of a day and once for the PT services (no CMS statement
 pools them; separate plans of care and KX buckets point to per-discipline
-counting, ``rules/units.md`` §7 item 2 and §10 — inferred).
+counting — inferred by ot-billing-rules; no public source settles it).
 
 >>> from ot_billing_rules import compute_units
 >>> alloc = compute_units({"97110": 33, "97140": 7}, on="2024-07-01")
@@ -117,11 +117,11 @@ class TieBreak(str, enum.Enum):
     :attr:`UnitAllocation.alternatives`. Codes named in ``prefer`` always come
     first; then:
 
-    - ``minutes`` (default, ``rules/units.md`` §2.3 step 4): more total
+    - ``minutes`` (default, chosen by ot-billing-rules): more total
       minutes first, then code order;
     - ``therapist_first``: fewer assistant-alone minutes first (keeps the unit
-      off the CQ/CO reduction where the tie allows, ``rules/units.md`` §5.6,
-      inferred), then more minutes, then code order;
+      off the CQ/CO reduction where the tie allows; inferred from §20.2's
+      free choice in a tie), then more minutes, then code order;
     - ``code``: code order.
     """
 
@@ -722,7 +722,7 @@ def _other_bases(svc: _Service, hours: HourRule, findings: list[Finding]) -> Non
                 suggestion="Bill it from the month's total minutes under its own descriptor "
                 "(e.g. RTM 98980 for the first 20 minutes in the month, 98981 for each further "
                 "20).",
-                source="Code descriptors (calendar-month time); rules/codes_and_evaluations.md §4",
+                source="CPT/HCPCS code descriptors (time counted per calendar month)",
             )
         )
     elif svc.family is not None:
@@ -900,8 +900,8 @@ def _family_findings(
                     f"{fam.add_on} × {units.get(fam.add_on, 0)} (first unit {fam.base}, the "
                     f"rest {fam.add_on}).",
                     suggestion=f"Report {fam.add_on} only together with {fam.base}.",
-                    source="Code descriptors (first unit / each additional); "
-                    "rules/units.md §2.3 step 5 (inferred)",
+                    source="CPT code descriptors (first unit / each additional); one "
+                    "service under CMS Pub. 100-04 Ch. 5 §20.2 (inferred by ot-billing-rules)",
                 )
             )
 
