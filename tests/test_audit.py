@@ -11,12 +11,8 @@ import pickle
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
-pytest.importorskip("ot_billing_rules.units", reason="pending: units.py not in the tree yet")
-pytest.importorskip("ot_billing_rules.bundling", reason="pending: bundling.py not in the tree yet")
-
 import attrs
+import pytest
 
 from ot_billing_rules.audit import AuditReport, AuditStatus, audit_visit, order_modifiers
 from ot_billing_rules.errors import InvalidInputError, InvalidTypeError

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("ot_billing_rules.units", reason="pending: units.py not in the tree yet")
-pytest.importorskip("ot_billing_rules.bundling", reason="pending: bundling.py not in the tree yet")
-
 from ot_billing_rules import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

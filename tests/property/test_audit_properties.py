@@ -7,12 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-pytest.importorskip("ot_billing_rules.units", reason="pending: units.py not in the tree yet")
-pytest.importorskip("ot_billing_rules.bundling", reason="pending: bundling.py not in the tree yet")
 
 from ot_billing_rules.audit import audit_visit
 from ot_billing_rules.codes import codes as catalog_codes
