@@ -65,6 +65,7 @@ _FALSE = frozenset({"false", "no", "0", "n", ""})
 
 
 _COLUMN_SET = frozenset(ROW_COLUMNS)
+_SERVICE_SET = frozenset(SERVICE_COLUMNS)
 
 
 def _show(value: object) -> str:
@@ -142,32 +143,39 @@ class _Group:
         self.error: DataFileError | None = None
 
     def add(self, row: Mapping[str, Any], vid: str, where: str, line: int) -> None:
-        for col in VISIT_COLUMNS + POC_COLUMNS:
-            cell = _cell(row, col, where, line)
-            if not cell:
-                continue
-            poc = col.startswith("poc_")
-            target = self.poc if poc else self.visit
-            key = col[4:] if poc else col
-            value: Any = _int(cell, col, where, line) if col in _INT_COLUMNS else cell
-            if key in target and target[key] != value:
-                raise DataFileError(
-                    f"visit {vid!r}: {col}={cell!r} disagrees with {target[key]!r} on an "
-                    "earlier row",
-                    path=where,
-                    line=line,
-                )
-            target[key] = value
-        service: dict[str, Any] = {"code": _cell(row, "code", where, line)}
-        for col in SERVICE_COLUMNS[1:]:
-            cell = _cell(row, col, where, line)
-            if col in _INT_COLUMNS:
-                service[col] = _int(cell, col, where, line) if cell else None
-            elif col == "separate_interval":
-                service[col] = _bool(cell, where, line)
+        service: dict[str, Any] = {
+            "code": "",
+            "minutes": None,
+            "assistant_minutes": None,
+            "separate_interval": False,
+        }
+        # One pass over the row's own cells (keys are checked already): this
+        # is the hot loop of a large table.
+        for col, raw in row.items():
+            cell = raw.strip() if raw.__class__ is str else _cell(row, col, where, line)
+            if col in _SERVICE_SET:
+                if col in _INT_COLUMNS:
+                    service[col] = _int(cell, col, where, line) if cell else None
+                elif col == "separate_interval":
+                    service[col] = _bool(cell, where, line)
+                elif cell or col == "code":
+                    service[col] = cell
             elif cell:
-                service[col] = cell
+                self._visit_cell(col, cell, vid, where, line)
         self.services.append(service)
+
+    def _visit_cell(self, col: str, cell: str, vid: str, where: str, line: int) -> None:
+        poc = col.startswith("poc_")
+        target = self.poc if poc else self.visit
+        key = col[4:] if poc else col
+        value: Any = _int(cell, col, where, line) if col in _INT_COLUMNS else cell
+        if key in target and target[key] != value:
+            raise DataFileError(
+                f"visit {vid!r}: {col}={cell!r} disagrees with {target[key]!r} on an earlier row",
+                path=where,
+                line=line,
+            )
+        target[key] = value
 
     def build(self, vid: str, where: str) -> Visit | DataFileError:
         if self.error is not None:
