@@ -54,8 +54,9 @@ output goes away (``| head``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from ._cli_output import json_text
@@ -85,10 +86,13 @@ def register(sub: Any) -> None:
 def _audit(args: argparse.Namespace) -> int:
     with open_source(args.file) as src:
         visits, single = read_visits(src, args.input_format)
-        return _emit(visits, as_json=args.json, single=single)
+        with contextlib.closing(visits):  # end the reading pass while the file is open
+            return _emit(visits, as_json=args.json, single=single)
 
 
-def read_visits(src: Source, input_format: str | None = None) -> tuple[Iterator[Visit], bool]:
+def read_visits(
+    src: Source, input_format: str | None = None
+) -> tuple[Generator[Visit, None, None], bool]:
     """Check ``src`` whole, then return its visits as a stream, and whether it was one object.
 
     Raises :class:`~ot_billing_rules.errors.DataFileError` (naming the file
@@ -107,7 +111,7 @@ def read_visits(src: Source, input_format: str | None = None) -> tuple[Iterator[
     return json_visits(src)
 
 
-def _emit(visits: Iterator[Visit], *, as_json: bool, single: bool) -> int:
+def _emit(visits: Generator[Visit, None, None], *, as_json: bool, single: bool) -> int:
     status = 0
     write = sys.stdout.write
     for n, visit in enumerate(visits):

@@ -43,7 +43,10 @@ class Source:
         try:
             yield wrapper
         finally:
-            wrapper.detach()  # keep the file open for the next pass
+            # Keep the file open for the next pass (if it is still open: a
+            # pass abandoned on a closed pipe may end after the file's close).
+            with contextlib.suppress(ValueError):
+                wrapper.detach()
 
     def sniff(self) -> str:
         """``"json"`` when the first character (past a BOM and blanks) is ``{`` or ``[``."""
@@ -109,7 +112,7 @@ def _decode(data: bytes, offset: int, lines: int, name: str) -> None:
 # -- CSV ---------------------------------------------------------------------
 
 
-def csv_visits(src: Source) -> Iterator[Visit]:
+def csv_visits(src: Source) -> Generator[Visit, None, None]:
     """Check the whole CSV, then return its visits as a stream (for the audit pass)."""
     grouped = True
     first_error: DataFileError | None = None
@@ -136,11 +139,14 @@ def csv_visits(src: Source) -> Iterator[Visit]:
     return _checked(_csv_items(src, grouped=grouped))
 
 
-def _checked(items: Iterator[Visit | DataFileError]) -> Iterator[Visit]:
-    for item in items:
-        if isinstance(item, DataFileError):
-            raise item  # pragma: no cover - the checking pass saw the same input
-        yield item
+def _checked(
+    items: Generator[Visit | DataFileError, None, None],
+) -> Generator[Visit, None, None]:
+    with contextlib.closing(items):
+        for item in items:
+            if isinstance(item, DataFileError):
+                raise item  # pragma: no cover - the checking pass saw the same input
+            yield item
 
 
 def _csv_items(src: Source, *, grouped: bool) -> Generator[Visit | DataFileError, None, None]:
@@ -213,7 +219,7 @@ def _check_header(header: list[str], name: str) -> None:
 # -- JSON --------------------------------------------------------------------
 
 
-def json_visits(src: Source) -> tuple[Iterator[Visit], bool]:
+def json_visits(src: Source) -> tuple[Generator[Visit, None, None], bool]:
     """Check the whole JSON, then return its visits as a stream, and whether it was one object."""
     single = False
     for kind, _ in _json_visits(src):
