@@ -85,6 +85,26 @@ def test_non_string_column_names_are_reported_not_raised() -> None:
     assert "unknown column" in str(out)
 
 
+@pytest.mark.parametrize("row", [None, pd.NA, pd.NaT, math.nan, ["visit_id", "a"], "a,b"])
+def test_a_row_that_is_not_a_mapping_is_an_error_in_its_place(row: object) -> None:
+    bad, good = ob.visits_from_rows([row, GOOD], first_line=2)  # type: ignore[list-item]
+    assert isinstance(bad, ob.DataFileError)
+    assert "mapping" in str(bad)
+    assert bad.line == 2
+    assert isinstance(good, ob.Visit)
+
+
+@pytest.mark.parametrize("rows", [None, 5, "visit_id", GOOD, b"x"])
+def test_rows_that_are_not_a_table_are_a_typed_error(rows: object) -> None:
+    with pytest.raises(ob.InvalidTypeError, match="iterable of row mappings"):
+        ob.visits_from_rows(rows)  # type: ignore[arg-type]
+
+
+def test_a_dataframe_itself_points_at_to_dict_records() -> None:
+    with pytest.raises(ob.InvalidTypeError, match="to_dict"):
+        ob.visits_from_rows(pd.DataFrame([GOOD]))
+
+
 ROWS = [
     {"visit_id": "a", "date_of_service": "2024-07-01", "code": "97530", "minutes": "25"},
     {"visit_id": "a", "code": "97535", "minutes": "15"},

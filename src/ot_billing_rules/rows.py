@@ -35,7 +35,7 @@ import reprlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .errors import DataFileError, OTBillingError
+from .errors import DataFileError, InvalidTypeError, OTBillingError
 from .visit import Visit
 
 __all__ = ["ROW_COLUMNS", "NotGroupedError", "group_rows", "visits_from_rows"]
@@ -216,6 +216,20 @@ def visits_from_rows(
     :class:`~ot_billing_rules.errors.DataFileError` in the place of that run
     of rows (the visit is never split into two silently).
     """
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise InvalidTypeError(
+            f"rows must be an iterable of row mappings (a list of dicts, a csv.DictReader), "
+            f"not {type(rows).__name__}",
+            value=rows,
+            field="rows",
+        )
+    if hasattr(rows, "columns") and hasattr(rows, "to_dict"):
+        # Iterating a DataFrame gives its column names, not its rows.
+        raise InvalidTypeError(
+            "pass a DataFrame's rows: visits_from_rows(frame.to_dict('records'))",
+            value=type(rows).__name__,
+            field="rows",
+        )
     return group_rows(enumerate(rows, first_line), source, grouped=grouped)
 
 
