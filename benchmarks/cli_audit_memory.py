@@ -69,7 +69,10 @@ def main(sizes: list[int]) -> None:
                     )
                     kind = "interleaved" if interleaved else "grouped"
                     out = "json" if extra else "text"
-                    print(f"{rows:>8} rows {kind:<11} {out:<4} peak {mb:7.1f} MB  {secs:6.1f} s  exit {code}")
+                    print(
+                        f"{rows:>8} rows {kind:<11} {out:<4} "
+                        f"peak {mb:7.1f} MB  {secs:6.1f} s  exit {code}"
+                    )
 
 
 if __name__ == "__main__":

@@ -99,13 +99,12 @@ def read_visits(
     and line) before any visit is returned if any part of the input is bad.
     """
     check_utf8(src)
-    fmt = input_format or (
-        src.sniff()
-        if src.name == "<stdin>"
-        else "csv"
-        if src.name.lower().endswith(".csv")
-        else "json"
-    )
+    if input_format:
+        fmt = input_format
+    elif src.stdin:
+        fmt = src.sniff()
+    else:
+        fmt = "csv" if src.name.lower().endswith(".csv") else "json"
     if fmt == "csv":
         return csv_visits(src), False
     return json_visits(src)

@@ -31,9 +31,10 @@ _REQUIRED = ("visit_id", "date_of_service", "code")
 class Source:
     """A seekable binary input and the name errors give it."""
 
-    def __init__(self, fh: IO[bytes], name: str) -> None:
+    def __init__(self, fh: IO[bytes], name: str, *, stdin: bool = False) -> None:
         self.fh = fh
         self.name = name
+        self.stdin = stdin
 
     @contextlib.contextmanager
     def text(self) -> Iterator[io.TextIOWrapper]:
@@ -67,7 +68,7 @@ def open_source(name: str) -> Iterator[Source]:
         raise DataFileError("standard input is closed", path="<stdin>")
     with tempfile.TemporaryFile() as tmp:
         shutil.copyfileobj(stdin, tmp)
-        yield Source(tmp, "<stdin>")
+        yield Source(tmp, "<stdin>", stdin=True)
 
 
 def check_utf8(src: Source) -> None:
