@@ -12,7 +12,9 @@ import contextlib
 import io
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,13 +62,21 @@ VALID_CSV = (
 
 
 def run_audit(name: str, data: bytes, *extra: str) -> tuple[int, str, str]:
-    """Run ``ot-billing audit`` on ``data`` saved as ``name``; check the exit contract."""
+    """Run ``ot-billing audit`` on ``data`` saved as ``name`` (``-``: standard input).
+
+    Checks the exit contract.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(["audit", str(path), *extra])
+        stdin = io.TextIOWrapper(io.BytesIO(data))
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            _stdin(stdin),
+        ):
+            code = cli.main(["audit", "-" if name == "-" else str(path), *extra])
     stdout, stderr = out.getvalue(), err.getvalue()
     assert code in (0, 1, 2), code
     if code == 2:
@@ -116,6 +126,29 @@ def mutated(draw: st.DrawFn, base: bytes) -> bytes:
 @given(st.sampled_from(["v.json", "v.csv", "v.txt"]), st.binary(max_size=400))
 def test_random_bytes(name: str, data: bytes) -> None:
     run_audit(name, data)
+
+
+@contextlib.contextmanager
+def _stdin(stream: io.TextIOWrapper) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+@FUZZ
+@given(
+    st.sampled_from([VALID_JSON, VALID_CSV]).flatmap(mutated)
+    | st.sampled_from([VALID_JSON, VALID_CSV]),
+    st.sampled_from([(), ("--input-format", "csv"), ("--input-format", "json")]),
+)
+def test_standard_input(data: bytes, extra: tuple[str, ...]) -> None:
+    code, out, _ = run_audit("-", data, "--json", *extra)
+    if data in (VALID_JSON, VALID_CSV) and not extra:
+        # Sniffed right: the same visits as from the named file.
+        assert code in (0, 1)
+        assert [r["visit_id"] for r in json.loads(out)] == ["a", "b"]
 
 
 @FUZZ

@@ -104,7 +104,7 @@ if TYPE_CHECKING:  # what type checkers and the API docs read
         count_treatment_days,
         progress_report_due_by,
     )
-    from .rows import ROW_COLUMNS, visits_from_rows
+    from .rows import ROW_COLUMNS, NotGroupedError, visits_from_rows
     from .thresholds import KXAssessment, KXThreshold, assess_kx, check_kx, kx_threshold, kx_years
     from .units import (
         AssistantPeriod,
@@ -207,7 +207,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "count_treatment_days",
         "progress_report_due_by",
     ),
-    ".rows": ("ROW_COLUMNS", "visits_from_rows"),
+    ".rows": ("ROW_COLUMNS", "NotGroupedError", "visits_from_rows"),
     ".thresholds": (
         "KXAssessment",
         "KXThreshold",
@@ -305,6 +305,7 @@ __all__ = [
     "KXThreshold",
     "MUEAdjudication",
     "ModifierIndicator",
+    "NotGroupedError",
     "OTBillingError",
     "OccupationalProfile",
     "PTPEdit",

@@ -182,34 +182,42 @@ class AuditReport:
         }
 
     def to_text(self) -> str:
-        """Plain-text rendering: header, claim lines, services not billed, findings."""
+        """Plain-text rendering: header, claim lines, services not billed, findings.
+
+        Text that came from the input (visit id, codes, modifiers, payer name,
+        messages quoting them) is escaped: a newline, any other control or
+        unprintable character and a backslash appear as Python-style escapes
+        (``\\n``, ``\\x1b``, ``\\udcff``, ``\\\\``), so one report is exactly
+        its own lines and no input can forge another line.
+        """
         v = self.visit
-        head = f"Visit {v.visit_id} " if v.visit_id else "Visit "
+        e = escape_text
+        head = f"Visit {e(v.visit_id)} " if v.visit_id else "Visit "
         out = [
-            f"{head}{v.date_of_service.isoformat()}  payer={v.payer.name}  "
-            f"discipline={v.discipline.value}  setting={v.setting.value}  "
+            f"{head}{v.date_of_service.isoformat()}  payer={e(v.payer.name)}  "
+            f"discipline={e(v.discipline.value)}  setting={e(v.setting.value)}  "
             f"status={self.status.value}",
             "Claim lines:",
         ]
         if not self.lines:
             out.append("  (none)")
         for line in self.lines:
-            mods = ",".join(line.modifiers) or "-"
+            mods = e(",".join(line.modifiers)) or "-"
             minutes = f"  ({line.minutes} min)" if line.minutes is not None else ""
-            out.append(f"  {line.code}  units={line.units}  modifiers={mods}{minutes}")
+            out.append(f"  {e(line.code)}  units={line.units}  modifiers={mods}{minutes}")
         skipped = [s for s in self.services if not s.billed]
         if skipped:
             out.append("Not billed:")
-            out.extend(f"  {s.code}: {s.reason}" for s in skipped)
+            out.extend(f"  {e(s.code)}: {e(s.reason)}" for s in skipped)
         for sev in Severity:
             group = [f for f in self.findings if f.severity is sev]
             if group:
                 out.append(f"{sev.value.capitalize()}s:")
                 for f in group:
-                    codes = f" [{' '.join(f.codes)}]" if f.codes else ""
-                    out.append(f"  {f.rule}{codes}: {f.message}")
+                    codes = f" [{e(' '.join(f.codes))}]" if f.codes else ""
+                    out.append(f"  {e(f.rule)}{codes}: {e(f.message)}")
                     if f.suggestion:
-                        out.append(f"    -> {f.suggestion}")
+                        out.append(f"    -> {e(f.suggestion)}")
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
@@ -219,6 +227,30 @@ class AuditReport:
             header=("code", "units", "modifiers", "minutes"),
         )
         return lines + findings_html(self.findings)
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_text(text: str) -> str:
+    """``text`` with backslashes and unprintable characters escaped, for one-line output.
+
+    Printable text (accents, CJK, symbols) is kept; a backslash, a line
+    break, any control, format or separator character other than the space,
+    and a lone surrogate become ``\\\\``, ``\\n``, ``\\x1b``, ``\\u2028``,
+    ``\\udcff``. The result encodes to UTF-8 and holds no line break.
+
+    >>> escape_text("v1\\nVisit forged")
+    'v1\\\\nVisit forged'
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_ESCAPES.get(c) or (c if c.isprintable() else _code_point(c)) for c in text)
+
+
+def _code_point(char: str) -> str:
+    n = ord(char)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
 
 
 def _explanation(alloc: UnitAllocation | None) -> str:

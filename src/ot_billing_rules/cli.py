@@ -3,12 +3,17 @@
 Each subcommand lives in its own ``_cli_*`` module exposing
 ``register(subparsers)``; this module wires them together and turns every
 user error into one line on stderr and exit status 2 — never a traceback.
+
+Output is safe on any standard output: characters it cannot encode are
+written as backslash escapes, and a reader that stops early (``| head``)
+ends the command quietly with status 141, as if killed by ``SIGPIPE``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -42,18 +47,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 findings, 2 user error)."""
+    _escape_unencodable(sys.stdout)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        _silence_stdout()
+        return _SIGPIPE_STATUS
     except (OTBillingError, OSError) as exc:
         print(f"ot-billing: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+#: The status a shell reports for a process killed by SIGPIPE (128 + 13).
+_SIGPIPE_STATUS = 141
+
+
+def _escape_unencodable(stream: object) -> None:
+    # An ASCII or Latin-1 terminal must not turn a visit id into a traceback.
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    # The reader has gone: point stdout at devnull so the interpreter's final
+    # flush does not print "Exception ignored ... BrokenPipeError" (the recipe
+    # in the Python docs, "Note on SIGPIPE").
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
 
 
 def _one_line(exc: BaseException) -> str:
