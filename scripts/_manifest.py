@@ -1,7 +1,9 @@
-"""Record package-data files in ``src/ot_billing_rules/_data/manifest.json``.
+"""Record package-data files in ``manifest.json`` of the output directory.
 
-Each build script calls :func:`record` for every file it writes, so the
-manifest always names a file's source, its release and its sha256.
+Each builder calls :func:`record` for every file it writes, so the manifest
+always names a file's source, its release and its sha256. The output
+directory is a parameter: ``scripts/build_data.py`` builds into the package's
+``_data/`` or, for ``--check``, into a temporary directory.
 """
 
 from __future__ import annotations
@@ -10,20 +12,18 @@ import hashlib
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "src" / "ot_billing_rules" / "_data"
-MANIFEST = DATA_DIR / "manifest.json"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+MANIFEST = "manifest.json"
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def record(name: str, *, source: str, release: str, notice: str | None = None) -> None:
-    """Add or replace the manifest entry for ``_data/name``."""
-    manifest = json.loads(MANIFEST.read_text("utf-8")) if MANIFEST.exists() else {"files": {}}
-    entry = {"source": source, "release": release, "sha256": sha256(DATA_DIR / name)}
+def record(out: Path, name: str, *, source: str, release: str, notice: str | None = None) -> None:
+    """Add or replace the manifest entry for ``out/name`` in ``out/manifest.json``."""
+    path = out / MANIFEST
+    manifest = json.loads(path.read_text("utf-8")) if path.exists() else {"files": {}}
+    entry = {"source": source, "release": release, "sha256": sha256(out / name)}
     if notice:
         entry["notice"] = notice
     manifest["files"][name] = entry
@@ -32,4 +32,4 @@ def record(name: str, *, source: str, release: str, notice: str | None = None) -
         "|".join(f"{k}:{v['sha256']}" for k, v in sorted(manifest["files"].items())).encode()
     ).hexdigest()[:12]
     manifest["releases"] = releases
-    MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")

@@ -1,28 +1,27 @@
 """Build the pediatric activity table (``_data/activities.json``) from the seed.
 
-The seed document (``shared/seed/000_ddaf0c7d8fd44c44.txt``) lists common
-pediatric OT activities by skill area in a ``Skill Area | Activity |
-Description |`` table. This script reads the activity names and their skill
-areas from that table (an activity listed under two areas keeps both), and
-adds the self-care and fine-motor tasks the seed's prose names (dressing,
-bathing, feeding, handwriting, tying shoelaces).
+The seed document (a web guide on pediatric OT billing the project started
+from) lists common pediatric OT activities by skill area in a ``Skill Area |
+Activity | Description |`` table; ``data/sources/seed/activity_table.txt`` is
+that table, verbatim. This script reads the activity names and their skill
+areas from it (an activity listed under two areas keeps both), and adds the
+self-care and fine-motor tasks the seed's prose names (dressing, bathing,
+feeding, handwriting, tying shoelaces), which are written out below.
 
 Descriptions and candidate codes are the project's own: each candidate says
 why the code can fit and under what documented condition. No CPT descriptor
-text is copied. Run from the repository root:
-``python scripts/build_activities.py [SHARED_DIR]``.
+text is copied. Run through ``python scripts/build_data.py``.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _manifest import DATA_DIR, ROOT, record
+from _manifest import record
 
-SEED = "seed/000_ddaf0c7d8fd44c44.txt"
+SEED = "seed/activity_table.txt"
 
 # Reasons, written once and reused: why a code can fit a kind of activity.
 R_97530 = (
@@ -194,8 +193,9 @@ def seed_table(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def build(shared: Path) -> None:
-    pairs = seed_table((shared / SEED).read_text("utf-8"))
+def build(sources: Path, dest: Path) -> None:
+    """Write ``dest/activities.json`` from ``sources/seed/activity_table.txt``."""
+    pairs = seed_table((sources / SEED).read_text("utf-8"))
     areas: dict[str, list[str]] = {}
     for area, name in pairs:
         areas.setdefault(name, [])
@@ -213,9 +213,10 @@ def build(shared: Path) -> None:
             )
         )
     out.sort(key=lambda r: r["name"])
-    target = DATA_DIR / "activities.json"
+    target = dest / "activities.json"
     target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
     record(
+        dest,
         "activities.json",
         source="activity names and skill areas from a pediatric OT billing guide's "
         "table of common activities; descriptions and candidate codes are the project's own "
@@ -224,7 +225,14 @@ def build(shared: Path) -> None:
     )
 
 
-def _record(name, areas, desc, aliases, cands, origin):  # type: ignore[no-untyped-def]
+def _record(
+    name: str,
+    areas: list[str],
+    desc: str,
+    aliases: list[str],
+    cands: list[tuple[str, str, str]],
+    origin: str,
+) -> dict[str, Any]:
     return {
         "name": name,
         "skill_areas": areas,
@@ -236,7 +244,3 @@ def _record(name, areas, desc, aliases, cands, origin):  # type: ignore[no-untyp
         ],
         "origin": origin,
     }
-
-
-if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared")

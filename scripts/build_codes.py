@@ -1,15 +1,15 @@
 """Build the code catalog package data from the project's research data.
 
-Reads ``shared/data/code_catalog.json`` (91 codes, our own paraphrased
-descriptions) and the July 2024 RVU-file indicators in
-``shared/data/ncci_2024-07-01/``, and writes:
+Reads ``data/sources/project/code_catalog.json`` (91 codes, our own
+paraphrased descriptions) and the July 2024 RVU-file indicators in
+``data/sources/ncci_2024-07-01/``, and writes:
 
 - ``_data/code_catalog.json`` — one record per code in the library's schema,
   each keeping its source and the evidence grade of its therapy-list designation;
 - ``_data/pfs_indicators_2024-07.csv`` — fee-schedule status and indicators
   (status B, I, R, C, N ...) for the OT-relevant subset, copied unchanged.
 
-Run from the repository root: ``python scripts/build_codes.py [SHARED_DATA_DIR]``.
+Run through ``python scripts/build_data.py``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ import csv
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _manifest import DATA_DIR, SHARED_DATA, record
+from _manifest import record
 
 CATEGORIES = {
     "evaluation": "evaluation",
@@ -61,9 +59,10 @@ def replacements(text: str | None) -> tuple[list[str], str | None]:
     return codes, note
 
 
-def build(shared: Path) -> None:
-    rows = json.loads((shared / "code_catalog.json").read_text("utf-8"))
-    indicators_src = shared / "ncci_2024-07-01" / "pfs_rvu_indicators_2024-07_ot_subset.csv"
+def build(sources: Path, dest: Path) -> None:
+    """Write the code catalog and the PFS indicator subset into ``dest``."""
+    rows = json.loads((sources / "project" / "code_catalog.json").read_text("utf-8"))
+    indicators_src = sources / "ncci_2024-07-01" / "pfs_rvu_indicators_2024-07_ot_subset.csv"
     with indicators_src.open(newline="", encoding="utf-8") as fh:
         status = {r["hcpcs_code"]: r["status"] for r in csv.DictReader(fh) if not r["modifier"]}
     out = []
@@ -96,9 +95,10 @@ def build(shared: Path) -> None:
             }
         )
     out.sort(key=lambda rec: rec["code"])
-    target = DATA_DIR / "code_catalog.json"
+    target = dest / "code_catalog.json"
     target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
     record(
+        dest,
         "code_catalog.json",
         source="descriptions paraphrased by the project; each record's source names its public "
         "references (CPT/HCPCS descriptors as printed by coding-reference sites, AOTA/APTA/ASHA, "
@@ -106,14 +106,11 @@ def build(shared: Path) -> None:
         "Relative Value File, July 2024",
         release="2026-11-27",
     )
-    shutil.copyfile(indicators_src, DATA_DIR / "pfs_indicators_2024-07.csv")
+    shutil.copyfile(indicators_src, dest / "pfs_indicators_2024-07.csv")
     record(
+        dest,
         "pfs_indicators_2024-07.csv",
         source="CMS National Physician Fee Schedule Relative Value File, July 2024, "
         "OT-relevant subset; rows via andrewallenbruce/northstar @ a37fd49",
         release="2024-07",
     )
-
-
-if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA)

@@ -1,6 +1,6 @@
 """Build the evaluation-tier package data from the project's research data.
 
-Reads ``shared/data/evaluation_levels.json`` (OT 97165–97168, PT 97161–97164,
+Reads ``data/sources/project/evaluation_levels.json`` (OT 97165–97168, PT 97161–97164,
 athletic training 97169–97172; our own paraphrases of the descriptors) and
 writes ``_data/evaluation_levels.json`` in the shape the library reads:
 
@@ -17,18 +17,16 @@ The script refuses data it cannot map (an unknown finding, tiers out of order,
 a choice that gets easier at a higher tier), so a research update that
 changes the shape fails here and not at run time.
 
-Run from the repository root: ``python scripts/build_evaluations.py [SHARED_DATA_DIR]``.
+Run through ``python scripts/build_data.py``.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _manifest import DATA_DIR, SHARED_DATA, record
+from _manifest import record
 
 LEVELS = ("low", "moderate", "high")
 
@@ -161,8 +159,9 @@ def build_discipline(section: dict[str, Any], fields: dict[str, str], reeval: st
     }
 
 
-def build(shared: Path) -> None:
-    raw = json.loads((shared / "evaluation_levels.json").read_text("utf-8"))
+def build(sources: Path, dest: Path) -> None:
+    """Write ``dest/evaluation_levels.json``."""
+    raw = json.loads((sources / "project" / "evaluation_levels.json").read_text("utf-8"))
     out: dict[str, Any] = {"choice_order": ORDER, "disciplines": {}}
     for name, key, fields, reeval in DISCIPLINES:
         out["disciplines"][name] = build_discipline(raw[key], fields, reeval)
@@ -173,9 +172,10 @@ def build(shared: Path) -> None:
         "status": overlap["inferred_policy"]["status"],
         "rationale": overlap["inferred_policy"]["rationale"],
     }
-    target = DATA_DIR / "evaluation_levels.json"
+    target = dest / "evaluation_levels.json"
     target.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
     record(
+        dest,
         "evaluation_levels.json",
         source="CPT descriptor components paraphrased by the project from coding-reference "
         "sites (codingahead/case2code, mirahealth, btetechnologies, carepatron; each tier names "
@@ -183,7 +183,3 @@ def build(shared: Path) -> None:
         "Pelvic Health, Theraplatform (PT)",
         release="2026-11-27",
     )
-
-
-if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA)

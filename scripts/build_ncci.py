@@ -1,7 +1,8 @@
 """Build the bundled NCCI edit data from the project's July 2024 CMS extract.
 
-Reads ``shared/data/ncci_2024-07-01/`` (rows copied out of the CMS PTP and MUE
-files effective 2024-07-01, OT-relevant subset; see its README) and writes:
+Reads ``data/sources/ncci_2024-07-01/`` (rows copied out of the CMS PTP and MUE
+files effective 2024-07-01, OT-relevant subset; see ``data/sources/SOURCES.md``)
+and writes:
 
 - ``_data/ncci_ptp_2024-07-01.csv`` — practitioner and outpatient-hospital PTP
   rows, live and deleted: ``setting, column_1, column_2, deletion,
@@ -15,19 +16,17 @@ files effective 2024-07-01, OT-relevant subset; see its README) and writes:
 Fee-schedule status is already shipped by ``scripts/build_codes.py`` as
 ``_data/pfs_indicators_2024-07.csv`` and is reused, not copied.
 
-Run from the repository root: ``python scripts/build_ncci.py [SHARED_DATA_DIR]``.
+Run through ``python scripts/build_data.py``.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-import sys
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _manifest import DATA_DIR, SHARED_DATA, record
+from _manifest import record
 
 CODE = re.compile(r"[0-9A-Z]{5}")
 SETTINGS = ("practitioner", "outpatient_hospital")
@@ -52,7 +51,14 @@ def iso(text: str) -> str:
     return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
 
 
-def build_ptp(src: Path) -> int:
+def build(sources: Path, dest: Path) -> None:
+    """Write the PTP and MUE tables into ``dest``."""
+    src = sources / "ncci_2024-07-01"
+    build_ptp(src, dest)
+    build_mue(src, dest)
+
+
+def build_ptp(src: Path, dest: Path) -> int:
     out: list[tuple[str, ...]] = []
     for setting in SETTINGS:
         path = src / f"ptp_{setting}_2024-07-01_ot_subset.csv"
@@ -64,7 +70,7 @@ def build_ptp(src: Path) -> int:
                 if not (CODE.fullmatch(c1) and CODE.fullmatch(c2)) or ind not in "019":
                     raise SystemExit(f"{path}: bad row {r}")
                 out.append((setting, c1, c2, iso(r["deletion_date"]), ind, r["ptp_edit_rationale"]))
-    target = DATA_DIR / "ncci_ptp_2024-07-01.csv"
+    target = dest / "ncci_ptp_2024-07-01.csv"
     with target.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(
@@ -72,6 +78,7 @@ def build_ptp(src: Path) -> int:
         )
         w.writerows(out)
     record(
+        dest,
         target.name,
         source="CMS Medicare NCCI Procedure-to-Procedure Edits effective 2024-07-01, practitioner "
         "(ccipra) and outpatient hospital (ccioph) files, OT-relevant subset with history; rows "
@@ -82,7 +89,7 @@ def build_ptp(src: Path) -> int:
     return len(out)
 
 
-def build_mue(src: Path) -> int:
+def build_mue(src: Path, dest: Path) -> int:
     out: list[tuple[str, ...]] = []
     path = src / "mue_2024-07-01_ot_subset.csv"
     with path.open(newline="", encoding="utf-8") as fh:
@@ -97,12 +104,13 @@ def build_mue(src: Path) -> int:
                 if not value.isdigit() or mai not in ("1", "2", "3"):
                     raise SystemExit(f"{path}: bad {setting} MUE in {r}")
                 out.append((setting, code, value, mai, r[f"{setting}_rationale"]))
-    target = DATA_DIR / "ncci_mue_2024-07-01.csv"
+    target = dest / "ncci_mue_2024-07-01.csv"
     with target.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(("setting", "code", "value", "mai", "rationale"))
         w.writerows(out)
     record(
+        dest,
         target.name,
         source="CMS NCCI Medically Unlikely Edits effective 2024-07-01, practitioner services and "
         "outpatient hospital services tables, OT-relevant subset; rows via "
@@ -111,9 +119,3 @@ def build_mue(src: Path) -> int:
         notice=NOTICE,
     )
     return len(out)
-
-
-if __name__ == "__main__":
-    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA
-    src = shared / "ncci_2024-07-01"
-    print(f"PTP rows: {build_ptp(src)}; MUE rows: {build_mue(src)}")

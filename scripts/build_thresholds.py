@@ -1,23 +1,21 @@
 """Build the KX-threshold package data from the project's research data.
 
-Reads ``shared/data/kx_thresholds.json`` (per-year KX amounts and the
+Reads ``data/sources/project/kx_thresholds.json`` (per-year KX amounts and the
 targeted medical review threshold, each with its sources) and writes
 ``_data/kx_thresholds.json`` in the library's schema, adding each year's
 evidence grade (B where CMS or MAC text was read, C for trade sources; the
 2026 amount was later read on a copy of the CMS Therapy Services page citing
 CR 14252, so it is graded B rather than C).
 
-Run from the repository root: ``python scripts/build_thresholds.py [SHARED_DATA_DIR]``.
+Run through ``python scripts/build_data.py``.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _manifest import DATA_DIR, SHARED_DATA, record
+from _manifest import record
 
 # B = CMS or MAC text seen; C = trade or association source.
 GRADES = {
@@ -33,8 +31,9 @@ GRADES = {
 }
 
 
-def build(shared: Path) -> None:
-    raw = json.loads((shared / "kx_thresholds.json").read_text("utf-8"))
+def build(sources: Path, dest: Path) -> None:
+    """Write ``dest/kx_thresholds.json``."""
+    raw = json.loads((sources / "project" / "kx_thresholds.json").read_text("utf-8"))
     years = []
     for row in raw["kx_thresholds"]:
         year = int(row["year"])
@@ -67,16 +66,13 @@ def build(shared: Path) -> None:
             "source": review["source"],
         },
     }
-    (DATA_DIR / "kx_thresholds.json").write_text(
+    (dest / "kx_thresholds.json").write_text(
         json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8"
     )
     record(
+        dest,
         "kx_thresholds.json",
         source="CMS Therapy Services page (CR 14252 for 2026), MAC articles (Noridian JE, NGS, "
         "Palmetto GBA) and trade sources; each year names its own",
         release=f"CY{years[-1]['year']}",
     )
-
-
-if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED_DATA)
