@@ -11,7 +11,7 @@ import ot_billing_rules as ob
 from ot_billing_rules import errors
 from ot_billing_rules.activities import GENERAL_CAVEAT, activities, get_activity, suggest_codes
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_ddaf0c7d8fd44c44.txt"
+SEED = Path(__file__).resolve().parents[1] / "data" / "sources" / "seed" / "activity_table.txt"
 
 # The seed's table: skill area -> activities.
 SEED_TABLE = {

@@ -2,7 +2,7 @@
 
 ``EditSet.from_cms_files`` and ``import_cms_files`` read files users download
 from CMS. Whatever the bytes — random, or a valid PTP ``.txt`` / MUE ``.csv``
-(``tests/fixtures/cms/``, ``shared/data/cms_samples/``) with bytes flipped,
+(``tests/fixtures/cms/``, ``tests/fixtures/cms_samples/``) with bytes flipped,
 inserted or deleted, truncated, re-encoded, or wrapped in a zip — they must
 either load or raise :class:`~ot_billing_rules.DataFileError` naming the file.
 Nothing else may escape, no example may hang (each is small and has a
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 import ot_billing_rules as ob
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
-SAMPLES = Path("/work/shared/data/cms_samples")
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "cms_samples"
 PTP_NAME = "ccipra-v302r0-f1.txt"
 MUE_NAME = "MCR_MUE_PractitionerServices_Eff_07-01-2024.csv"
 

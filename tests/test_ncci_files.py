@@ -1,5 +1,5 @@
 """Loaders for the CMS files, on fixtures written in the CMS layouts (tests/fixtures/cms/)
-and on the real CMS file heads in shared/data/cms_samples/."""
+and on the real CMS file heads in tests/fixtures/cms_samples/."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ MUE_PRA = FIX / "MCR_MUE_PractitionerServices_Eff_07-01-2024.csv"
 MUE_OPH = FIX / "MCR_MUE_OutpatientHospitalServices_Eff_07-01-2024.csv"
 PTP_ZIP = FIX / "medicare-ncci-2024q3-practitioner-ptp-edits-ccipra-v302r0-f1.zip"
 MUE_ZIP = FIX / "mue-2024q3-practitioner.zip"
-SAMPLES = Path("/work/shared/data/cms_samples")
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "cms_samples"
 D = date.fromisoformat
 
 
