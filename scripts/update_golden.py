@@ -142,7 +142,7 @@ def run(golden: Path, names: Sequence[str], check: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="visit names (default: all)")
     parser.add_argument(
         "--check", action="store_true", help="compare without writing; exit 1 on a difference"
