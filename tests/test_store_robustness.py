@@ -31,14 +31,13 @@ CLI = "import sys; from ot_billing_rules.cli import main; sys.exit(main(sys.argv
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and locks")
 
 
-def _cli(*args: str | Path, **kw: object) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", CLI, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        **kw,  # type: ignore[call-overload]
     )
 
 
@@ -108,7 +107,9 @@ def test_open_edit_set_keeps_its_snapshot_when_another_process_reimports(
     assert sorted(map(repr, edits.iter_ptp())) == before
     (row,) = edits.ptp_history("97150", "97530", setting="practitioner")
     assert row.deletion is None
-    assert edits.mue("97530", on="2024-07-01").value == 6
+    mue = edits.mue("97530", on="2024-07-01")
+    assert mue is not None
+    assert mue.value == 6
     # A fresh open sees the new release.
     with ob.EditSet.open(store) as fresh:
         (new_row,) = fresh.ptp_history("97150", "97530", setting="practitioner")
@@ -179,8 +180,24 @@ def test_locked_store(store: Path) -> None:
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline() == "locked\n"
-        _one_line_exit_2(_cli("check", "97150", "97530", "--db", store), "locked")
-        _one_line_exit_2(_cli("ncci", "import", MUE_PRA, "--db", store), "locked")
+        # Both wait out the busy timeout side by side.
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", CLI, *map(str, args)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in (
+                ("check", "97150", "97530", "--db", store),
+                ("ncci", "import", MUE_PRA, "--db", store),
+            )
+        ]
+        for run in runs:
+            out, err = run.communicate(timeout=120)
+            _one_line_exit_2(
+                subprocess.CompletedProcess(run.args, run.returncode, out, err), "locked"
+            )
     finally:
         holder.kill()
         holder.wait()

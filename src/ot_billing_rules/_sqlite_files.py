@@ -207,6 +207,9 @@ def swap_in(scratch: str, target: str) -> None:
     try:
         with open(scratch, "rb") as fh:
             os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            # Keep the permissions the user gave the store.
+            os.chmod(scratch, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(scratch, target)
     except PermissionError as exc:
         if sys.platform == "win32":  # pragma: no cover - Windows refuses to replace open files
