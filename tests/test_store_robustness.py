@@ -447,3 +447,14 @@ def test_store_with_a_hot_journal_from_an_in_place_writer_opens(store: Path) -> 
     with ob.EditSet.open(store) as edits:
         assert edits.counts()["ptp"] == 10
         assert len(list(edits.iter_ptp())) == 10
+
+
+def test_store_path_with_uri_characters(tmp_path: Path) -> None:
+    # The read-only open goes through a SQLite URI: '?', '#' and '%' in a
+    # folder name must not cut it short.
+    folder = tmp_path / "a?b #c%20d"
+    folder.mkdir()
+    db = folder / "edits.sqlite"
+    ob.import_cms_files([PRA], db)
+    with ob.EditSet.open(db) as edits:
+        assert edits.counts()["ptp"] == 7

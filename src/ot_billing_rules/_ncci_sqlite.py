@@ -24,17 +24,14 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from os import PathLike, fspath
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from . import _sqlite_files as _files
-from ._cms_files import ptp_version
 from ._html import html_table
 from .codes import FeeScheduleStatus
 from .errors import (
@@ -226,7 +223,7 @@ def _build(
         meta = {
             "schema": SCHEMA_VERSION,
             "store": STORE_MARK,
-            "generation": uuid.uuid4().hex,
+            "generation": os.urandom(16).hex(),
             "release": release,
             "release_date": release_date.isoformat() if release_date else "",
             "ptp_rows": str(counts["ptp"]),
@@ -242,8 +239,18 @@ def _build(
     return loaded, release, counts
 
 
+def _ro_uri(path: str) -> str:
+    # Built by hand: pathlib and urllib would add milliseconds to every open.
+    # SQLite URIs need only '%', '?' and '#' escaped.
+    full = os.path.abspath(path).replace(os.sep, "/")
+    if not full.startswith("/"):
+        full = "/" + full  # Windows: file:/C:/...
+    escaped = "".join(f"%{ord(c):02X}" if c in "%?#" else c for c in full)
+    return f"file:{escaped}?mode=ro"
+
+
 def _connect_ro(path: str) -> sqlite3.Connection:
-    uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+    uri = _ro_uri(path)
     return sqlite3.connect(
         uri,
         uri=True,
@@ -289,6 +296,8 @@ def _check_schema(con: sqlite3.Connection, path: str, *, creating: bool) -> None
 
 
 def _load_table(con: sqlite3.Connection, table: CMSTable, rationale: dict[str, int]) -> EditSource:
+    from ._cms_files import ptp_version
+
     sid = _SETTING_ID[table.setting]
     # A re-import of the same file, or of the same part of the same release
     # under another name (the .txt, then the zip), replaces its earlier rows.
@@ -339,6 +348,8 @@ def _supersede(con: sqlite3.Connection, table: CMSTable, info: EditSource, src: 
     revision replaces a lower one. Only when a name carries no version are
     release dates compared (for a bare ``.txt``, its latest effective date).
     """
+    from ._cms_files import ptp_version
+
     sid = _SETTING_ID[table.setting]
     mine = _int_date(info.release_date)
     others = con.execute(
@@ -376,6 +387,8 @@ def _align_parts(con: sqlite3.Connection) -> None:
     part only guesses it from its latest effective date. The named date
     wins; failing that, the latest guess.
     """
+    from ._cms_files import ptp_version
+
     groups: dict[tuple[int, tuple[int, int]], list[tuple[int, str, int | None]]] = {}
     for sid, sid_row, name, label, when in con.execute(
         "SELECT setting, id, name, release, release_date FROM source WHERE kind = 'ptp'"

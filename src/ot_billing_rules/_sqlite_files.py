@@ -26,7 +26,6 @@ import sqlite3
 import stat
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from .errors import (
     StoreDamagedError,
@@ -168,8 +167,8 @@ def _try_lock(fd: int) -> bool:
 
 def scratch_path(target: str) -> str:
     """The file an import writes before swapping it in (same folder, so same file system)."""
-    p = Path(os.path.abspath(target))
-    return str(p.with_name(f".{p.name}.importing"))
+    folder, name = os.path.split(os.path.abspath(target))
+    return os.path.join(folder, f".{name}.importing")
 
 
 def remove(path: str) -> None:
