@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -458,3 +459,48 @@ def test_store_path_with_uri_characters(tmp_path: Path) -> None:
     ob.import_cms_files([PRA], db)
     with ob.EditSet.open(db) as edits:
         assert edits.counts()["ptp"] == 7
+
+
+def test_full_disk_simulated_with_max_page_count(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Runs without root: SQLite's page cap on the scratch file raises the
+    # same SQLITE_FULL a full disk does.
+    real = sqlite3.connect
+
+    def capped(target: str, *args: Any, **kw: Any) -> sqlite3.Connection:
+        con: sqlite3.Connection = real(target, *args, **kw)
+        if str(target).endswith(".importing"):
+            con.execute("PRAGMA max_page_count = 40")
+        return con
+
+    before = _digest(store)
+    monkeypatch.setattr(sqlite3, "connect", capped)
+    with pytest.raises(ob.StoreFullError, match="disk is full") as info:
+        ob.import_cms_files([_big_ptp(tmp_path / "ccipra-v303r0-f1.txt", 20_000)], store)
+    assert info.value.path == str(store)
+    assert _digest(store) == before
+    assert not list(tmp_path.glob(".*importing*"))
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls"),
+    [
+        (OSError(28, "No space left on device"), ob.StoreFullError),
+        (OSError(13, "Permission denied"), ob.StoreReadOnlyError),
+        (OSError(30, "Read-only file system"), ob.StoreReadOnlyError),
+        (sqlite3.OperationalError("database is locked"), ob.StoreLockedError),
+        (sqlite3.OperationalError("database or disk is full"), ob.StoreFullError),
+        (sqlite3.OperationalError("attempt to write a readonly database"), ob.StoreReadOnlyError),
+        (sqlite3.DatabaseError("database disk image is malformed"), ob.StoreDamagedError),
+        (sqlite3.DatabaseError("file is not a database"), ob.StoreDamagedError),
+        (sqlite3.OperationalError("something new"), ob.StoreError),
+    ],
+)
+def test_store_error_mapping(exc: BaseException, cls: type[ob.StoreError]) -> None:
+    from ot_billing_rules._sqlite_files import store_error
+
+    err = store_error(exc, "edits.sqlite")
+    assert type(err) is cls
+    assert err.path == "edits.sqlite"
+    assert pickle.loads(pickle.dumps(err)) == err

@@ -4,16 +4,19 @@ Parsing the 2.5-million-row practitioner PTP set on every process start is
 slow, so :func:`import_cms_files` loads the CMS files once into a SQLite file
 and :meth:`EditSet.open <ot_billing_rules.EditSet.open>` reads it back through
 indexes. The import streams rows into ``executemany`` batches and builds the
-indexes after the load; it runs in one transaction, so a bad row leaves the
-store as it was.
+indexes after the load, in a scratch copy that is swapped in only when
+complete (:mod:`._sqlite_files`), so a bad row, a full disk or a killed
+process leaves the store as it was and open readers keep their snapshot.
 
 History is kept: PTP files carry deleted rows, and the store keeps them, so a
-past date of service is checked against the edits in force then. A PTP file
-holds the whole history of its setting, so importing a newer release of a
-setting replaces the older release's PTP rows (its four ``-f1``..``-f4``
-parts accumulate); importing an older release than the store holds is refused.
-MUE tables carry no history, so each release's MUE rows are kept side by side
-and the one in force on the date of service is used.
+past date of service is checked against the edits in force then. A PTP
+release is identified by the version in its file name (``ccipra-v302r0``):
+its parts (``-f1``..``-f4``) accumulate, imported together or one at a time;
+a higher version or revision of a setting replaces the older one (a PTP file
+holds the whole history of its setting), and an older one is refused. Names
+without a version fall back to release dates. MUE tables carry no history, so
+each release's MUE rows are kept side by side and the one in force on the
+date of service is used.
 """
 
 from __future__ import annotations
