@@ -13,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ot_billing_rules as ob
 
@@ -135,3 +137,52 @@ def test_unversioned_names_fall_back_to_dates(tmp_path: Path) -> None:
     ob.import_cms_files([zipped], db, setting="practitioner")
     # 2020-01-01 (guessed) is older than 2024-07-01 (named): replaced.
     assert _pairs(db) == {("97535", "97110"), ("97535", "97112")}
+
+
+_CODES = [f"9{n:04d}" for n in range(7000, 7040)]
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    parts=st.lists(
+        st.sets(
+            st.tuples(st.sampled_from(_CODES), st.sampled_from(_CODES), st.integers(2000, 2024)),
+            min_size=1,
+            max_size=6,
+        ),
+        min_size=2,
+        max_size=4,
+    ),
+    batches=st.data(),
+)
+def test_property_parts_accumulate_in_any_order_and_grouping(
+    tmp_path_factory: pytest.TempPathFactory,
+    parts: list[set[tuple[str, str, int]]],
+    batches: st.DataObject,
+) -> None:
+    folder = tmp_path_factory.mktemp("parts")
+    files = []
+    for number, rows in enumerate(parts, 1):
+        body = "".join(
+            f"{a}\t{b}\t\t{year}0101\t*\t1\tMutually exclusive procedures\r\n"
+            for a, b, year in rows
+        )
+        path = folder / f"ccipra-v302r0-f{number}.txt"
+        path.write_bytes((HEAD + body).encode("latin-1"))
+        files.append(path)
+    order = batches.draw(st.permutations(files))
+    cuts = sorted(batches.draw(st.sets(st.integers(1, len(order) - 1))))
+    groups = [order[i:j] for i, j in zip([0, *cuts], [*cuts, len(order)], strict=True)]
+    db = folder / "edits.sqlite"
+    for group in groups:
+        ob.import_cms_files(group, db)
+    expected = sorted((a, b, year) for rows in parts for a, b, year in rows if a != b)
+    with ob.EditSet.open(db) as edits:
+        held = sorted(
+            (e.column_1, e.column_2, e.effective.year if e.effective else 0)
+            for e in edits.iter_ptp()
+        )
+        assert len({s.release_date for s in edits.sources}) == 1
+    assert [r for r in held if r[0] != r[1]] == expected
