@@ -154,12 +154,15 @@ def import_cms_files(
             field="db",
         )
     started = time.perf_counter()
+    # Checked before the lock, so a folder given as the store gets no lock file.
+    _files.check_writable(target)
     with _files.import_lock(target):
         exists = os.path.exists(target)
-        if exists:
-            _files.check_writable(target)
         scratch = _files.scratch_path(target)
-        _files.remove(scratch)
+        try:
+            _files.remove(scratch)
+        except OSError as exc:
+            raise _files.store_error(exc, target) from None
         try:
             loaded, release, counts = _build(
                 paths, target, scratch, exists, setting, status, max_member_bytes

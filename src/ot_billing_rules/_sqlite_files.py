@@ -194,9 +194,15 @@ def check_writable(target: str) -> None:
         raise StoreDamagedError(
             "cannot open the NCCI store: the path is not a file; give a file name", path=target
         )
-    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise StoreReadOnlyError(
             "the store file is read-only; make it writable (chmod u+w) or import into a new file",
+            path=target,
+        )
+    if not os.access(target, os.W_OK):
+        raise StoreReadOnlyError(
+            "cannot write the store (no permission, or a read-only file system); import into "
+            "a file you can write",
             path=target,
         )
 
