@@ -2,7 +2,9 @@
 
 ``check`` takes line tokens ``CODE[xUNITS][:MOD[,MOD]]`` — ``97530``,
 ``97530x2``, ``97530x2:GO,59`` — and exits 0 when no finding is an error, 1
-when one is, and 2 on a user error.
+when one is, and 2 on a user error. A store that is locked, read-only,
+damaged, full or not a store is a user error too (a ``StoreError``): one line
+on stderr, exit 2.
 """
 
 from __future__ import annotations
@@ -70,14 +72,18 @@ def _check(args: argparse.Namespace) -> int:
     lines = [parse_line_token(token) for token in args.lines]
     edits = EditSet.open(args.db) if args.db else None
     discipline = None if args.discipline.strip().lower() == "none" else args.discipline
-    found = check_bundling(
-        lines,
-        on=args.on,
-        setting=args.setting,
-        edits=edits,
-        discipline=discipline,
-        bypass=args.bypass,
-    )
+    try:
+        found = check_bundling(
+            lines,
+            on=args.on,
+            setting=args.setting,
+            edits=edits,
+            discipline=discipline,
+            bypass=args.bypass,
+        )
+    finally:
+        if edits is not None:
+            edits.close()
     if args.json:
         print_json(
             {

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -36,7 +37,7 @@ from pathlib import PurePath
 from typing import IO
 
 from ._coerce import require_int
-from .errors import DataFileError, InvalidTypeError
+from .errors import DataFileError, InvalidInputError, InvalidTypeError
 from .ncci import MUE, EditSource, Setting
 
 #: Largest zip member read (uncompressed bytes). A national PTP part is a few
@@ -49,7 +50,17 @@ _MAI = re.compile(r"([123])(?:\s.*)?", re.DOTALL)
 _QUARTER = re.compile(r"(20[0-9]{2})[-_ ]?q([1-4])", re.IGNORECASE)
 _MUE_EFF = re.compile(r"eff[-_ ]?([01][0-9])[-_]([0-3][0-9])[-_]((?:19|20)[0-9]{2})", re.IGNORECASE)
 _PTP_STEM = re.compile(r"(cci(?:pra|oph)-v[0-9]+r[0-9]+)", re.IGNORECASE)
+_PTP_PART = re.compile(r"cci(?:pra|oph)-v([0-9]+)r([0-9]+)(?:-f([0-9]+))?", re.IGNORECASE)
 _PREAMBLE_LIMIT = 60
+
+#: Longest line read (characters). A PTP row is under 200 characters and the
+#: MUE notice record a few thousand; a member with no line break at all must
+#: not be buffered whole, so reading stops here with an error.
+MAX_LINE_CHARS = 1 << 20
+
+#: Largest MUE value accepted: far above any CMS value, far below what SQLite
+#: can store (a 64-bit integer).
+MAX_MUE_VALUE = 10**9 - 1
 
 #: What zipfile raises for a damaged archive or member: bad headers or CRC,
 #: corrupt deflate data (zlib.error), a compression method or encryption it
@@ -89,13 +100,16 @@ class CMSTable:
         self._open = opener
         self.rows = 0
         self.max_effective: int | None = None
+        self.version, self.part = ptp_version(name) if kind == "ptp" else (None, None)
 
     def source(self) -> EditSource:
         """Provenance, once the rows have been read.
 
-        A bare PTP ``.txt`` names no quarter; its release date is then the
-        latest effective date in the file (new edits start on the first day
-        of the quarter they ship in).
+        A PTP release is named by the file name first: the quarter of the
+        zip (``2024q3``) gives its date, the ``ccipra-v302r0`` stem its
+        label. A bare ``.txt`` names no quarter; its release date is then,
+        as a fallback only, the latest effective date in the file (new edits
+        start on the first day of the quarter they ship in).
         """
         when = self.release_date
         if when is None and self.kind == "ptp" and self.max_effective is not None:
@@ -133,6 +147,12 @@ def read_cms_files(
                 field="paths",
             )
         path = fspath(p)
+        if "\x00" in str(path):
+            raise InvalidInputError(
+                f"path {path!r} holds a NUL character; give the path of a CMS .txt, .csv or .zip",
+                value=path,
+                field="paths",
+            )
         with open(path, "rb") as fh:
             magic = fh.read(4)
         if magic.startswith(b"PK\x03\x04") or path.lower().endswith(".zip"):
@@ -163,12 +183,10 @@ def _file_opener(path: str) -> Callable[[], io.BufferedReader]:
 
 
 def _zip_tables(path: str, setting: Setting | None, limit: int) -> Iterator[CMSTable]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except _ZIP_DAMAGE as exc:
-        raise DataFileError(f"not a readable zip archive ({exc})", path=path) from None
+    shared = _Archive(path)
+    archive = shared.get()
     found = 0
-    with archive:
+    with shared:
         outer = PurePath(path).name
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             inner = PurePath(info.filename).name
@@ -185,7 +203,7 @@ def _zip_tables(path: str, setting: Setting | None, limit: int) -> Iterator[CMST
                 )
 
             try:
-                table = _detect(label, inner, outer, setting, _reopen(path, info, limit))
+                table = _detect(label, inner, outer, setting, _member(shared, info, limit))
             except zipfile.BadZipFile as exc:
                 raise DataFileError(f"damaged zip member ({exc})", path=label) from None
             if table is not None:
@@ -195,19 +213,45 @@ def _zip_tables(path: str, setting: Setting | None, limit: int) -> Iterator[CMST
         raise DataFileError("the zip holds no PTP .txt or MUE .csv table", path=path)
 
 
-def _reopen(path: str, info: zipfile.ZipInfo, limit: int) -> Callable[[], io.BufferedReader]:
-    # Each read reopens the archive, so a table can be read after the
-    # generator that found it has moved on.
+class _Archive:
+    """One open zip shared by all its members.
+
+    Opening a zip reads its whole central directory, so reopening it per
+    member made thousands of small members cost quadratic time. The archive
+    stays open while the generator that found the tables runs; a table read
+    after that reopens it once.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+
+    def get(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            try:
+                self._zip = zipfile.ZipFile(self.path)
+            except _ZIP_DAMAGE as exc:
+                raise DataFileError(f"not a readable zip archive ({exc})", path=self.path) from None
+        return self._zip
+
+    def __enter__(self) -> _Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+
+def _member(shared: _Archive, info: zipfile.ZipInfo, limit: int) -> Callable[[], io.BufferedReader]:
+    label = f"{shared.path}!{info.filename}"
+
     def opener() -> io.BufferedReader:
-        archive = zipfile.ZipFile(path)
         try:
-            member = archive.open(info.filename)
+            member = shared.get().open(info)
         except _ZIP_DAMAGE as exc:
-            archive.close()
-            raise DataFileError(
-                f"damaged zip member ({exc})", path=f"{path}!{info.filename}"
-            ) from None
-        return _guarded(member, limit, f"{path}!{info.filename}", archive)
+            raise DataFileError(f"damaged zip member ({exc})", path=label) from None
+        return _guarded(member, limit, label)
 
     return opener
 
@@ -216,10 +260,8 @@ class _Guarded(io.RawIOBase):
     """A zip member stream that stops at ``limit`` bytes and turns zip damage
     into :class:`DataFileError`."""
 
-    def __init__(
-        self, inner: IO[bytes], limit: int, label: str, owner: zipfile.ZipFile | None
-    ) -> None:
-        self._inner, self._left, self._label, self._owner = inner, limit, label, owner
+    def __init__(self, inner: IO[bytes], limit: int, label: str) -> None:
+        self._inner, self._left, self._label = inner, limit, label
 
     def readable(self) -> bool:
         return True
@@ -238,16 +280,34 @@ class _Guarded(io.RawIOBase):
     def close(self) -> None:
         try:
             self._inner.close()
-            if self._owner is not None:
-                self._owner.close()
         finally:
             super().close()
 
 
-def _guarded(
-    inner: IO[bytes], limit: int, label: str, owner: zipfile.ZipFile | None = None
-) -> io.BufferedReader:
-    return io.BufferedReader(_Guarded(inner, limit, label, owner), 1 << 16)
+def _guarded(inner: IO[bytes], limit: int, label: str) -> io.BufferedReader:
+    return io.BufferedReader(_Guarded(inner, limit, label), 1 << 16)
+
+
+def _lines(text: IO[str], label: str, start: int = 0) -> Iterator[str]:
+    """Yield the lines of ``text``, refusing one longer than :data:`MAX_LINE_CHARS`.
+
+    ``readline`` with a limit reads at most that much, so a member with no
+    line break costs one bounded buffer, not its whole size.
+    """
+    lineno = start
+    while True:
+        line = text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise DataFileError(
+                f"a line longer than {MAX_LINE_CHARS} characters: not a CMS table "
+                "(PTP rows and MUE rows are short lines)",
+                path=label,
+                line=lineno,
+            )
+        yield line
 
 
 def _text(buffered: io.BufferedReader, label: str, *, newline: str | None) -> IO[str]:
@@ -282,7 +342,7 @@ def _detect(
         kind = "mue"
         setting = _mue_setting_from_name(names, label)
     with opener() as raw:
-        head = _head(_text(raw, label, newline=None))
+        head = _head(_text(raw, label, newline=None), label)
     sniffed_kind, sniffed_setting = _sniff(head, label)
     if sniffed_kind is None and kind is None:
         return None
@@ -322,14 +382,8 @@ def _mue_setting_from_name(names: str, label: str) -> Setting | None:
     return None
 
 
-def _head(text: IO[str]) -> list[str]:
-    lines = []
-    for _ in range(_PREAMBLE_LIMIT):
-        line = text.readline()
-        if not line:
-            break
-        lines.append(line)
-    return lines
+def _head(text: IO[str], label: str) -> list[str]:
+    return list(itertools.islice(_lines(text, label), _PREAMBLE_LIMIT))
 
 
 def _sniff(head: list[str], label: str) -> tuple[str | None, Setting | None]:
@@ -372,6 +426,27 @@ def _release(inner: str, outer: str, kind: str) -> tuple[str, date | None]:
     return PurePath(inner).stem, None
 
 
+def ptp_version(name: str) -> tuple[tuple[int, int] | None, int | None]:
+    """The PTP release version and part a file name carries.
+
+    ``ccipra-v302r0-f2.txt`` is version 30.2 revision 0, part 2 of 4:
+    ``((302, 0), 2)``. The parts of one version are one release; a higher
+    version or revision is a newer release. ``(None, None)`` when the name
+    does not say (a file renamed by the user).
+    """
+    # The member's own name first, then the zip's (``outer.zip!inner.TXT``);
+    # never a folder's.
+    m = None
+    for piece in reversed(name.split("!", 1)):
+        m = _PTP_PART.search(re.split(r"[/\\]", piece)[-1])
+        if m:
+            break
+    if m is None:
+        return None, None
+    part = int(m.group(3)) if m.group(3) else None
+    return (int(m.group(1)), int(m.group(2))), part
+
+
 def _valid_date(y: int, m: int, d: int) -> date | None:
     try:
         return date(y, m, d)
@@ -405,7 +480,7 @@ def _parse_ptp(table: CMSTable, text: IO[str]) -> Iterator[PTPRow]:
     code = _CODE.fullmatch
     rows = 0
     newest = 0
-    for lineno, line in enumerate(text, 1):
+    for lineno, line in enumerate(_lines(text, name), 1):
         line = line.rstrip("\r\n")
         fields = line.split("\t")
         if not started:
@@ -486,7 +561,7 @@ def _parse_ptp(table: CMSTable, text: IO[str]) -> Iterator[PTPRow]:
 
 def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
     name = table.name
-    reader = csv.reader(text)
+    reader = csv.reader(_lines(text, name))
     header = False
     seen: set[str] = set()
     rows = 0
@@ -523,6 +598,14 @@ def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
             if not value_text.isdigit() or not value_text.isascii():
                 raise DataFileError(
                     f"MUE value {value_text!r} for {code_text} is not a whole number >= 0",
+                    path=name,
+                    line=lineno,
+                )
+            if len(value_text.lstrip("0")) > len(str(MAX_MUE_VALUE)):
+                shown = value_text if len(value_text) <= 30 else value_text[:30] + "..."
+                raise DataFileError(
+                    f"MUE value {shown} for {code_text} is above the largest accepted "
+                    f"value {MAX_MUE_VALUE}",
                     path=name,
                     line=lineno,
                 )

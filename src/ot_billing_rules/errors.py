@@ -36,6 +36,13 @@ __all__ = [
     "InvalidOptionError",
     "InvalidTypeError",
     "OTBillingError",
+    "StoreChangedError",
+    "StoreClosedError",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreFullError",
+    "StoreLockedError",
+    "StoreReadOnlyError",
     "UnknownActivityError",
     "UnknownCodeError",
     "WorkerError",
@@ -222,3 +229,58 @@ class WorkerError(OTBillingError, RuntimeError):
         self.index = index
         self.cause = cause
         super().__init__(message)
+
+
+class StoreError(DataFileError):
+    """The SQLite NCCI store cannot be used as asked.
+
+    A :class:`DataFileError` (``path`` names the store, ``line`` is ``None``),
+    so code that already catches ``DataFileError`` around
+    :meth:`~ot_billing_rules.EditSet.open` keeps working. The subclasses say
+    why and what to do.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message, path=path)
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store: an import is running, or a tool keeps it locked.
+
+    Retry once it has finished.
+    """
+
+
+class StoreReadOnlyError(StoreError):
+    """The store, or the directory it sits in, cannot be written.
+
+    An import writes a new file next to the store and swaps it in, so it
+    needs write access to the directory as well as the file.
+    """
+
+
+class StoreFullError(StoreError):
+    """The disk (or the file-size limit) filled up while the store was written.
+
+    The previous store is left as it was; free space and import again.
+    """
+
+
+class StoreDamagedError(StoreError):
+    """The file is damaged, is not SQLite, or is a SQLite file of some other program.
+
+    A file that is not an NCCI store is never written to.
+    """
+
+
+class StoreChangedError(StoreError):
+    """The store an open :class:`~ot_billing_rules.EditSet` reads was changed in place.
+
+    ``ot-billing ncci import`` never does this (it swaps a new file in, and
+    open edit sets keep reading the one they opened); another program writing
+    into the file does. Open the store again.
+    """
+
+
+class StoreClosedError(StoreError):
+    """A look-up on an :class:`~ot_billing_rules.EditSet` after :meth:`close`."""

@@ -324,6 +324,7 @@ class _Backend(Protocol):
     def status(self, code: str) -> FeeScheduleStatus | None: ...
     def counts(self) -> dict[str, int]: ...
     def iter_ptp(self) -> Iterator[PTPEdit]: ...
+    def close(self) -> None: ...
 
 
 def infer_effective_dates(edits: Iterable[PTPEdit]) -> tuple[PTPEdit, ...]:
@@ -429,6 +430,9 @@ class _MemoryBackend:
     def iter_ptp(self) -> Iterator[PTPEdit]:
         for rows in self._ptp.values():
             yield from rows
+
+    def close(self) -> None:
+        """Nothing to release: the rows live in memory (the bundled set is shared)."""
 
 
 def pick_mue(rows: tuple[MUE, ...], on: date) -> MUE | None:
@@ -548,12 +552,36 @@ class EditSet:
         """Open a SQLite store written by :func:`import_cms_files` / ``ot-billing ncci import``.
 
         The store is opened read-only; look-ups go to its indexes, so opening
-        costs a few milliseconds whatever its size.
+        costs a few milliseconds whatever its size. Use it as a context
+        manager, or call :meth:`close`, to release the file.
+
+        An import never rewrites an open store: it builds a new file and
+        swaps it in (import-then-swap), and this edit set keeps answering
+        from the release it opened — open the store again to see the new
+        one. A store changed in place by another program raises
+        :class:`~ot_billing_rules.StoreChangedError` on the next look-up. An
+        import interrupted by an older version or another tool is rolled
+        back here (which needs write access once). Problems with the file
+        raise a :class:`~ot_billing_rules.StoreError` subclass: locked,
+        read-only, damaged or not a store.
         """
         from ._ncci_sqlite import open_store
 
-        backend, release, release_date, sources = open_store(path)
-        return cls(release, release_date, sources, backend=backend)
+        backend = open_store(path)
+        return cls(backend.release, backend.release_date, backend.sources, backend=backend)
+
+    def close(self) -> None:
+        """Release the store file; later look-ups raise :class:`~ot_billing_rules.StoreClosedError`.
+
+        A no-op for the bundled data and files read into memory.
+        """
+        self._backend.close()
+
+    def __enter__(self) -> EditSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def _assemble(
@@ -655,12 +683,22 @@ def import_cms_files(
 
     The store keeps history (deleted edits), records the release it holds,
     and is indexed for pair and code look-ups; open it with
-    :meth:`EditSet.open`. The import streams rows and runs in one
-    transaction: a bad row raises :class:`~ot_billing_rules.DataFileError`
-    and leaves the store unchanged. A newer PTP release of a setting replaces
-    the older one (the file carries the full history); MUE releases are kept
-    side by side. ``status`` sets the fee-schedule status letters (default:
-    the bundled July 2024 RVU subset, written once).
+    :meth:`EditSet.open`. The import streams rows into a new file next to
+    ``db`` and swaps it in when done (import-then-swap): a bad row
+    (:class:`~ot_billing_rules.DataFileError`), a full disk or a killed
+    process leaves the store as it was, and edit sets already open keep
+    reading the release they opened. Two imports into one store at once:
+    the second raises :class:`~ot_billing_rules.StoreLockedError`.
+
+    PTP releases are named by the file name: ``ccipra-v302r0-f2`` is version
+    30.2, revision 0, part 2. Parts of one version accumulate, imported
+    together or one at a time; a higher version or revision of a setting
+    replaces the older one (the file carries the full history), and an older
+    one is refused. Only a file whose name carries no version is placed by
+    its quarter (``2024q3`` in a zip name) or, failing that, its latest
+    effective date. MUE releases are kept side by side. ``status`` sets the
+    fee-schedule status letters (default: the bundled July 2024 RVU subset,
+    written once).
     """
     from ._cms_files import DEFAULT_MAX_MEMBER_BYTES
     from ._ncci_sqlite import import_cms_files as run
