@@ -85,10 +85,15 @@ def build(sources: Path, dest: Path) -> None:
         builder.build(sources, dest)
 
 
+def _is_data(path: Path) -> bool:
+    # _data is also the package that loads the files: its Python code is not built data.
+    return path.is_file() and path.suffix != ".py"
+
+
 def differences(built: Path, committed: Path) -> list[str]:
     """Return one message per file that differs between two ``_data`` directories."""
-    new = {p.name for p in built.iterdir() if p.is_file()}
-    old = {p.name for p in committed.iterdir() if p.is_file()} if committed.is_dir() else set()
+    new = {p.name for p in built.iterdir() if _is_data(p)}
+    old = {p.name for p in committed.iterdir() if _is_data(p)} if committed.is_dir() else set()
     out = [f"{name}: built but not committed" for name in sorted(new - old)]
     out += [f"{name}: committed but no builder writes it" for name in sorted(old - new)]
     out += [
@@ -129,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted(built.iterdir()):
             shutil.copyfile(path, data / path.name)
         for path in sorted(data.iterdir()):
-            if path.is_file() and not (built / path.name).exists():
+            if _is_data(path) and not (built / path.name).exists():
                 path.unlink()
         for message in changed:
             print(f"build_data: {message}")

@@ -34,7 +34,7 @@ from ot_billing_rules._money import coerce_money
 from ot_billing_rules.cli import main
 from ot_billing_rules.lines import normalize_modifiers
 from ot_billing_rules.ncci import Setting
-from ot_billing_rules.rows import visits_from_rows
+from ot_billing_rules.readers import visits_from_rows
 
 DOS = "2024-07-01"
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ot_billing_rules import _cli_readers, cli
+from ot_billing_rules import cli
+from ot_billing_rules.cli import _readers as _cli_readers
 from ot_billing_rules.errors import OTBillingError
 
 HEADER = "visit_id,date_of_service,code,minutes\n"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import ot_billing_rules as ob
-from ot_billing_rules import _cms_files
+from ot_billing_rules.ncci import _cms_files
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
 PRA = FIX / "ccipra-v302r0-f1.txt"

@@ -34,7 +34,7 @@ VISIT = {
 # Runs in a fresh interpreter; prints one JSON document on stdout.
 THREAD_SCRIPT = r"""
 import json, sys, threading, time
-from ot_billing_rules import _store
+from ot_billing_rules import _data as _store
 
 calls = {}
 real_once = _store.once

@@ -76,10 +76,10 @@ def test_every_public_name_resolves_and_is_listed() -> None:
 def test_codes_and_activities_stay_functions_after_their_modules_load() -> None:
     out = _python(
         "import ot_billing_rules as ob\n"
-        "import ot_billing_rules.codes, ot_billing_rules.activities, ot_billing_rules.units\n"
+        "import ot_billing_rules.catalog, ot_billing_rules.activities, ot_billing_rules.units\n"
         "print(callable(ob.codes), callable(ob.activities), ob.codes.__module__)"
     )
-    assert out.split() == ["True", "True", "ot_billing_rules.codes"]
+    assert out.split() == ["True", "True", "ot_billing_rules.catalog"]
 
 
 def test_lazy_table_matches_the_typed_imports_and_all() -> None:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ot_billing_rules as ob
-from ot_billing_rules.rows import NotGroupedError
+from ot_billing_rules.readers import NotGroupedError
 
 pd = pytest.importorskip("pandas")
 

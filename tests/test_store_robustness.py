@@ -498,7 +498,7 @@ def test_full_disk_simulated_with_max_page_count(
     ],
 )
 def test_store_error_mapping(exc: BaseException, cls: type[ob.StoreError]) -> None:
-    from ot_billing_rules._sqlite_files import store_error
+    from ot_billing_rules.ncci._files import store_error
 
     err = store_error(exc, "edits.sqlite")
     assert type(err) is cls

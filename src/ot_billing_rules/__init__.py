@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .activities import activities
-from .codes import codes
+from .catalog import codes
 
 if TYPE_CHECKING:  # what type checkers and the API docs read
-    from ._store import DataFile, DataVersion, data_version
     from .activities import Activity, CodeSuggestion, get_activity, suggest_codes
     from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
     from .batch import (
@@ -37,7 +36,7 @@ if TYPE_CHECKING:  # what type checkers and the API docs read
         to_records,
     )
     from .bundling import BypassPlacement, check_bundling, parse_line_token
-    from .codes import (
+    from .catalog import (
         Category,
         Code,
         Evidence,
@@ -111,7 +110,8 @@ if TYPE_CHECKING:  # what type checkers and the API docs read
         count_treatment_days,
         progress_report_due_by,
     )
-    from .rows import ROW_COLUMNS, NotGroupedError, visits_from_rows
+    from .readers import ROW_COLUMNS, NotGroupedError, visits_from_rows
+    from .sources import DataFile, DataVersion, data_version
     from .thresholds import KXAssessment, KXThreshold, assess_kx, check_kx, kx_threshold, kx_years
     from .units import (
         AssistantPeriod,
@@ -134,7 +134,7 @@ if TYPE_CHECKING:  # what type checkers and the API docs read
 
 #: Public name -> the module that defines it (loaded on first access).
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
-    "._store": ("DataFile", "DataVersion", "data_version"),
+    ".sources": ("DataFile", "DataVersion", "data_version"),
     ".activities": ("Activity", "CodeSuggestion", "get_activity", "suggest_codes"),
     ".audit": ("AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"),
     ".batch": (
@@ -147,7 +147,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "to_records",
     ),
     ".bundling": ("BypassPlacement", "check_bundling", "parse_line_token"),
-    ".codes": (
+    ".catalog": (
         "Category",
         "Code",
         "Evidence",
@@ -221,7 +221,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "count_treatment_days",
         "progress_report_due_by",
     ),
-    ".rows": ("ROW_COLUMNS", "NotGroupedError", "visits_from_rows"),
+    ".readers": ("ROW_COLUMNS", "NotGroupedError", "visits_from_rows"),
     ".thresholds": (
         "KXAssessment",
         "KXThreshold",

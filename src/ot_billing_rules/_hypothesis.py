@@ -14,7 +14,7 @@ from typing import Any
 
 
 def _registrations() -> dict[type, str]:
-    from .codes import Code
+    from .catalog import Code
     from .lines import ClaimLine, ServiceLine
     from .ncci import PTPEdit
     from .visit import Visit

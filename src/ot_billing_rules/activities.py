@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from . import _store
+from . import _data
 from ._html import html_table
 from .errors import InvalidInputError, InvalidTypeError, UnknownActivityError
 
@@ -105,7 +105,7 @@ def _fold(text: str) -> str:
 def _load() -> tuple[tuple[Activity, ...], Mapping[str, Activity]]:
     table: list[Activity] = []
     index: dict[str, Activity] = {}
-    for row in _store.read_json("activities.json"):
+    for row in _data.read_json("activities.json"):
         name = row["name"]
         caveats = [GENERAL_CAVEAT]
         activity = Activity(
@@ -132,7 +132,7 @@ def _load() -> tuple[tuple[Activity, ...], Mapping[str, Activity]]:
 
 
 def _table() -> tuple[tuple[Activity, ...], Mapping[str, Activity]]:
-    return _store.once("activities", _load)
+    return _data.once("activities", _load)
 
 
 def activities(*, skill_area: str | None = None) -> tuple[Activity, ...]:

@@ -44,13 +44,13 @@ import attrs
 
 from ._fast import build, compact_pickle
 from ._html import html_table
-from ._store import data_version
-from .codes import Code, TherapyList, get, lookup
+from .catalog import Code, TherapyList, get, lookup
 from .errors import CodeNotEffectiveError, InvalidTypeError, UnknownCodeError
 from .findings import Finding, Severity, findings_html, sort_findings
 from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine
 from .payers import THERAPY_MODIFIERS, PayerPolicy
 from .plan_of_care import check_plan_of_care
+from .sources import data_version
 from .thresholds import KXAssessment, assess_kx
 from .visit import Service, Visit
 

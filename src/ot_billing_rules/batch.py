@@ -34,10 +34,10 @@ import attrs
 from ._coerce import coerce_enum, require_int
 from ._fast import build, compact_pickle
 from ._html import html_table
-from ._store import data_version
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
+from .sources import data_version
 from .visit import Visit
 
 if TYPE_CHECKING:

@@ -65,7 +65,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from ._coerce import coerce_date, coerce_enum
-from .codes import FeeScheduleStatus, TherapyList, get, is_valid_code
+from .catalog import FeeScheduleStatus, TherapyList, get, is_valid_code
 from .errors import InvalidCodeError, InvalidInputError, InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine

@@ -15,7 +15,7 @@ import attrs
 
 from ._coerce import require_int
 from ._fast import compact_pickle
-from .codes import normalize_code
+from .catalog import normalize_code
 from .errors import InvalidModifierError, InvalidTypeError
 
 __all__ = ["MAX_MODIFIERS", "MAX_UNITS", "ClaimLine", "ServiceLine", "normalize_modifiers"]

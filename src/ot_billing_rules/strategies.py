@@ -29,8 +29,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum
-from .codes import Category, Code, get
-from .codes import codes as _catalog_codes
+from .catalog import Category, Code, get
+from .catalog import codes as _catalog_codes
 from .errors import InvalidDateError, InvalidInputError, InvalidTypeError
 from .evaluation import (
     Comorbidities,

@@ -35,7 +35,7 @@ from typing import Any
 
 import attrs
 
-from . import _store
+from . import _data
 from ._coerce import coerce_date, require_int
 from ._html import html_table
 from ._money import coerce_money, format_money
@@ -91,7 +91,7 @@ class KXThreshold:
 
 
 def _load() -> Mapping[str, Any]:
-    raw = _store.read_json("kx_thresholds.json")
+    raw = _data.read_json("kx_thresholds.json")
     review = raw["targeted_review"]
     return {
         "years": {int(r["year"]): r for r in raw["kx"]},
@@ -99,8 +99,8 @@ def _load() -> Mapping[str, Any]:
     }
 
 
-def _data() -> Mapping[str, Any]:
-    return _store.once("kx_thresholds", _load)
+def _table() -> Mapping[str, Any]:
+    return _data.once("kx_thresholds", _load)
 
 
 def kx_years() -> tuple[int, ...]:
@@ -109,7 +109,7 @@ def kx_years() -> tuple[int, ...]:
     >>> kx_years()[0], kx_years()[-1]
     (2018, 2026)
     """
-    return tuple(sorted(_data()["years"]))
+    return tuple(sorted(_table()["years"]))
 
 
 def _year(year: object, on: object) -> int:
@@ -141,7 +141,7 @@ def kx_threshold(
     """
     y = _year(year, on)
     disc = coerce_discipline(discipline)
-    data = _data()
+    data = _table()
     row = data["years"].get(y)
     if row is None:
         return None

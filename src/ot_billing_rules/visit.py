@@ -32,7 +32,7 @@ from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
 from ._fast import compact_pickle
 from ._html import html_table
 from ._money import coerce_money
-from .codes import normalize_code
+from .catalog import normalize_code
 from .errors import (
     DuplicateCodeError,
     InvalidInputError,

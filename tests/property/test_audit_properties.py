@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ot_billing_rules.audit import audit_visit
-from ot_billing_rules.codes import codes as catalog_codes
+from ot_billing_rules.catalog import codes as catalog_codes
 from ot_billing_rules.visit import Service, Visit
 
 DOS = date(2024, 7, 1)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import ot_billing_rules as ob
 from ot_billing_rules import UnitBasis, cms_units, compute_units
-from ot_billing_rules._unit_families import basis_of
+from ot_billing_rules.units._families import basis_of
 
 DOS = date(2024, 7, 1)
 PLAIN = sorted(c.code for c in ob.codes(on=DOS, timed=True) if basis_of(c) is UnitBasis.FIFTEEN)

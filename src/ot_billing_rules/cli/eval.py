@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._cli_output import print_json, print_table
-from ._coerce import ascii_int
-from .evaluation import (
+from .._coerce import ascii_int
+from ..evaluation import (
     BoundaryPolicy,
     EvaluationSelection,
     ReevaluationDecision,
@@ -16,7 +15,9 @@ from .evaluation import (
     select_ot_evaluation,
     select_pt_evaluation,
 )
-from .findings import Finding
+from ..findings import Finding
+from ._commands import HELP
+from ._output import print_json, print_table
 
 
 def _count(text: str) -> int:
@@ -35,7 +36,7 @@ def _int_or_word(text: str) -> int | str:
 
 def register(sub: Any) -> None:
     """Add the ``eval`` subcommand and its ``ot``, ``pt``, ``at`` and ``reeval`` forms."""
-    p = sub.add_parser("eval", help="pick the evaluation complexity code; re-evaluation rules")
+    p = sub.add_parser("eval", help=HELP["eval"])
     kinds = p.add_subparsers(dest="kind", metavar="KIND")
     kinds.required = True
 

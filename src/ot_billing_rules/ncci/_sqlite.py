@@ -34,10 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _sqlite_files as _files
-from ._html import html_table
-from .codes import FeeScheduleStatus
-from .errors import (
+from .._html import html_table
+from ..catalog import FeeScheduleStatus
+from ..errors import (
     DataFileError,
     InvalidInputError,
     InvalidTypeError,
@@ -45,7 +44,7 @@ from .errors import (
     StoreClosedError,
     StoreDamagedError,
 )
-from .ncci import MUE, EditSource, PTPEdit, Setting, _status_map, release_of
+from . import MUE, EditSource, PTPEdit, Setting, _files, _status_map, release_of
 
 if TYPE_CHECKING:
     from ._cms_files import CMSTable

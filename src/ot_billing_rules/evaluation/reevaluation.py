@@ -10,13 +10,13 @@ from typing import Any
 
 import attrs
 
-from . import _eval_levels as _levels
-from ._coerce import coerce_enum
-from ._eval_levels import EvaluationDiscipline
-from ._html import html_table
-from .codes import Evidence
-from .errors import InvalidTypeError
-from .findings import Finding, Severity, findings_html
+from .._coerce import coerce_enum
+from .._html import html_table
+from ..catalog import Evidence
+from ..errors import InvalidTypeError
+from ..findings import Finding, Severity, findings_html
+from . import _tiers as _levels
+from ._tiers import EvaluationDiscipline
 
 __all__ = ["ReevaluationDecision", "ReevaluationReason", "reevaluation_billable"]
 

@@ -59,17 +59,18 @@ import sys
 from collections.abc import Generator
 from typing import Any
 
-from ._cli_output import json_text
-from ._cli_readers import Source, check_utf8, csv_visits, json_visits, open_source
-from .audit import AuditReport, AuditStatus, audit_visit
-from .visit import Visit
+from ..audit import AuditReport, AuditStatus, audit_visit
+from ..visit import Visit
+from ._commands import HELP
+from ._output import json_text
+from ._readers import Source, check_utf8, csv_visits, json_visits, open_source
 
 
 def register(sub: Any) -> None:
     """Add the ``audit`` subcommand."""
     p = sub.add_parser(
         "audit",
-        help="audit visits (JSON or CSV): claim lines, units, modifiers, findings",
+        help=HELP["audit"],
         description="Audit one visit (JSON) or many (JSON list, or CSV with one service per "
         "row and a visit_id column). Exit 0 clean or warnings only, 1 errors found, 2 bad input.",
     )

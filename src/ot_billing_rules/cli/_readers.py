@@ -20,9 +20,9 @@ from collections.abc import Generator, Iterator, Mapping
 from decimal import Decimal
 from typing import IO, Any, NoReturn
 
-from .errors import DataFileError, OTBillingError
-from .rows import ROW_COLUMNS, NotGroupedError, group_rows
-from .visit import Visit
+from ..errors import DataFileError, OTBillingError
+from ..readers import ROW_COLUMNS, NotGroupedError, group_rows
+from ..visit import Visit
 
 _CHUNK = 1 << 16
 _REQUIRED = ("visit_id", "date_of_service", "code")

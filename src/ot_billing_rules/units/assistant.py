@@ -32,7 +32,7 @@ from datetime import date
 
 import attrs
 
-from ._coerce import coerce_enum
+from .._coerce import coerce_enum
 
 __all__ = [
     "AssistantPeriod",

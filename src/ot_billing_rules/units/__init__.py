@@ -47,7 +47,16 @@ from typing import Any
 
 import attrs
 
-from ._assistant import (
+from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from .._fast import compact_pickle
+from .._html import html_table
+from ..catalog import lookup, normalize_code
+from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
+from ..findings import Finding, Severity, findings_html
+from ..lines import ClaimLine
+from ..payers import Discipline, coerce_discipline
+from ._families import Family, HourRule, UnitBasis, basis_of, family_of
+from .assistant import (
     DEFAULT_POLICY,
     AssistantPeriod,
     AssistantPolicy,
@@ -59,15 +68,6 @@ from ._assistant import (
     split_timed,
     split_whole_service,
 )
-from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
-from ._fast import compact_pickle
-from ._html import html_table
-from ._unit_families import Family, HourRule, UnitBasis, basis_of, family_of
-from .codes import lookup, normalize_code
-from .errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
-from .findings import Finding, Severity, findings_html
-from .lines import ClaimLine
-from .payers import Discipline, coerce_discipline
 
 __all__ = [
     "AssistantPeriod",

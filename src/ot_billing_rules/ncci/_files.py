@@ -27,7 +27,7 @@ import stat
 import sys
 from collections.abc import Iterator
 
-from .errors import (
+from ..errors import (
     StoreDamagedError,
     StoreError,
     StoreFullError,

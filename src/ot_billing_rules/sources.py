@@ -1,58 +1,19 @@
-"""Lazy, thread-safe access to the package data in ``_data/``.
+"""Where the rules come from: the provenance of the bundled data.
 
-Nothing is read at import time. The first call to a loader reads and parses
-its file once per process under a lock; later calls return the cached,
-immutable result.
+:func:`data_version` names every package-data file with its public source,
+its release and its sha256, and a short digest over all of them: two results
+computed with the same ``version`` used the same rule data.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
-T = TypeVar("T")
+from ._data import once, read_json
 
-_lock = threading.RLock()
-_cache: dict[str, Any] = {}
-
-
-def read_text(name: str) -> str:
-    """Return the text of ``_data/name``."""
-    # Imported here: importlib.resources alone would double the package's import time.
-    from importlib import resources
-
-    return resources.files(__package__).joinpath("_data").joinpath(name).read_text("utf-8")
-
-
-def read_json(name: str) -> Any:
-    import json
-
-    return json.loads(read_text(name))
-
-
-def read_csv(name: str) -> list[dict[str, str]]:
-    import csv
-    import io
-
-    return list(csv.DictReader(io.StringIO(read_text(name))))
-
-
-def once(key: str, build: Callable[[], T]) -> T:
-    """Return ``build()``, computed at most once per process for ``key``.
-
-    Double-checked so the common (already loaded) path takes no lock.
-    """
-    try:
-        return _cache[key]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    with _lock:
-        if key not in _cache:
-            _cache[key] = build()
-        return _cache[key]  # type: ignore[no-any-return]
+__all__ = ["DataFile", "DataVersion", "data_version"]
 
 
 @attrs.frozen

@@ -1,8 +1,10 @@
 """The ``ot-billing`` command.
 
-Each subcommand lives in its own ``_cli_*`` module exposing
-``register(subparsers)``; this module wires them together and turns every
-user error into one line on stderr and exit status 2 — never a traceback.
+Each command lives in a module of this package exposing
+``register(subparsers)``, listed in the command table
+(:mod:`~ot_billing_rules.cli._commands`); only the module of the command
+being run is imported. This module wires them together and turns every user
+error into one line on stderr and exit status 2 — never a traceback.
 
 Output is safe on any standard output: characters it cannot encode are
 written as backslash escapes, and a reader that stops early (``| head``)
@@ -17,11 +19,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ._version import __version__
-from .errors import OTBillingError
-
-#: Subcommand modules, in the order ``--help`` lists them.
-_SUBCOMMANDS = ("_cli_audit", "_cli_codes", "_cli_bundling", "_cli_units", "_cli_eval")
+from .._version import __version__
+from ..errors import OTBillingError
+from ._commands import HELP, MODULES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,8 +30,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every subcommand registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser; only ``command``'s module is imported and registered.
+
+    Every other command gets a stand-in parser with its help line, so
+    ``--help`` lists them all. ``command=None`` (or an unknown name, which
+    argparse then refuses) imports no command module.
+    """
     parser = _Parser(
         prog="ot-billing",
         description="Occupational-therapy billing rules: codes, units, evaluations, "
@@ -40,17 +45,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in _SUBCOMMANDS:
-        importlib.import_module(f"{__package__}.{name}").register(sub)
+    if command in MODULES:
+        importlib.import_module(f"{__package__}.{MODULES[command]}").register(sub)
+    for name, help_line in HELP.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=help_line, add_help=False)
+    # --help lists commands in the table's order, whichever was registered first.
+    sub._choices_actions.sort(key=lambda action: list(HELP).index(action.dest))
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv``: its first argument that is not an option."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 findings, 2 user error)."""
     _escape_unencodable(sys.stdout)
-    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command(args_list))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else 2
     try:

@@ -41,7 +41,7 @@ import enum
 
 import attrs
 
-from .codes import Category, Code
+from ..catalog import Category, Code
 
 __all__ = ["FAMILIES", "Family", "HourRule", "UnitBasis", "basis_of", "family_of"]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import attrs
 
-from . import _store
-from .errors import DataFileError
+from .. import _data
+from ..errors import DataFileError
 
 LEVEL_NAMES = ("low", "moderate", "high")
 
@@ -124,7 +124,7 @@ def _requirement(raw: Mapping[str, Any]) -> Requirement:
 
 
 def _build(discipline: str) -> Table:
-    raw = _store.read_json(_FILE)
+    raw = _data.read_json(_FILE)
     try:
         section = raw["disciplines"][discipline]
         if [e["level"] for e in section["levels"]] != list(LEVEL_NAMES):
@@ -164,7 +164,7 @@ def _build(discipline: str) -> Table:
 
 def table(discipline: str) -> Table:
     """Return the tier table of ``discipline`` ("OT", "PT" or "AT"), loaded once."""
-    return _store.once(f"evaluation:{discipline}", lambda: _build(discipline))
+    return _data.once(f"evaluation:{discipline}", lambda: _build(discipline))
 
 
 def rate_count(table: Table, component: str, count: int, *, strict: bool) -> CountRating:

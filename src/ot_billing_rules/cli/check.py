@@ -1,4 +1,4 @@
-"""``ot-billing check`` and ``ot-billing ncci import``.
+"""``ot-billing check``: claim lines against NCCI, MUE, status and modifier rules.
 
 ``check`` takes line tokens ``CODE[xUNITS][:MOD[,MOD]]`` — ``97530``,
 ``97530x2``, ``97530x2:GO,59`` — and exits 0 when no finding is an error, 1
@@ -12,17 +12,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._cli_output import print_json, print_table
-from .bundling import BypassPlacement, check_bundling, parse_line_token
-from .findings import Severity
-from .ncci import EditSet, Setting, import_cms_files
+from ..bundling import BypassPlacement, check_bundling, parse_line_token
+from ..findings import Severity
+from ..ncci import EditSet, Setting
+from ._commands import HELP
+from ._output import print_json, print_table
 
 
 def register(sub: Any) -> None:
-    """Add the ``check`` and ``ncci`` subcommands."""
+    """Add the ``check`` subcommand."""
     p = sub.add_parser(
         "check",
-        help="check claim lines against NCCI edits, MUEs, fee-schedule status and modifiers",
+        help=HELP["check"],
         description="Check one date of service's lines. Each LINE is CODE[xUNITS][:MOD[,MOD]], "
         "e.g. 97150 97530x2:GO,59. Exit 0: no errors; 1: error findings; 2: bad input.",
     )
@@ -47,25 +48,6 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_check)
-
-    p = sub.add_parser("ncci", help="manage NCCI edit data")
-    inner = p.add_subparsers(dest="ncci_command", metavar="ACTION", parser_class=type(p))
-    inner.required = True
-    imp = inner.add_parser(
-        "import",
-        help="import CMS PTP/MUE files (.txt, .csv or .zip) into a SQLite store",
-        description="Import the CMS PTP .txt and MUE .csv files (plain or in the CMS .zip) "
-        "into a SQLite store that 'check --db' and EditSet.open read.",
-    )
-    imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--db", required=True, help="SQLite file to create or update")
-    imp.add_argument(
-        "--setting",
-        choices=[s.value for s in Setting],
-        help="force the setting when the file names do not tell",
-    )
-    imp.add_argument("--json", action="store_true", help="print JSON")
-    imp.set_defaults(func=_import)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -99,12 +81,3 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("no findings")
     return 1 if any(f.severity is Severity.ERROR for f in found) else 0
-
-
-def _import(args: argparse.Namespace) -> int:
-    summary = import_cms_files(args.files, args.db, setting=args.setting)
-    if args.json:
-        print_json(summary.to_dict())
-    else:
-        print(summary.explain())
-    return 0

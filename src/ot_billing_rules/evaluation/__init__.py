@@ -33,13 +33,13 @@ from typing import Any
 
 import attrs
 
-from . import _eval_levels as _levels
-from ._coerce import coerce_enum, require_int
-from ._eval_levels import EvaluationDiscipline
-from ._eval_reevaluation import ReevaluationDecision, ReevaluationReason, reevaluation_billable
-from ._html import html_table
-from .errors import InvalidTypeError
-from .findings import Finding, Severity, findings_html
+from .._coerce import coerce_enum, require_int
+from .._html import html_table
+from ..errors import InvalidTypeError
+from ..findings import Finding, Severity, findings_html
+from . import _tiers as _levels
+from ._tiers import EvaluationDiscipline
+from .reevaluation import ReevaluationDecision, ReevaluationReason, reevaluation_billable
 
 __all__ = [
     "BoundaryPolicy",

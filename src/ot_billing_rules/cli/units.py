@@ -10,18 +10,19 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from ._cli_output import print_json, print_table
-from ._coerce import ascii_int
-from .codes import normalize_code
-from .errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError
-from .units import TieBreak, UnitMethod, compute_units
+from .._coerce import ascii_int
+from ..catalog import normalize_code
+from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError
+from ..units import TieBreak, UnitMethod, compute_units
+from ._commands import HELP
+from ._output import print_json, print_table
 
 
 def register(sub: Any) -> None:
     """Add the ``units`` subcommand."""
     p = sub.add_parser(
         "units",
-        help="turn treatment minutes into billable units (CMS 8-minute rule or AMA)",
+        help=HELP["units"],
         description="Minutes per code for one discipline's date of service, e.g. "
         "'97110=33 97140=7 97165'. Untimed codes may be given without minutes.",
     )

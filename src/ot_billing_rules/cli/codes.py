@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._cli_output import print_json, print_table
-from .codes import Category, Code, codes, lookup
+from ..catalog import Category, Code, codes, lookup
+from ._commands import HELP
+from ._output import print_json, print_table
 
 
 def register(sub: Any) -> None:
     """Add the ``lookup`` and ``codes`` subcommands."""
-    p = sub.add_parser("lookup", help="show one code as of a date of service")
+    p = sub.add_parser("lookup", help=HELP["lookup"])
     p.add_argument("code")
     p.add_argument("--on", help="date of service, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_lookup)
 
-    p = sub.add_parser("codes", help="list catalog codes")
+    p = sub.add_parser("codes", help=HELP["codes"])
     p.add_argument("--category", choices=[c.value for c in Category])
     group = p.add_mutually_exclusive_group()
     group.add_argument("--timed", dest="timed", action="store_true", default=None)

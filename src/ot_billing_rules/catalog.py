@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from . import _store
+from . import _data
 from ._coerce import coerce_date, coerce_enum
 from ._html import html_table
 from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
@@ -197,7 +197,7 @@ def _parse_date(text: str | None) -> date | None:
 
 def _load() -> Mapping[str, Code]:
     catalog: dict[str, Code] = {}
-    for row in _store.read_json("code_catalog.json"):
+    for row in _data.read_json("code_catalog.json"):
         status = row["medicare_status"]
         catalog[row["code"]] = Code(
             code=row["code"],
@@ -222,7 +222,7 @@ def _load() -> Mapping[str, Code]:
 
 
 def _catalog() -> Mapping[str, Code]:
-    return _store.once("code_catalog", _load)
+    return _data.once("code_catalog", _load)
 
 
 def normalize_code(code: str) -> str:

@@ -36,9 +36,9 @@ from os import PathLike, fspath
 from pathlib import PurePath
 from typing import IO
 
-from ._coerce import require_int
-from .errors import DataFileError, InvalidInputError, InvalidTypeError
-from .ncci import MUE, EditSource, Setting
+from .._coerce import require_int
+from ..errors import DataFileError, InvalidInputError, InvalidTypeError
+from . import MUE, EditSource, Setting
 
 #: Largest zip member read (uncompressed bytes). A national PTP part is a few
 #: hundred MB; anything past this is refused rather than inflated.

@@ -57,14 +57,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
-from . import _store
-from ._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_enum
-from ._html import html_table
-from .codes import FeeScheduleStatus, normalize_code
-from .errors import InvalidInputError, InvalidTypeError
+from .. import _data
+from .._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_enum
+from .._html import html_table
+from ..catalog import FeeScheduleStatus, normalize_code
+from ..errors import InvalidInputError, InvalidTypeError
 
 if TYPE_CHECKING:
-    from ._ncci_sqlite import ImportSummary
+    from ._sqlite import ImportSummary
 
 __all__ = [
     "MUE",
@@ -494,7 +494,7 @@ class EditSet:
         RVU file. Effective dates are inferred (module docstring). Loaded
         once per process.
         """
-        return _store.once("ncci_bundled", _load_bundled)
+        return _data.once("ncci_bundled", _load_bundled)
 
     @classmethod
     def from_cms_files(
@@ -565,7 +565,7 @@ class EditSet:
         raise a :class:`~ot_billing_rules.StoreError` subclass: locked,
         read-only, damaged or not a store.
         """
-        from ._ncci_sqlite import open_store
+        from ._sqlite import open_store
 
         backend = open_store(path)
         return cls(backend.release, backend.release_date, backend.sources, backend=backend)
@@ -701,7 +701,7 @@ def import_cms_files(
     written once).
     """
     from ._cms_files import DEFAULT_MAX_MEMBER_BYTES
-    from ._ncci_sqlite import import_cms_files as run
+    from ._sqlite import import_cms_files as run
 
     items = [paths] if isinstance(paths, (str, PathLike)) else list(paths)
     if not items:
@@ -753,11 +753,11 @@ def bundled_status() -> dict[str, FeeScheduleStatus]:
     def build() -> dict[str, FeeScheduleStatus]:
         return {
             r["hcpcs_code"]: FeeScheduleStatus(r["status"])
-            for r in _store.read_csv("pfs_indicators_2024-07.csv")
+            for r in _data.read_csv("pfs_indicators_2024-07.csv")
             if not r["modifier"] and r["status"]
         }
 
-    return dict(_store.once("ncci_status", build))
+    return dict(_data.once("ncci_status", build))
 
 
 def _load_bundled() -> EditSet:
@@ -771,11 +771,11 @@ def _load_bundled() -> EditSet:
             r["rationale"],
             r["setting"],
         )
-        for r in _store.read_csv("ncci_ptp_2024-07-01.csv")
+        for r in _data.read_csv("ncci_ptp_2024-07-01.csv")
     ]
     mues = [
         MUE(r["code"], int(r["value"]), r["mai"], r["rationale"], r["setting"], BUNDLED_RELEASE)
-        for r in _store.read_csv("ncci_mue_2024-07-01.csv")
+        for r in _data.read_csv("ncci_mue_2024-07-01.csv")
     ]
     sources = []
     for kind, rows in (("ptp", ptp), ("mue", mues)):
