@@ -8,135 +8,37 @@ detail and may move.
 True
 """
 
-# The names below are loaded on first use (PEP 562), so ``import
-# ot_billing_rules`` costs a few milliseconds instead of loading every rule
-# family; ``from ot_billing_rules import compute_units`` loads only what
-# compute_units needs. ``codes`` and ``activities`` are loaded eagerly: they
-# share their name with their module, which importing the module would bind.
+# One name table, ``_NAMES``: public name -> the module that defines it.
+# Names are loaded on first use (PEP 562), so ``import ot_billing_rules``
+# costs a few milliseconds instead of loading every rule family, and
+# ``from ot_billing_rules import compute_units`` loads only what it needs.
+# ``__all__`` is derived from the table, and so is ``__init__.pyi``, the stub
+# type checkers read (``python scripts/gen_init_stub.py``; a test keeps it in
+# step). ``activities`` is imported eagerly: it shares its name with its
+# module, which importing the module would bind over the function.
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._version import __version__
-from .activities import activities
-from .catalog import codes
+from ._version import __version__ as __version__
+from .activities import activities as activities
 
-if TYPE_CHECKING:  # what type checkers and the API docs read
-    from .activities import Activity, CodeSuggestion, get_activity, suggest_codes
-    from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
-    from .batch import (
-        FINDING_SCHEMA,
-        LINE_SCHEMA,
-        RESULT_SCHEMA,
-        AuditResult,
-        ErrorMode,
-        audit_many,
-        to_records,
-    )
-    from .bundling import BypassPlacement, check_bundling, parse_line_token
-    from .catalog import (
-        Category,
-        Code,
-        Evidence,
-        FeeScheduleStatus,
-        TherapyList,
-        get,
-        is_valid_code,
-        lookup,
-        normalize_code,
-        search,
-    )
-    from .errors import (
-        CodeNotEffectiveError,
-        DataFileError,
-        DuplicateCodeError,
-        InvalidCodeError,
-        InvalidDateError,
-        InvalidInputError,
-        InvalidMinutesError,
-        InvalidModifierError,
-        InvalidOptionError,
-        InvalidTypeError,
-        OTBillingError,
-        StoreChangedError,
-        StoreClosedError,
-        StoreDamagedError,
-        StoreError,
-        StoreFullError,
-        StoreLockedError,
-        StoreReadOnlyError,
-        UnknownActivityError,
-        UnknownCodeError,
-        WorkerError,
-    )
-    from .evaluation import (
-        BoundaryPolicy,
-        Comorbidities,
-        Complexity,
-        ComponentLevel,
-        EvaluationDiscipline,
-        EvaluationSelection,
-        OccupationalProfile,
-        Presentation,
-        ReevaluationDecision,
-        ReevaluationReason,
-        TaskModification,
-        reevaluation_billable,
-        select_at_evaluation,
-        select_ot_evaluation,
-        select_pt_evaluation,
-    )
-    from .findings import Finding, Severity
-    from .lines import ClaimLine, ServiceLine
-    from .ncci import (
-        MUE,
-        EditData,
-        EditSet,
-        EditSource,
-        ModifierIndicator,
-        MUEAdjudication,
-        PTPEdit,
-        Setting,
-        import_cms_files,
-    )
-    from .payers import COMMERCIAL, MEDICARE, Discipline, PayerPolicy, payer_policy
-    from .plan_of_care import (
-        PlanOfCare,
-        certification_deadline,
-        certification_interval_end,
-        check_plan_of_care,
-        count_treatment_days,
-        progress_report_due_by,
-    )
-    from .readers import ROW_COLUMNS, NotGroupedError, visits_from_rows
-    from .sources import DataFile, DataVersion, data_version
-    from .thresholds import KXAssessment, KXThreshold, assess_kx, check_kx, kx_threshold, kx_years
-    from .units import (
-        AssistantPeriod,
-        AssistantPolicy,
-        BothEight,
-        DeMinimisBase,
-        HourRule,
-        ServiceUnits,
-        TieBreak,
-        TwoLeftoverUnits,
-        UnitAllocation,
-        UnitBasis,
-        UnitCounts,
-        UnitMethod,
-        cms_chart_row,
-        cms_units,
-        compute_units,
-    )
-    from .visit import Service, Visit
-
-#: Public name -> the module that defines it (loaded on first access).
-_LAZY_MODULES: dict[str, tuple[str, ...]] = {
-    ".sources": ("DataFile", "DataVersion", "data_version"),
-    ".activities": ("Activity", "CodeSuggestion", "get_activity", "suggest_codes"),
-    ".audit": ("AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"),
+#: Public name -> the module that defines it, grouped by module.
+_NAMES: dict[str, tuple[str, ...]] = {
+    ".activities": (
+        "Activity",
+        "CodeSuggestion",
+        "get_activity",
+        "suggest_codes",
+    ),
+    ".audit": (
+        "AuditReport",
+        "AuditStatus",
+        "ServiceOutcome",
+        "audit_visit",
+    ),
     ".batch": (
         "FINDING_SCHEMA",
         "LINE_SCHEMA",
@@ -146,13 +48,18 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "audit_many",
         "to_records",
     ),
-    ".bundling": ("BypassPlacement", "check_bundling", "parse_line_token"),
+    ".bundling": (
+        "BypassPlacement",
+        "check_bundling",
+        "parse_line_token",
+    ),
     ".catalog": (
         "Category",
         "Code",
         "Evidence",
         "FeeScheduleStatus",
         "TherapyList",
+        "codes",
         "get",
         "is_valid_code",
         "lookup",
@@ -187,32 +94,44 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "Comorbidities",
         "Complexity",
         "ComponentLevel",
-        "EvaluationDiscipline",
         "EvaluationSelection",
         "OccupationalProfile",
         "Presentation",
-        "ReevaluationDecision",
-        "ReevaluationReason",
         "TaskModification",
-        "reevaluation_billable",
         "select_at_evaluation",
         "select_ot_evaluation",
         "select_pt_evaluation",
     ),
-    ".findings": ("Finding", "Severity"),
-    ".lines": ("ClaimLine", "ServiceLine"),
+    ".evaluation.reevaluation": (
+        "ReevaluationDecision",
+        "ReevaluationReason",
+        "reevaluation_billable",
+    ),
+    ".findings": (
+        "Finding",
+        "Severity",
+    ),
+    ".lines": (
+        "ClaimLine",
+        "ServiceLine",
+    ),
     ".ncci": (
         "MUE",
         "EditData",
         "EditSet",
         "EditSource",
-        "ModifierIndicator",
         "MUEAdjudication",
+        "ModifierIndicator",
         "PTPEdit",
-        "Setting",
         "import_cms_files",
     ),
-    ".payers": ("COMMERCIAL", "MEDICARE", "Discipline", "PayerPolicy", "payer_policy"),
+    ".ncci._sqlite": ("ImportSummary",),
+    ".payers": (
+        "COMMERCIAL",
+        "MEDICARE",
+        "PayerPolicy",
+        "payer_policy",
+    ),
     ".plan_of_care": (
         "PlanOfCare",
         "certification_deadline",
@@ -221,7 +140,24 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "count_treatment_days",
         "progress_report_due_by",
     ),
-    ".readers": ("ROW_COLUMNS", "NotGroupedError", "visits_from_rows"),
+    ".readers": (
+        "ROW_COLUMNS",
+        "NotGroupedError",
+        "visits_from_rows",
+    ),
+    ".sources": (
+        "DataFile",
+        "DataVersion",
+        "data_version",
+    ),
+    ".terms": (
+        "Discipline",
+        "EvaluationDiscipline",
+        "HourRule",
+        "Setting",
+        "UnitBasis",
+        "UnitMethod",
+    ),
     ".thresholds": (
         "KXAssessment",
         "KXThreshold",
@@ -231,161 +167,41 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "kx_years",
     ),
     ".units": (
-        "AssistantPeriod",
-        "AssistantPolicy",
-        "BothEight",
-        "DeMinimisBase",
-        "HourRule",
         "ServiceUnits",
         "TieBreak",
-        "TwoLeftoverUnits",
         "UnitAllocation",
-        "UnitBasis",
         "UnitCounts",
-        "UnitMethod",
         "cms_chart_row",
         "cms_units",
         "compute_units",
     ),
-    ".visit": ("Service", "Visit"),
+    ".units.assistant": (
+        "AssistantPeriod",
+        "AssistantPolicy",
+        "BothEight",
+        "DeMinimisBase",
+        "TwoLeftoverUnits",
+    ),
+    ".visit": (
+        "Service",
+        "Visit",
+    ),
 }
-_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
+
+_LAZY = {name: module for module, names in _NAMES.items() for name in names}
+
+__all__ = sorted([*_LAZY, "__version__", "activities"])
 
 
-if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, __name__), name)
-        globals()[name] = value  # later look-ups skip this hook
-        return value
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this hook
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-__all__ = [
-    "COMMERCIAL",
-    "FINDING_SCHEMA",
-    "LINE_SCHEMA",
-    "MEDICARE",
-    "MUE",
-    "RESULT_SCHEMA",
-    "ROW_COLUMNS",
-    "Activity",
-    "AssistantPeriod",
-    "AssistantPolicy",
-    "AuditReport",
-    "AuditResult",
-    "AuditStatus",
-    "BothEight",
-    "BoundaryPolicy",
-    "BypassPlacement",
-    "Category",
-    "ClaimLine",
-    "Code",
-    "CodeNotEffectiveError",
-    "CodeSuggestion",
-    "Comorbidities",
-    "Complexity",
-    "ComponentLevel",
-    "DataFile",
-    "DataFileError",
-    "DataVersion",
-    "DeMinimisBase",
-    "Discipline",
-    "DuplicateCodeError",
-    "EditData",
-    "EditSet",
-    "EditSource",
-    "ErrorMode",
-    "EvaluationDiscipline",
-    "EvaluationSelection",
-    "Evidence",
-    "FeeScheduleStatus",
-    "Finding",
-    "HourRule",
-    "InvalidCodeError",
-    "InvalidDateError",
-    "InvalidInputError",
-    "InvalidMinutesError",
-    "InvalidModifierError",
-    "InvalidOptionError",
-    "InvalidTypeError",
-    "KXAssessment",
-    "KXThreshold",
-    "MUEAdjudication",
-    "ModifierIndicator",
-    "NotGroupedError",
-    "OTBillingError",
-    "OccupationalProfile",
-    "PTPEdit",
-    "PayerPolicy",
-    "PlanOfCare",
-    "Presentation",
-    "ReevaluationDecision",
-    "ReevaluationReason",
-    "Service",
-    "ServiceLine",
-    "ServiceOutcome",
-    "ServiceUnits",
-    "Setting",
-    "Severity",
-    "StoreChangedError",
-    "StoreClosedError",
-    "StoreDamagedError",
-    "StoreError",
-    "StoreFullError",
-    "StoreLockedError",
-    "StoreReadOnlyError",
-    "TaskModification",
-    "TherapyList",
-    "TieBreak",
-    "TwoLeftoverUnits",
-    "UnitAllocation",
-    "UnitBasis",
-    "UnitCounts",
-    "UnitMethod",
-    "UnknownActivityError",
-    "UnknownCodeError",
-    "Visit",
-    "WorkerError",
-    "__version__",
-    "activities",
-    "assess_kx",
-    "audit_many",
-    "audit_visit",
-    "certification_deadline",
-    "certification_interval_end",
-    "check_bundling",
-    "check_kx",
-    "check_plan_of_care",
-    "cms_chart_row",
-    "cms_units",
-    "codes",
-    "compute_units",
-    "count_treatment_days",
-    "data_version",
-    "get",
-    "get_activity",
-    "import_cms_files",
-    "is_valid_code",
-    "kx_threshold",
-    "kx_years",
-    "lookup",
-    "normalize_code",
-    "parse_line_token",
-    "payer_policy",
-    "progress_report_due_by",
-    "reevaluation_billable",
-    "search",
-    "select_at_evaluation",
-    "select_ot_evaluation",
-    "select_pt_evaluation",
-    "suggest_codes",
-    "to_records",
-    "visits_from_rows",
-]
+    # The public names only, loaded or not (as pypa/packaging does).
+    return list(__all__)

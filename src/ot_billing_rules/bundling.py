@@ -69,8 +69,9 @@ from .catalog import FeeScheduleStatus, TherapyList, get, is_valid_code
 from .errors import InvalidCodeError, InvalidInputError, InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine
-from .ncci import MUE, EditData, EditSet, PTPEdit, Setting
-from .payers import THERAPY_MODIFIERS, Discipline, coerce_discipline
+from .ncci import MUE, EditData, EditSet, PTPEdit
+from .payers import THERAPY_MODIFIERS, coerce_discipline
+from .terms import Discipline, Setting
 
 __all__ = [
     "KNOWN_MODIFIERS",

@@ -40,6 +40,7 @@ from ._coerce import coerce_enum
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
 from .lines import normalize_modifiers
+from .terms import Discipline
 
 if TYPE_CHECKING:
     from .ncci import EditData
@@ -52,36 +53,6 @@ __all__ = [
     "payer_policy",
     "payer_policy_names",
 ]
-
-
-class Discipline(str, enum.Enum):
-    """The therapy discipline whose plan of care a service is under.
-
-    ``therapy_modifier`` is the Medicare plan-of-care modifier (GO for OT, GP
-    for PT, GN for SLP); ``assistant_modifier`` the CO/CQ modifier for
-    assistant-furnished services (SLP has none); ``kx_bucket`` the annual
-    threshold the discipline's services count toward — OT alone, PT and SLP
-    combined (MAC KX-threshold pages, Noridian JE and NGS, grade B).
-    """
-
-    OT = "OT"
-    PT = "PT"
-    SLP = "SLP"
-
-    @property
-    def therapy_modifier(self) -> str:
-        """GO, GP or GN."""
-        return {"OT": "GO", "PT": "GP", "SLP": "GN"}[self.value]
-
-    @property
-    def assistant_modifier(self) -> str | None:
-        """CO (OT assistant), CQ (PT assistant), or ``None`` for SLP."""
-        return {"OT": "CO", "PT": "CQ", "SLP": None}[self.value]
-
-    @property
-    def kx_bucket(self) -> str:
-        """``"OT"`` or ``"PT_SLP"``: the KX threshold the services count toward."""
-        return "OT" if self is Discipline.OT else "PT_SLP"
 
 
 #: Discipline modifiers, for recognising them among user-supplied modifiers.

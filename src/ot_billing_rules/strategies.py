@@ -40,8 +40,8 @@ from .evaluation import (
     TaskModification,
 )
 from .lines import MAX_UNITS, ClaimLine, ServiceLine
-from .ncci import EditSet, ModifierIndicator, PTPEdit, Setting
-from .payers import Discipline
+from .ncci import EditSet, ModifierIndicator, PTPEdit
+from .terms import Discipline, Setting
 from .visit import Service, Visit
 
 __all__ = [

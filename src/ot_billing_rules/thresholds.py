@@ -41,7 +41,8 @@ from ._html import html_table
 from ._money import coerce_money, format_money
 from .errors import InvalidInputError
 from .findings import Finding, Severity, findings_html
-from .payers import Discipline, coerce_discipline
+from .payers import coerce_discipline
+from .terms import Discipline
 
 __all__ = [
     "KXAssessment",

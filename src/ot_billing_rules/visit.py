@@ -40,9 +40,9 @@ from .errors import (
     InvalidTypeError,
 )
 from .lines import normalize_modifiers
-from .ncci import Setting
-from .payers import MEDICARE, Discipline, PayerPolicy, coerce_discipline, payer_policy
+from .payers import MEDICARE, PayerPolicy, coerce_discipline, payer_policy
 from .plan_of_care import PlanOfCare
+from .terms import Discipline, Setting
 
 __all__ = ["Service", "Setting", "Visit"]
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..bundling import BypassPlacement, check_bundling, parse_line_token
 from ..findings import Severity
-from ..ncci import EditSet, Setting
+from ..ncci import EditSet
+from ..terms import Setting
 from ._commands import HELP
 from ._output import print_json, print_table
 

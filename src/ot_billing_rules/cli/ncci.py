@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..ncci import Setting, import_cms_files
+from ..ncci import import_cms_files
+from ..terms import Setting
 from ._commands import HELP
 from ._output import print_json
 

@@ -13,7 +13,8 @@ from typing import Any
 from .._coerce import ascii_int
 from ..catalog import normalize_code
 from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError
-from ..units import TieBreak, UnitMethod, compute_units
+from ..terms import UnitMethod
+from ..units import TieBreak, compute_units
 from ._commands import HELP
 from ._output import print_json, print_table
 

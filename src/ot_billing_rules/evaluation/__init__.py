@@ -37,8 +37,8 @@ from .._coerce import coerce_enum, require_int
 from .._html import html_table
 from ..errors import InvalidTypeError
 from ..findings import Finding, Severity, findings_html
+from ..terms import EvaluationDiscipline
 from . import _tiers as _levels
-from ._tiers import EvaluationDiscipline
 from .reevaluation import ReevaluationDecision, ReevaluationReason, reevaluation_billable
 
 __all__ = [

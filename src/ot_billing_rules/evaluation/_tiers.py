@@ -13,7 +13,6 @@ requirement for a component is met by anything, including "not given".
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -24,14 +23,6 @@ from .. import _data
 from ..errors import DataFileError
 
 LEVEL_NAMES = ("low", "moderate", "high")
-
-
-class EvaluationDiscipline(str, enum.Enum):
-    """Whose evaluation family: occupational therapy, physical therapy, athletic training."""
-
-    OT = "OT"
-    PT = "PT"
-    AT = "AT"
 
 
 _FILE = "evaluation_levels.json"

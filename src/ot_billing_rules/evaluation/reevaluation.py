@@ -15,8 +15,8 @@ from .._html import html_table
 from ..catalog import Evidence
 from ..errors import InvalidTypeError
 from ..findings import Finding, Severity, findings_html
+from ..terms import EvaluationDiscipline
 from . import _tiers as _levels
-from ._tiers import EvaluationDiscipline
 
 __all__ = ["ReevaluationDecision", "ReevaluationReason", "reevaluation_billable"]
 

@@ -62,6 +62,7 @@ from .._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_enum
 from .._html import html_table
 from ..catalog import FeeScheduleStatus, normalize_code
 from ..errors import InvalidInputError, InvalidTypeError
+from ..terms import Setting
 
 if TYPE_CHECKING:
     from ._sqlite import ImportSummary
@@ -81,23 +82,6 @@ __all__ = [
 
 #: The bundled release: CMS NCCI PTP and MUE files effective 2024-07-01.
 BUNDLED_RELEASE = date(2024, 7, 1)
-
-
-class Setting(str, enum.Enum):
-    """Which CMS edit tables apply.
-
-    ``practitioner``: the ``ccipra`` PTP files and the practitioner MUE table
-    (physicians, non-physician practitioners, therapists in private practice,
-    ASCs). ``outpatient_hospital``: the ``ccioph`` files and the outpatient
-    hospital MUE table (bill types run through the Outpatient Code Editor —
-    hospital outpatient, Part B SNF, CORF, rehabilitation agencies, some HHA
-    bill types). Source: the CMS Medicare NCCI PTP and MUE pages (the files
-    themselves, grade A); the list of bill types from trade sources
-    (therapycomply, grade C).
-    """
-
-    PRACTITIONER = "practitioner"
-    OUTPATIENT_HOSPITAL = "outpatient_hospital"
 
 
 class ModifierIndicator(str, enum.Enum):

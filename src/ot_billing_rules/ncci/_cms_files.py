@@ -38,7 +38,8 @@ from typing import IO
 
 from .._coerce import require_int
 from ..errors import DataFileError, InvalidInputError, InvalidTypeError
-from . import MUE, EditSource, Setting
+from ..terms import Setting
+from . import MUE, EditSource
 
 #: Largest zip member read (uncompressed bytes). A national PTP part is a few
 #: hundred MB; anything past this is refused rather than inflated.

@@ -44,7 +44,8 @@ from ..errors import (
     StoreClosedError,
     StoreDamagedError,
 )
-from . import MUE, EditSource, PTPEdit, Setting, _files, _status_map, release_of
+from ..terms import Setting
+from . import MUE, EditSource, PTPEdit, _files, _status_map, release_of
 
 if TYPE_CHECKING:
     from ._cms_files import CMSTable

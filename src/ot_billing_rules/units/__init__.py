@@ -54,8 +54,9 @@ from ..catalog import lookup, normalize_code
 from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
 from ..findings import Finding, Severity, findings_html
 from ..lines import ClaimLine
-from ..payers import Discipline, coerce_discipline
-from ._families import Family, HourRule, UnitBasis, basis_of, family_of
+from ..payers import coerce_discipline
+from ..terms import Discipline, HourRule, UnitBasis, UnitMethod
+from ._families import Family, basis_of, family_of
 from .assistant import (
     DEFAULT_POLICY,
     AssistantPeriod,
@@ -96,17 +97,6 @@ SOURCE_ASSISTANT = (
     "SSA §1834(v); CMS Pub. 100-04 Ch. 5 §20.1; CY 2020 PFS 84 FR 62702-62707; "
     "CY 2022 PFS 86 FR 64996 (as summarised by AOTA/APTA)"
 )
-
-
-class UnitMethod(str, enum.Enum):
-    """How minutes become units.
-
-    ``cms``: Medicare total-time 8-minute rule (Pub. 100-04 Ch. 5 §20.2).
-    ``ama``: CPT per-code midpoint rule (no pooling, no cap).
-    """
-
-    CMS = "cms"
-    AMA = "ama"
 
 
 class TieBreak(str, enum.Enum):

@@ -37,41 +37,12 @@ chart. A few are not, and must never be treated as if they were:
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
 from ..catalog import Category, Code
+from ..terms import HourRule, UnitBasis
 
 __all__ = ["FAMILIES", "Family", "HourRule", "UnitBasis", "basis_of", "family_of"]
-
-
-class UnitBasis(str, enum.Enum):
-    """How a code's minutes become units (see the module docstring)."""
-
-    FIFTEEN = "fifteen"
-    """Plain 15-minute timed code on the CMS chart."""
-    COGNITIVE = "cognitive"
-    """97129 + 97130: one 15-minute service, first unit 97129, the rest 97130."""
-    CAREGIVER = "caregiver"
-    """97550 + 97551, G0541 + G0542: first 30 minutes, then 15-minute add-ons."""
-    HOURS = "hours"
-    """97545 + 97546: initial 2 hours, then 1-hour add-ons."""
-    UNTIMED = "untimed"
-    """One unit per date of service whatever the minutes."""
-    MONTHLY = "monthly"
-    """Time counted per calendar month (RTM, DMHT): not counted here."""
-
-
-class HourRule(str, enum.Enum):
-    """When an hour-based work-hardening unit (97545/97546) is attained.
-
-    ``midpoint`` (default; CPT's general time rule, inferred for these codes):
-    past half the block. ``full``: the whole block.
-    """
-
-    MIDPOINT = "midpoint"
-    FULL = "full"
 
 
 @attrs.frozen
