@@ -1,0 +1,458 @@
+"""The fee schedule: releases by date of service, and one unit's fee.
+
+Formula (CMS RVU file documentation, e.g. RVU25D; SSA §1848(b)):
+``[(work RVU × work GPCI) + (PE RVU × PE GPCI) + (MP RVU × MP GPCI)] × CF``,
+with the facility PE RVU in a facility setting. The product is rounded once,
+half-up, to cents: that reproduces the amounts CMS publishes in its
+per-locality payment files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._coerce import coerce_date, coerce_enum
+from .._store import once, read_text
+from ..codes import normalize_code
+from ..errors import (
+    DataFileError,
+    FeeNotFoundError,
+    InvalidInputError,
+    InvalidOptionError,
+    InvalidTypeError,
+)
+from ._cms_files import CountyFile, GpciFile, RvuFile, read_paths
+from ._model import (
+    PAYABLE_STATUS,
+    STATUS_MEANING,
+    ClaimType,
+    Fee,
+    Locality,
+    Release,
+    RvuRow,
+    cents,
+)
+from ._mppr import mppr_applies, pe_share
+
+#: Conversion factor for qualifying APM participants where CMS sets one apart
+#: (SSA §1848(d)(20), from CY2026; CY2026 PFS final rule: 33.5675).
+QP_CONVERSION_FACTORS = {2026: Decimal("33.5675")}
+
+#: National pricing: every GPCI 1.0.
+NATIONAL = Locality(
+    mac="", state="", number="", name="national (GPCIs 1.0)", work_gpci=Decimal(1),
+    pe_gpci=Decimal(1), mp_gpci=Decimal(1),
+)  # fmt: skip
+
+_BUNDLED = "pfs_fees.json"
+
+
+def _require_bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidTypeError(
+            f"{field} must be True or False, not {type(value).__name__} {value!r}",
+            value=value,
+            field=field,
+        )
+    return value
+
+
+@attrs.frozen(eq=False)
+class FeeSchedule:
+    """Medicare Physician Fee Schedule releases, each pricing a range of dates.
+
+    Use :meth:`bundled` (CY2024–CY2026 therapy codes, all localities) or
+    :meth:`from_cms_files` (the CMS files of any year). A date of service no
+    release covers is a :class:`~ot_billing_rules.errors.FeeNotFoundError`,
+    never another year's amount.
+    """
+
+    releases: tuple[Release, ...]
+
+    @classmethod
+    def bundled(cls) -> FeeSchedule:
+        """The package's releases RVU24A, RVU24AR, RVU24B, RVU24C, RVU25D and RVU26C."""
+        return once("payment.bundled", lambda: from_json(json.loads(read_text(_BUNDLED))))
+
+    @classmethod
+    def from_cms_files(cls, *paths: str | Path) -> FeeSchedule:
+        """Load the CMS PPRRVU CSV(s), GPCI CSV(s) and locality/county CSV(s), or RVU zips.
+
+        Each PPRRVU file is one release, named from its banner (``2025 ...
+        October Release`` -> ``RVU25D``); it prices dates of service from the
+        first day of its quarter to the day before the next loaded release of
+        the same year (the earliest loaded release of a year from January 1)
+        to December 31. GPCIs and counties attach to the releases of their
+        year. A ``*_QPP`` PPRRVU file supplies the qualifying-APM CF of its
+        release.
+        """
+        if not paths:
+            raise InvalidInputError("give at least one CMS file path", value=paths, field="paths")
+        return assemble(read_paths(paths))
+
+    @property
+    def span(self) -> str:
+        """The dates of service covered, in words."""
+        return ", ".join(
+            f"{r.start.isoformat()}..{r.end.isoformat()} ({r.name})" for r in self.releases
+        )
+
+    def release_for(self, on: date | str) -> Release:
+        """The release that prices date of service ``on``."""
+        day = coerce_date(on, default_today=False)
+        for release in self.releases:
+            if release.covers(day):
+                return release
+        raise FeeNotFoundError(
+            f"no fee schedule release covers the date of service {day.isoformat()}; "
+            f"this schedule covers {self.span or 'nothing'} (load the CMS files of that year "
+            "with FeeSchedule.from_cms_files)",
+            code=None,
+            on=day,
+            release=None,
+            valid=self.span,
+        )
+
+    def locality(self, release: Release, locality: object) -> Locality:
+        """The locality ``"MAC-locality"`` of ``release`` (``None``: national)."""
+        if locality is None or locality is NATIONAL:
+            return NATIONAL
+        if isinstance(locality, Locality):
+            locality = locality.id
+        if not isinstance(locality, str):
+            raise InvalidTypeError(
+                f"locality must be a 'MAC-locality' string such as '10112-00', not "
+                f"{type(locality).__name__} {locality!r}",
+                value=locality,
+                field="locality",
+            )
+        found = release.localities.get(locality.strip())
+        if found is None:
+            known = sorted(release.localities)
+            why = (
+                "is not one of its localities"
+                if known
+                else "cannot be priced: no GPCI file of that year is loaded"
+            )
+            raise InvalidOptionError(
+                f"locality {locality!r} {why} in release {release.name} (give 'MAC-locality' as "
+                "CMS numbers them, e.g. '10112-00' for Alabama, or None for national; list them "
+                f"with localities(on='{release.start.isoformat()}'))",
+                value=locality,
+                field="locality",
+                valid=known,
+            )
+        return found
+
+    def fee(
+        self,
+        code: str,
+        *,
+        on: date | str,
+        locality: str | Locality | None = None,
+        facility: bool = False,
+        qp: bool = False,
+        claim: ClaimType | str = ClaimType.PROFESSIONAL,
+    ) -> Fee:
+        """One unit's fee; see :func:`ot_billing_rules.payment.fee`."""
+        code = normalize_code(code)
+        release = self.release_for(on)
+        day = coerce_date(on, default_today=False)
+        return _fee(self, release, code, day, locality, facility, qp, claim)
+
+
+def _fee(
+    schedule: FeeSchedule,
+    release: Release,
+    code: str,
+    day: date,
+    locality: object,
+    facility: object,
+    qp: object,
+    claim: object,
+) -> Fee:
+    facility = _require_bool(facility, "facility")
+    qp = _require_bool(qp, "qp")
+    kind = coerce_enum(ClaimType, claim, field="claim")
+    loc = schedule.locality(release, locality)
+    row = release.rows.get((code, ""))
+    if row is None:
+        raise FeeNotFoundError(
+            f"{code} has no row in fee schedule release {release.name} (dates of service "
+            f"{release.start.isoformat()}..{release.end.isoformat()})",
+            code=code,
+            on=day,
+            release=release.name,
+        )
+    if row.status not in PAYABLE_STATUS:
+        meaning = STATUS_MEANING.get(row.status, "not paid under the fee schedule")
+        raise FeeNotFoundError(
+            f"{code} has status {row.status} in {release.name} ({meaning}); only status A, R "
+            "and T codes have a fee schedule amount",
+            code=code,
+            on=day,
+            release=release.name,
+        )
+    cf = release.conversion_factor
+    if qp:
+        if release.qp_conversion_factor is not None:
+            cf = release.qp_conversion_factor
+        elif day.year >= min(QP_CONVERSION_FACTORS):
+            raise FeeNotFoundError(
+                f"release {release.name} has no qualifying-APM (QP) conversion factor; load "
+                "its *_QPP PPRRVU file",
+                code=code,
+                on=day,
+                release=release.name,
+            )
+    return compute_fee(row, release, loc, day, facility=facility, qp=qp, cf=cf, claim=kind)
+
+
+def compute_fee(
+    row: RvuRow,
+    release: Release,
+    loc: Locality,
+    day: date,
+    *,
+    facility: bool,
+    qp: bool,
+    cf: Decimal,
+    claim: ClaimType,
+) -> Fee:
+    """Apply the formula to one row (no look-ups)."""
+    pe = row.pe_facility if facility else row.pe_nonfacility
+    work, mp = row.work * loc.work_gpci, row.mp * loc.mp_gpci
+    amount = cents((work + pe * loc.pe_gpci + mp) * cf)
+    mppr = mppr_applies(row, day)
+    share = pe_share(day, claim) if mppr else Decimal(1)
+    reduced = cents((work + pe * share * loc.pe_gpci + mp) * cf) if mppr else amount
+    where = "national GPCIs (1.0)" if loc is NATIONAL else f"GPCIs {release.gpci_source}"
+    source = (
+        f"CMS PFS Relative Value File {release.name} (CF {cf}{', QP' if qp else ''}); {where}; "
+        "payment formula per the RVU file documentation (SSA §1848(b))"
+    )
+    if mppr:
+        source += "; therapy MPPR: Pub. 100-04 Ch. 5 §10.7"
+    return Fee(
+        code=row.code,
+        on=day,
+        release=release.name,
+        locality=loc.id if loc is not NATIONAL else None,
+        facility=facility,
+        qp=qp,
+        status=row.status,
+        work_rvu=row.work,
+        pe_rvu=pe,
+        mp_rvu=row.mp,
+        work_gpci=loc.work_gpci,
+        pe_gpci=loc.pe_gpci,
+        mp_gpci=loc.mp_gpci,
+        conversion_factor=cf,
+        mppr=mppr,
+        mppr_pe_share=share,
+        amount=amount,
+        reduced_amount=reduced,
+        source=source,
+    )
+
+
+def localities_of(
+    schedule: FeeSchedule, on: date | str, state: str | None, county: str | None
+) -> tuple[Locality, ...]:
+    """See :func:`ot_billing_rules.payment.localities`."""
+    release = schedule.release_for(on)
+    found = sorted(release.localities.values(), key=lambda loc: (loc.state, loc.id))
+    if state is not None:
+        if not isinstance(state, str):
+            raise InvalidTypeError(
+                f"state must be a two-letter code such as 'AL', not {type(state).__name__}",
+                value=state,
+                field="state",
+            )
+        states = sorted({loc.state for loc in found})
+        key = state.strip().upper()
+        if key not in states:
+            raise InvalidOptionError(
+                f"state={state!r} is not a state of release {release.name}'s localities "
+                f"(two-letter codes: {', '.join(states)})",
+                value=state,
+                field="state",
+                valid=states,
+            )
+        found = [loc for loc in found if loc.state == key]
+    if county is not None:
+        if not isinstance(county, str) or not county.strip():
+            raise InvalidInputError(
+                f"county must be a county name such as 'Marin', not {county!r}",
+                value=county,
+                field="county",
+            )
+        if any(loc.counties is None for loc in found):
+            raise InvalidInputError(
+                f"release {release.name} has no locality/county file loaded, so a county "
+                "cannot be looked up; give the locality id instead",
+                value=county,
+                field="county",
+            )
+        name = county.strip().upper()
+        hits = [loc for loc in found if name in (loc.counties or "").upper()]
+        # A county no locality names falls in its state's "all (other) counties" one.
+        found = hits or [loc for loc in found if "ALL " in (loc.counties or "").upper()]
+    return tuple(found)
+
+
+# ---------------------------------------------------------------- assembly
+
+
+def assemble(files: Iterable[RvuFile | GpciFile | CountyFile]) -> FeeSchedule:
+    """Turn read CMS files into dated releases."""
+    rvus: dict[int, list[RvuFile]] = defaultdict(list)
+    qps: dict[str, RvuFile] = {}
+    gpcis: dict[int, GpciFile] = {}
+    counties: dict[int, CountyFile] = {}
+    for f in files:
+        if isinstance(f, RvuFile):
+            if f.qp:
+                qps[f.name] = f
+            else:
+                rvus[f.year].append(f)
+        elif isinstance(f, GpciFile):
+            if f.year in gpcis:
+                raise DataFileError(
+                    f"a second GPCI file for {f.year} (the first: {gpcis[f.year].path})",
+                    path=f.path,
+                )
+            gpcis[f.year] = f
+        else:
+            counties[f.year] = f
+    names = {f.name for group in rvus.values() for f in group}
+    for name, qp_file in qps.items():
+        if name not in names:
+            raise DataFileError(
+                f"QP file of {name} given without the non-QP PPRRVU file of the same release",
+                path=qp_file.path,
+            )
+    releases: list[Release] = []
+    for year, group in sorted(rvus.items()):
+        group.sort(key=lambda f: f.month or 0)
+        for i, f in enumerate(group):
+            if i and group[i - 1].name == f.name:
+                raise DataFileError(f"a second PPRRVU file of release {f.name}", path=f.path)
+            start = date(year, 1, 1) if i == 0 else date(year, f.month or 1, 1)
+            end = (
+                date(year, group[i + 1].month or 1, 1) - timedelta(days=1)
+                if i + 1 < len(group)
+                else date(year, 12, 31)
+            )
+            gpci = gpcis.get(year)
+            county = counties.get(year)
+            locs = {
+                loc.id: attrs.evolve(loc, counties=county.counties.get(loc.id) if county else None)
+                for loc in (gpci.localities if gpci else ())
+            }
+            qp = qps.get(f.name)
+            releases.append(
+                Release(
+                    name=f.name,
+                    start=start,
+                    end=end,
+                    released=f.released,
+                    conversion_factor=f.conversion_factor,
+                    qp_conversion_factor=qp.conversion_factor if qp else None,
+                    rows=f.rows,
+                    localities=locs,
+                    notice=f.notice,
+                    source=Path(f.path).name,
+                    gpci_source=Path(gpci.path).name if gpci else "",
+                )
+            )
+    if not releases:
+        raise InvalidInputError(
+            "no PPRRVU file among the files given: a fee schedule needs one per release",
+            field="paths",
+        )
+    return FeeSchedule(tuple(releases))
+
+
+# ---------------------------------------------------------------- package data
+
+_ROW_FIELDS = ("status", "work", "pe_nonfacility", "pe_facility", "mp", "pctc", "global_days",
+               "mult_proc")  # fmt: skip
+_LOC_FIELDS = ("mac", "state", "number", "name", "work_gpci", "pe_gpci", "mp_gpci", "counties")
+
+
+def to_json(schedule: FeeSchedule) -> dict[str, Any]:
+    """The JSON form of a schedule (what ``_data/pfs_fees.json`` holds)."""
+    out = []
+    for r in schedule.releases:
+        out.append(
+            {
+                "name": r.name,
+                "start": r.start.isoformat(),
+                "end": r.end.isoformat(),
+                "released": r.released.isoformat() if r.released else None,
+                "conversion_factor": str(r.conversion_factor),
+                "qp_conversion_factor": str(r.qp_conversion_factor)
+                if r.qp_conversion_factor is not None
+                else None,
+                "notice": list(r.notice),
+                "source": r.source,
+                "gpci_source": r.gpci_source,
+                "row_fields": ["code", "modifier", *_ROW_FIELDS],
+                "rows": [
+                    [row.code, row.modifier, *(str(getattr(row, k)) for k in _ROW_FIELDS)]
+                    for _, row in sorted(r.rows.items())
+                ],
+                "locality_fields": list(_LOC_FIELDS),
+                "localities": [
+                    [
+                        str(v) if v is not None else None
+                        for v in (getattr(loc, k) for k in _LOC_FIELDS)
+                    ]
+                    for _, loc in sorted(r.localities.items())
+                ],
+            }
+        )
+    return {"releases": out}
+
+
+def from_json(data: Mapping[str, Any]) -> FeeSchedule:
+    """Inverse of :func:`to_json`."""
+    releases = []
+    for r in data["releases"]:
+        rows = {}
+        for cells in r["rows"]:
+            code, mod, status, work, pe_nf, pe_f, mp, pctc, glob, mult = cells
+            rows[(code, mod)] = RvuRow(
+                code, mod, status, Decimal(work), Decimal(pe_nf), Decimal(pe_f), Decimal(mp),
+                pctc, glob, mult,
+            )  # fmt: skip
+        locs = {}
+        for mac, state, number, name, w, pe, mp, counties in r["localities"]:
+            loc = Locality(mac, state, number, name, Decimal(w), Decimal(pe), Decimal(mp), counties)
+            locs[loc.id] = loc
+        qp = r["qp_conversion_factor"]
+        releases.append(
+            Release(
+                name=r["name"],
+                start=date.fromisoformat(r["start"]),
+                end=date.fromisoformat(r["end"]),
+                released=date.fromisoformat(r["released"]) if r["released"] else None,
+                conversion_factor=Decimal(r["conversion_factor"]),
+                qp_conversion_factor=Decimal(qp) if qp else None,
+                rows=rows,
+                localities=locs,
+                notice=tuple(r["notice"]),
+                source=r["source"],
+                gpci_source=r["gpci_source"],
+            )
+        )
+    return FeeSchedule(tuple(releases))
