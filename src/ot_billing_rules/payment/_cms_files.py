@@ -226,7 +226,9 @@ def read_pprrvu(text: str, path: str) -> RvuFile:
             raise DataFileError(f"status code {status!r} is not one letter", path=path, line=line)
         row_key = (code, cell["modifier"].upper())
         if row_key in rows:
-            raise DataFileError(f"second row for {code} {row_key[1]}".rstrip(), path=path, line=line)
+            raise DataFileError(
+                f"second row for {code} {row_key[1]}".rstrip(), path=path, line=line
+            )
         rows[row_key] = RvuRow(
             code=code,
             modifier=row_key[1],

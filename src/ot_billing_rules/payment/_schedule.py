@@ -80,7 +80,7 @@ class FeeSchedule:
     @classmethod
     def bundled(cls) -> FeeSchedule:
         """The package's releases RVU24A, RVU24AR, RVU24B, RVU24C, RVU25D and RVU26C."""
-        return once("payment.bundled", lambda: from_json(json.loads(read_text(_BUNDLED))))
+        return once("pfs_fees:bundled", lambda: from_json(json.loads(read_text(_BUNDLED))))
 
     @classmethod
     def from_cms_files(cls, *paths: str | Path) -> FeeSchedule:
