@@ -235,3 +235,90 @@ def test_only_gpci_files_is_an_error() -> None:
         FeeSchedule.from_cms_files(GPCI25)
     with pytest.raises(InvalidInputError, match="at least one"):
         FeeSchedule.from_cms_files()
+
+
+# ------------------------------------------------------------ fixed-width TXT
+
+# The HDR lines and one record as CMS ships them in PPRRVU2025_Oct.txt (the
+# record's description blanked): the layout's positions were checked on them.
+TXT_HEAD = [
+    "HDR CPT CODES AND DESCRIPTIONS ONLY ARE COPYRIGHT ",
+    "HDR 2026 AMERICAN MEDICAL ASSOCIATION.  ALL RIGHTS",
+    "HDR RESERVED.  APPLICABLE FARS/DFARS APPLY.       ",
+]
+TXT_0042T = (
+    "0042T  " + " " * 50 + "C   0.00   0.00     0.00    0.00   0.00  0.000XXX.00.00.0000000"
+    "             32.3465 090 99      0.00   0.00   0.00"
+)
+
+
+def _txt_record(cells: list[str], names: dict[str, int]) -> str:
+    """One CSV row written at the CY2025 fixed-width positions (1-based, inclusive)."""
+    rec = [" "] * 171
+
+    def put(start: int, end: int, value: str) -> None:
+        width = end - start + 1
+        rec[start - 1 : end] = list(value.rjust(width)[:width])
+
+    put(1, 5, cells[0])
+    put(6, 7, cells[1].ljust(2))
+    put(58, 58, cells[names["STATUS"]])
+    put(60, 65, cells[5])
+    put(67, 72, cells[6])
+    put(73, 74, cells[7])
+    put(76, 81, cells[8])
+    put(82, 83, cells[9])
+    put(85, 89, cells[10])
+    put(103, 103, cells[13])
+    put(104, 106, cells[14])
+    put(116, 116, cells[18])
+    put(133, 140, cells[24])
+    return "".join(rec)
+
+
+def _txt_from_csv(tmp_path: Path, name: str = "PPRRVU2025_Oct.txt") -> Path:
+    lines = _lines(RVU25)
+    start = _data_line(lines, "92521")
+    records = [_txt_record(line.rstrip("\r\n").split(","), {"STATUS": 3}) for line in lines[start:]]
+    out = tmp_path / name
+    out.write_bytes("\r\n".join([*TXT_HEAD, TXT_0042T, *records, ""]).encode("latin-1"))
+    return out
+
+
+def test_fixed_width_txt_matches_the_csv(tmp_path: Path) -> None:
+    txt = FeeSchedule.from_cms_files(_txt_from_csv(tmp_path)).releases[0]
+    csv_release = FeeSchedule.from_cms_files(RVU25).releases[0]
+    assert txt.name == "RVU25D"
+    assert txt.conversion_factor == Decimal("32.3465")
+    rows = dict(txt.rows)
+    assert rows.pop(("0042T", "")).status == "C"
+    assert rows == csv_release.rows
+    assert "AMERICAN MEDICAL ASSOCIATION" in txt.notice[0]
+
+
+def test_fixed_width_txt_of_2026_is_refused(tmp_path: Path) -> None:
+    path = _txt_from_csv(tmp_path, "PPRRVU2026_Jul_nonQPP.txt")
+    with pytest.raises(DataFileError, match=r"load the \.csv"):
+        FeeSchedule.from_cms_files(path)
+
+
+def test_fixed_width_txt_needs_its_cms_name(tmp_path: Path) -> None:
+    path = _txt_from_csv(tmp_path, "rvu.txt")
+    with pytest.raises(DataFileError, match="CMS name"):
+        FeeSchedule.from_cms_files(path)
+
+
+def test_fixed_width_txt_bad_record(tmp_path: Path) -> None:
+    path = _txt_from_csv(tmp_path)
+    lines = path.read_bytes().decode("latin-1").split("\r\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("97110"))
+    lines[at] = lines[at][:59] + "  0.4x" + lines[at][65:]
+    path.write_bytes("\r\n".join(lines).encode("latin-1"))
+    with pytest.raises(DataFileError, match=r"work RVU '0\.4x'") as info:
+        FeeSchedule.from_cms_files(path)
+    assert info.value.line == at + 1
+    lines[at] = lines[at][:100]
+    path.write_bytes("\r\n".join(lines).encode("latin-1"))
+    with pytest.raises(DataFileError, match="100 characters") as info:
+        FeeSchedule.from_cms_files(path)
+    assert info.value.line == at + 1

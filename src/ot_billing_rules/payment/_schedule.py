@@ -86,6 +86,10 @@ class FeeSchedule:
     def from_cms_files(cls, *paths: str | Path) -> FeeSchedule:
         """Load the CMS PPRRVU CSV(s), GPCI CSV(s) and locality/county CSV(s), or RVU zips.
 
+        A fixed-width PPRRVU ``.txt`` is read with the CY2025 record layout
+        (release from its CMS file name, e.g. ``PPRRVU2025_Oct.txt``); the
+        ``.txt`` of 2026 and later is refused (give the ``.csv``).
+
         Each PPRRVU file is one release, named from its banner (``2025 ...
         October Release`` -> ``RVU25D``); it prices dates of service from the
         first day of its quarter to the day before the next loaded release of
