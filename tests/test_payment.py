@@ -1,7 +1,8 @@
 """Medicare fee schedule amounts: fee(), localities(), price_lines().
 
-The oracle is CMS's own published payment file: the 2025 PFS carrier file
-for Alabama, PFAL25A.TXT (carrier 10112, locality 00), whose fields are the
+The oracle is CMS's own published payment files: the 2025 PFS carrier files
+for Alabama, PFAL25A.TXT (carrier 10112, locality 00), and Alaska,
+PFAK25A.TXT (carrier 02102, locality 01, work GPCI 1.5), whose fields are the
 non-facility amount, the facility amount and the "50% Therapy Reduction
 Amount". The formula on the RVU and GPCI files must reproduce every one of
 them to the cent.
@@ -80,12 +81,65 @@ PFAL25A = (
 )
 
 
-@pytest.mark.parametrize(("code", "nonfac", "fac", "reduced"), PFAL25A)
-def test_formula_reproduces_cms_alabama_2025_amounts(
-    code: str, nonfac: str, fac: str, reduced: str
+PFAK25A = (
+    ("97022", "18.93", "18.93", "13.68"),
+    ("97024", "8.35", "8.35", "5.73"),
+    ("97026", "8.00", "8.00", "5.55"),
+    ("97028", "9.67", "9.67", "6.87"),
+    ("97032", "18.62", "18.62", "15.47"),
+    ("97033", "23.65", "23.65", "18.23"),
+    ("97034", "17.37", "17.37", "13.88"),
+    ("97035", "17.72", "17.72", "14.05"),
+    ("97036", "40.70", "40.70", "27.24"),
+    ("97110", "37.06", "37.06", "29.54"),
+    ("97112", "41.24", "41.24", "32.84"),
+    ("97113", "45.86", "45.86", "34.67"),
+    ("97116", "37.06", "37.06", "29.54"),
+    ("97124", "36.75", "36.75", "26.96"),
+    ("97129", "30.05", "29.70", "0.00"),
+    ("97130", "28.73", "28.73", "0.00"),
+    ("97140", "35.04", "35.04", "28.05"),
+    ("97150", "22.65", "22.65", "18.46"),
+    ("97161", "126.19", "126.19", "100.84"),
+    ("97162", "126.19", "126.19", "100.84"),
+    ("97163", "126.19", "126.19", "100.84"),
+    ("97164", "85.77", "85.77", "66.37"),
+    ("97165", "128.99", "128.99", "102.24"),
+    ("97166", "128.99", "128.99", "102.24"),
+    ("97167", "128.99", "128.99", "102.24"),
+    ("97168", "87.71", "87.71", "67.43"),
+    ("97530", "43.22", "43.22", "32.38"),
+    ("97533", "71.73", "71.73", "47.61"),
+    ("97535", "40.56", "40.56", "31.29"),
+    ("97537", "40.61", "40.61", "32.05"),
+    ("97542", "39.57", "39.57", "31.52"),
+    ("97550", "69.37", "61.33", "0.00"),
+    ("97551", "34.78", "33.04", "0.00"),
+    ("97552", "26.74", "14.15", "0.00"),
+    ("97597", "114.20", "46.36", "0.00"),
+    ("97598", "52.84", "31.16", "0.00"),
+    ("97605", "52.75", "32.82", "0.00"),
+    ("97606", "62.17", "35.60", "0.00"),
+    ("97750", "41.96", "41.96", "31.99"),
+    ("97755", "48.65", "48.65", "39.56"),
+    ("97760", "56.27", "56.27", "40.36"),
+    ("97761", "50.33", "50.33", "37.39"),
+    ("97763", "60.55", "60.55", "42.01"),
+    ("98975", "21.01", "21.01", "0.00"),
+    ("98976", "46.35", "46.35", "0.00"),
+    ("98977", "46.35", "46.35", "0.00"),
+    ("98980", "61.97", "39.59", "0.00"),
+    ("98981", "49.94", "38.75", "0.00"),
+)
+CARRIER_FILES = [(AL, *row) for row in PFAL25A] + [("02102-01", *row) for row in PFAK25A]
+
+
+@pytest.mark.parametrize(("locality", "code", "nonfac", "fac", "reduced"), CARRIER_FILES)
+def test_formula_reproduces_cms_2025_carrier_file_amounts(
+    locality: str, code: str, nonfac: str, fac: str, reduced: str
 ) -> None:
-    full = fee(code, on="2025-06-02", locality=AL)
-    facility = fee(code, on="2025-06-02", locality=AL, facility=True)
+    full = fee(code, on="2025-06-02", locality=locality)
+    facility = fee(code, on="2025-06-02", locality=locality, facility=True)
     assert full.amount == D(nonfac)
     assert facility.amount == D(fac)
     if reduced == "0.00":
