@@ -32,12 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from ot_billing_rules.payment._cms_files import read_paths
 from ot_billing_rules.payment._model import Locality, Release, RvuRow
-from ot_billing_rules.payment._schedule import (
-    QP_CONVERSION_FACTORS,
-    FeeSchedule,
-    assemble,
-    to_json,
-)
+from ot_billing_rules.payment._releases import assemble, to_json
+from ot_billing_rules.payment._schedule import QP_CONVERSION_FACTORS
 
 NAME = "pfs_fees.json"
 ARKRVU = "andrewallenbruce/arkrvu @ 6431dd5f9995ffeff2d8e2ba18723152642458ad"
@@ -124,7 +120,7 @@ def build(sources: Path, dest: Path) -> None:
         )
     )
     releases = [_rvu24(sources, *spec, codes) for spec in RVU24]
-    for release in cms.releases:
+    for release in cms:
         if len(release.localities) != 109:
             raise SystemExit(f"{release.name}: expected 109 localities")
         qp = QP_CONVERSION_FACTORS.get(release.start.year)
@@ -148,7 +144,7 @@ def build(sources: Path, dest: Path) -> None:
     if names != ["RVU24A", "RVU24AR", "RVU24B", "RVU24C", "RVU25D", "RVU26C"]:
         raise SystemExit(f"unexpected releases {names}")
     (dest / NAME).write_text(
-        json.dumps(to_json(FeeSchedule(tuple(releases))), indent=0, ensure_ascii=False) + "\n",
+        json.dumps(to_json(releases), indent=0, ensure_ascii=False) + "\n",
         "utf-8",
     )
     record(

@@ -11,6 +11,8 @@ them to the cent.
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -443,3 +445,21 @@ def test_bundled_data_has_no_descriptors_and_keeps_the_notice() -> None:
     )  # fmt: skip
     assert "Therapeutic" not in text
     assert "therapeutic" not in text
+
+
+def test_pricing_pickles_into_a_fresh_process() -> None:
+    p = price_lines(["97110x2:GO", "97530:GO,CO"], on="2025-06-02", locality=AL)
+    code = (
+        "import pickle, sys\n"
+        "p = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(p.allowed, p.paid, p.lines[1].fee.reduced_amount, p.kx_amounts['OT'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=pickle.dumps(p), capture_output=True, check=True
+    )
+    assert out.stdout.decode().split() == [
+        str(p.allowed),
+        str(p.paid),
+        "23.13",
+        str(p.kx_amounts["OT"]),
+    ]

@@ -6,7 +6,8 @@
   SURG``, which moves every later column.
 * ``GPCIyyyy.csv``: Addendum E, the GPCIs of every locality.
 * ``yyLOCCO.csv``: the counties in each locality.
-* the release zip (``RVUyyQ.zip``), whose CSV members are read as above.
+* the release zip (``RVUyyQ.zip``), whose CSV members are read as above;
+* the fixed-width ``PPRRVU*.txt`` (:mod:`._cms_txt`).
 
 The descriptor column (AMA text) is never read. Every row is checked: a bad
 number, a missing column or a duplicate row is a
@@ -115,6 +116,9 @@ def _kind(text: str) -> str | None:
 def read_cms_text(text: str, path: str) -> CmsFile | None:
     """Read one CMS file's text; ``None`` when it is none of the three kinds."""
     if text.startswith("HDR"):
+        # Imported here: the fixed-width reader builds on this module.
+        from ._cms_txt import read_pprrvu_txt
+
         return read_pprrvu_txt(text, path)
     kind = _kind(text)
     if kind == "rvu":
@@ -362,114 +366,3 @@ def read_locco(text: str, path: str) -> CountyFile:
     if not counties:
         raise DataFileError("no locality rows", path=path)
     return CountyFile(path=path, year=year, counties=counties)
-
-
-# Fixed-width PPRRVU record (RVU25D documentation, record layout; 1-based
-# columns there, 0-based slices here). The description (8-57) is never read.
-_TXT_FIELDS = {
-    "code": (0, 5),
-    "modifier": (5, 7),
-    "status": (57, 58),
-    "work": (59, 65),
-    "pe_nonfacility": (66, 72),
-    "pe_facility": (75, 81),
-    "mp": (84, 89),
-    "pctc": (102, 103),
-    "global_days": (103, 106),
-    "mult_proc": (115, 116),
-    "cf": (132, 140),
-}
-_TXT_NAME = re.compile(r"PPRRVU(20[0-9]{2}|[0-9]{2})_?(JAN|APR|JUL|OCT)", re.I)
-_TXT_MONTH = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
-#: The layout above is documented through CY2025; 2026 added a column.
-_TXT_LAST_YEAR = 2025
-
-
-def read_pprrvu_txt(text: str, path: str) -> RvuFile:
-    """Read the fixed-width PPRRVU ``.txt`` (the CY2025 record layout).
-
-    The file carries no title, so the release comes from the CMS file name
-    (``PPRRVU2025_Oct.txt``, ``PPRRVU25_JAN.txt``).
-    """
-    base = Path(path.split("!")[-1]).name
-    named = _TXT_NAME.search(base)
-    if not named:
-        raise DataFileError(
-            "a fixed-width PPRRVU file must keep its CMS name (e.g. PPRRVU2025_Oct.txt): "
-            "the release is read from it",
-            path=path,
-        )
-    year = int(named.group(1)) % 100 + 2000
-    if year > _TXT_LAST_YEAR:
-        raise DataFileError(
-            f"the fixed-width layout of {year} is not the documented CY2025 one (2026 added "
-            "PRIC IND); load the .csv of the same release",
-            path=path,
-        )
-    month = _TXT_MONTH[named.group(2).upper()]
-    notice_parts: list[str] = []
-    rows: dict[tuple[str, str], RvuRow] = {}
-    cfs: dict[Decimal, int] = {}
-    for line_no, raw in enumerate(text.splitlines(), 1):
-        if raw.startswith("HDR"):
-            notice_parts.append(raw[3:].strip())
-            continue
-        if not raw.strip():
-            continue
-        if len(raw) < 140:
-            raise DataFileError(
-                f"record is {len(raw)} characters; the layout needs at least 140",
-                path=path,
-                line=line_no,
-            )
-        cell = {key: raw[a:b].strip() for key, (a, b) in _TXT_FIELDS.items()}
-        code = cell["code"].upper()
-        if not _CODE.fullmatch(code):
-            raise DataFileError(
-                f"HCPCS {cell['code']!r} is not a 5-character code", path=path, line=line_no
-            )
-        if not re.fullmatch(r"[A-Z]", cell["status"]):
-            raise DataFileError(
-                f"status code {cell['status']!r} is not one letter", path=path, line=line_no
-            )
-        row_key = (code, cell["modifier"].upper())
-        if row_key in rows:
-            raise DataFileError(
-                f"second row for {code} {row_key[1]}".rstrip(), path=path, line=line_no
-            )
-        rows[row_key] = RvuRow(
-            code=code,
-            modifier=row_key[1],
-            status=cell["status"],
-            work=_decimal(cell["work"], path=path, line=line_no, what="work RVU"),
-            pe_nonfacility=_decimal(
-                cell["pe_nonfacility"], path=path, line=line_no, what="non-facility PE RVU"
-            ),
-            pe_facility=_decimal(
-                cell["pe_facility"], path=path, line=line_no, what="facility PE RVU"
-            ),
-            mp=_decimal(cell["mp"], path=path, line=line_no, what="MP RVU"),
-            pctc=cell["pctc"],
-            global_days=cell["global_days"],
-            mult_proc=cell["mult_proc"],
-        )
-        cf = _decimal(cell["cf"], path=path, line=line_no, what="conversion factor")
-        if cf:
-            cfs.setdefault(cf, line_no)
-    if not rows:
-        raise DataFileError("no data records after the HDR lines", path=path)
-    if len(cfs) != 1:
-        found = ", ".join(f"{cf} (line {line})" for cf, line in cfs.items()) or "none"
-        raise DataFileError(f"expected one conversion factor, found {found}", path=path)
-    notice = " ".join(" ".join(notice_parts).split())
-    return RvuFile(
-        path=path,
-        year=year,
-        month=month,
-        name=f"RVU{year % 100:02d}{_QUARTER_LETTER[month]}",
-        released=None,
-        qp="_QPP" in base.upper(),
-        conversion_factor=next(iter(cfs)),
-        notice=(notice,) if notice else (),
-        rows=rows,
-    )
