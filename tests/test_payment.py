@@ -255,6 +255,9 @@ def test_localities_by_state_and_county() -> None:
         "01112-75"
     ]
     assert localities(on="2025-06-02", state="AL")[0].counties == "ALL COUNTIES"
+    # Without a state, only localities naming the county match.
+    assert [loc.id for loc in localities(on="2025-06-02", county="Marin")] == ["01112-52"]
+    assert localities(on="2025-06-02", county="Nowhere") == ()
 
 
 def test_county_lookup_needs_a_county_file() -> None:

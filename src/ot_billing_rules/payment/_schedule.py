@@ -311,6 +311,11 @@ def localities_of(
             )
         name = county.strip().upper()
         hits = [loc for loc in found if name in (loc.counties or "").upper()]
-        # A county no locality names falls in its state's "all (other) counties" one.
-        found = hits or [loc for loc in found if "ALL " in (loc.counties or "").upper()]
+        # Within a state, a county no locality names falls in the state's "all
+        # (other) counties" locality; across states that would match every
+        # statewide locality, so without a state only named counties count.
+        if hits or state is None:
+            found = hits
+        else:
+            found = [loc for loc in found if "ALL " in (loc.counties or "").upper()]
     return tuple(found)
