@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 import build_activities
 import build_codes
 import build_evaluations
+import build_fees
 import build_ncci
 import build_thresholds
 
@@ -39,7 +40,14 @@ PINS = "SHA256SUMS"
 NOTES = "SOURCES.md"
 # Order does not matter for the bytes written (the manifest is sorted), but a
 # fixed order keeps error messages stable.
-BUILDERS = (build_codes, build_evaluations, build_thresholds, build_ncci, build_activities)
+BUILDERS = (
+    build_codes,
+    build_evaluations,
+    build_thresholds,
+    build_ncci,
+    build_activities,
+    build_fees,
+)
 PIN_LINE = re.compile(r"([0-9a-f]{64})  (\S.*)")
 
 

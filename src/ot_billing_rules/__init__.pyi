@@ -34,6 +34,7 @@ from .catalog import search as search
 from .errors import CodeNotEffectiveError as CodeNotEffectiveError
 from .errors import DataFileError as DataFileError
 from .errors import DuplicateCodeError as DuplicateCodeError
+from .errors import FeeNotFoundError as FeeNotFoundError
 from .errors import InvalidCodeError as InvalidCodeError
 from .errors import InvalidDateError as InvalidDateError
 from .errors import InvalidInputError as InvalidInputError
@@ -83,6 +84,17 @@ from .payers import COMMERCIAL as COMMERCIAL
 from .payers import MEDICARE as MEDICARE
 from .payers import PayerPolicy as PayerPolicy
 from .payers import payer_policy as payer_policy
+from .payment import ClaimType as ClaimType
+from .payment import Fee as Fee
+from .payment import FeeSchedule as FeeSchedule
+from .payment import Locality as Locality
+from .payment import PricedLine as PricedLine
+from .payment import Pricing as Pricing
+from .payment import Release as Release
+from .payment import fee as fee
+from .payment import localities as localities
+from .payment import price_lines as price_lines
+from .payment import sequestration_rate as sequestration_rate
 from .plan_of_care import PlanOfCare as PlanOfCare
 from .plan_of_care import certification_deadline as certification_deadline
 from .plan_of_care import certification_interval_end as certification_interval_end
@@ -135,6 +147,7 @@ __all__ = [
     "COMMERCIAL",
     "Category",
     "ClaimLine",
+    "ClaimType",
     "Code",
     "CodeNotEffectiveError",
     "CodeSuggestion",
@@ -155,6 +168,9 @@ __all__ = [
     "EvaluationSelection",
     "Evidence",
     "FINDING_SCHEMA",
+    "Fee",
+    "FeeNotFoundError",
+    "FeeSchedule",
     "FeeScheduleStatus",
     "Finding",
     "HourRule",
@@ -169,6 +185,7 @@ __all__ = [
     "KXAssessment",
     "KXThreshold",
     "LINE_SCHEMA",
+    "Locality",
     "MEDICARE",
     "MUE",
     "MUEAdjudication",
@@ -180,10 +197,13 @@ __all__ = [
     "PayerPolicy",
     "PlanOfCare",
     "Presentation",
+    "PricedLine",
+    "Pricing",
     "RESULT_SCHEMA",
     "ROW_COLUMNS",
     "ReevaluationDecision",
     "ReevaluationReason",
+    "Release",
     "Service",
     "ServiceLine",
     "ServiceOutcome",
@@ -225,22 +245,26 @@ __all__ = [
     "compute_units",
     "count_treatment_days",
     "data_version",
+    "fee",
     "get",
     "get_activity",
     "import_cms_files",
     "is_valid_code",
     "kx_threshold",
     "kx_years",
+    "localities",
     "lookup",
     "normalize_code",
     "parse_line_token",
     "payer_policy",
+    "price_lines",
     "progress_report_due_by",
     "reevaluation_billable",
     "search",
     "select_at_evaluation",
     "select_ot_evaluation",
     "select_pt_evaluation",
+    "sequestration_rate",
     "suggest_codes",
     "to_records",
     "visits_from_rows",

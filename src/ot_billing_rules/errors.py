@@ -28,6 +28,7 @@ __all__ = [
     "CodeNotEffectiveError",
     "DataFileError",
     "DuplicateCodeError",
+    "FeeNotFoundError",
     "InvalidCodeError",
     "InvalidDateError",
     "InvalidInputError",
@@ -284,3 +285,29 @@ class StoreChangedError(StoreError):
 
 class StoreClosedError(StoreError):
     """A look-up on an :class:`~ot_billing_rules.EditSet` after :meth:`close`."""
+
+
+class FeeNotFoundError(OTBillingError, LookupError):
+    """The fee schedule has no amount for a code on a date of service.
+
+    Raised when no loaded release covers the date (``code`` is then
+    ``None``), when the release has no row for the code, or when the code's
+    status is one Medicare does not pay under the fee schedule. ``on`` is the
+    date of service, ``release`` the release consulted (``None`` when none
+    covers the date) and ``valid`` the dates of service the schedule covers.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None,
+        on: date,
+        release: str | None,
+        valid: str = "",
+    ) -> None:
+        self.code = code
+        self.on = on
+        self.release = release
+        self.valid = valid
+        super().__init__(message)
