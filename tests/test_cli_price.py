@@ -77,6 +77,24 @@ def test_fees_table_and_json() -> None:
     assert {"97110", "97530", "97165"} <= codes
 
 
+def test_fees_show_an_unpaid_status_without_an_amount() -> None:
+    # 97010 (hot/cold packs) is status B, bundled, in the CMS RVU file.
+    done = run("fees", "--on", "2025-06-02", "--codes", "97010", "--json")
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)
+    assert (row["status"], row["amount"]) == ("B", None)
+    assert "bundled" in row["note"]
+
+
+def test_fees_facility_flag_changes_a_sometimes_therapy_code() -> None:
+    def amount(*flags: str) -> str:
+        done = run("fees", "--on", "2025-06-02", "--codes", "97129", "--json", *flags)
+        assert done.returncode == 0, done.stderr
+        return str(json.loads(done.stdout)[0]["amount"])
+
+    assert amount("--facility") != amount()
+
+
 def test_localities_by_state_and_county() -> None:
     done = run("localities", "--on", "2025-06-02", "--state", "CA", "--county", "Marin", "--json")
     assert done.returncode == 0, done.stderr

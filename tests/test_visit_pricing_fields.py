@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ot_billing_rules import Visit
 from ot_billing_rules.errors import (
@@ -105,3 +107,22 @@ def test_row_with_bad_facility_cell_names_the_column() -> None:
     (result,) = visits_from_rows(rows)
     assert isinstance(result, DataFileError)
     assert "facility='maybe'" in str(result)
+
+
+@given(
+    pos=st.one_of(st.none(), st.sampled_from(sorted(FACILITY_RATE))),
+    facility=st.one_of(st.none(), st.booleans()),
+    locality=st.one_of(st.none(), st.from_regex(r"[0-9]{5}-[0-9]{2}", fullmatch=True)),
+)
+def test_pricing_fields_round_trip_or_refuse_a_contradiction(
+    pos: str | None, facility: bool | None, locality: str | None
+) -> None:
+    data = {**BASE, "place_of_service": pos, "facility": facility, "locality": locality}
+    if pos is not None and facility is not None and FACILITY_RATE[pos] is not facility:
+        with pytest.raises(InvalidInputError, match="contradicts"):
+            Visit.from_dict(data)
+        return
+    visit = Visit.from_dict(data)
+    assert Visit.from_dict(visit.to_dict()) == visit
+    expected = facility if facility is not None else (FACILITY_RATE[pos] if pos else None)
+    assert visit.facility_rate is expected

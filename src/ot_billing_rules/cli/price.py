@@ -192,13 +192,12 @@ def _fees(args: argparse.Namespace) -> int:
         try:
             f = fee(code, on=args.on, locality=args.locality, facility=args.facility, qp=args.qp)
         except FeeNotFoundError as exc:
-            if args.codes is not None and exc.code is None:
-                raise
             row = release.rows.get((exc.code or code, ""))
-            if row is None and args.codes is not None:
+            if row is None:  # a code the release has no row for: not a rate to show
                 raise
-            rows.append({"code": exc.code or code, "amount": None, "reduced_amount": None,
-                         "status": row.status if row else None, "release": release.name,
+            # A status Medicare does not pay (bundled, MAC-priced) is a row of its own.
+            rows.append({"code": row.code, "amount": None, "reduced_amount": None,
+                         "status": row.status, "release": release.name,
                          "note": str(exc)})  # fmt: skip
             continue
         rows.append({"code": f.code, "amount": str(f.amount), "reduced_amount":
