@@ -94,6 +94,24 @@ def test_every_rule_cites_registered_citations() -> None:
     assert used <= set(CITATIONS)
 
 
+def test_every_citation_is_cited_somewhere() -> None:
+    # A citation neither a rule nor a cite() call uses is a stale row.
+    by_rules = {c for r in RULES.values() for c in r.citations}
+    by_code = set()
+    for path in (ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "cite"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                by_code.add(node.args[0].value)
+    assert by_code <= set(CITATIONS), sorted(by_code - set(CITATIONS))
+    assert sorted(set(CITATIONS) - by_rules - by_code) == []
+
+
 def test_every_citation_is_graded_on_the_one_scale() -> None:
     for c in CITATIONS.values():
         assert isinstance(c.evidence, Evidence), c.id
@@ -283,6 +301,40 @@ def test_a_misspelt_family_names_the_close_match() -> None:
 def test_registered_ids_and_prefixes_are_accepted(good: str) -> None:
     assert ob.PayerPolicy(name="x", suppress_rules=[good]).suppress_rules == (good,)
     assert check_rule_prefix(good) == good
+
+
+def test_cli_refuses_a_misspelt_suppress_rule_in_a_visit_file(tmp_path: Path) -> None:
+    # Crosses a process boundary: the visit file's payer reaches PayerPolicy in the CLI.
+    visit = {
+        "date_of_service": "2024-07-01",
+        "payer": {"name": "acme", "suppress_rules": ["stauts."]},
+        "services": [{"code": "97530", "minutes": 30}],
+    }
+    f = tmp_path / "visit.json"
+    f.write_text(json.dumps(visit), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "ot_billing_rules.cli", "audit", str(f)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    assert "stauts." in done.stderr
+    assert "status." in done.stderr
+    visit["payer"] = {"name": "acme", "suppress_rules": ["status."]}
+    f.write_text(json.dumps(visit), encoding="utf-8")
+    ok = subprocess.run(
+        [sys.executable, "-m", "ot_billing_rules.cli", "audit", str(f)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode in (0, 1), ok.stdout + ok.stderr
 
 
 def test_built_in_payer_policies_use_registered_prefixes() -> None:

@@ -146,11 +146,6 @@ _CITATIONS = (
         "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c05.pdf",
     ),
     Citation("cms_timed_codes", "CMS Pub. 100-04 Ch. 5 §20.2", _S),
-    Citation(
-        "cpt_time_rule",
-        "CPT time rule (midpoint passed), per code; CPT Assistant Dec 2003",
-        _W,
-    ),
     Citation("cpt_time_rule_short", "CPT time rule (per code)", _W),
     Citation(
         "cms_assistant_modifiers",
