@@ -41,12 +41,15 @@ def rules_table(families: list[str]) -> str:
     unknown = [f for f in families if not any(r.family == f for r in RULES.values())]
     if unknown:
         raise SystemExit(f"no registered rule has family {', '.join(unknown)}")
-    rows = ["| rule | severity | meaning | source |", "| --- | --- | --- | --- |"]
+    rows = [
+        "| rule | severity | meaning | source | evidence |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for family in families:
         for r in (r for r in RULES.values() if r.family == family):
             sev = " / ".join([r.severity.value, *(s.value for s in r.also)])
             src = " — or — ".join(_cell(cite(c)) for c in r.citations)
-            rows.append(f"| `{r.id}` | {sev} | {_cell(r.meaning)} | {src} |")
+            rows.append(f"| `{r.id}` | {sev} | {_cell(r.meaning)} | {src} | {r.evidence.value} |")
     return "\n".join(rows) + "\n"
 
 

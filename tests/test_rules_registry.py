@@ -90,6 +90,7 @@ def test_every_rule_cites_registered_citations() -> None:
         assert r.id.split(".")[0] == r.family, r.id
         assert r.meaning.strip().endswith("."), r.id
         assert r.severity not in r.also, r.id
+        assert r.evidence is CITATIONS[r.citation].evidence, r.id
     used = {c for r in RULES.values() for c in r.citations}
     assert used <= set(CITATIONS)
 
@@ -124,6 +125,9 @@ def test_letter_grades_map_onto_the_scale() -> None:
     assert Evidence.from_grade("C") is Evidence.WEAK_SOURCE
     assert Evidence.from_grade("D") is Evidence.INFERRED
     assert Evidence.from_grade("user") is Evidence.UNVERIFIED
+    user = ob.assess_kx(Decimal(100), year=2024, threshold=Decimal(50)).threshold
+    assert user is not None
+    assert user.evidence is Evidence.UNVERIFIED
     # Every grade the bundled KX data uses lands on a sourced step.
     for year in ob.kx_years():
         found = ob.kx_threshold(year, "OT")

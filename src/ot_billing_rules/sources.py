@@ -129,6 +129,11 @@ class Rule:
         return self.citations[0]
 
     @property
+    def evidence(self) -> Evidence:
+        """The evidence grade of the main citation."""
+        return CITATIONS[self.citations[0]].evidence
+
+    @property
     def severities(self) -> frozenset[Severity]:
         """Every severity a finding of this rule may carry."""
         return frozenset((self.severity, *self.also))
@@ -417,7 +422,8 @@ _RULES = (
         "poc",
         _WN,
         ("cms_poc_certification",),
-        "The plan of care was certified after the 30 days (the delay needs its reason).",
+        "The plan of care was certified after the 30 days (the delay needs its reason, "
+        "§220.1.3.D).",
     ),
     Rule(
         "poc.recertification_due",
@@ -474,7 +480,7 @@ _RULES = (
         "kx",
         _WN,
         ("kx_targeted_review",),
-        "Allowed therapy is above the targeted medical review threshold.",
+        "Allowed therapy is above the targeted medical review threshold ($3,000).",
     ),
     Rule(
         "kx.year_unknown",
@@ -499,7 +505,14 @@ _RULES = (
         "The payer does not use CO/CQ; assistant minutes counted with the rest.",
     ),
     # NCCI
-    Rule("ncci.ptp", "ncci", _E, ("ncci_edits",), "A PTP edit denies the column-2 code."),
+    Rule(
+        "ncci.ptp",
+        "ncci",
+        _E,
+        ("ncci_edits",),
+        "A PTP edit denies the column-2 code; the message names the edit, its rationale, "
+        "indicator and dates, and whether a modifier can bypass it.",
+    ),
     Rule(
         "ncci.bypass",
         "ncci",
@@ -527,7 +540,7 @@ _RULES = (
         "status",
         _E,
         ("pfs_status",),
-        "Fee-schedule status B/P: never paid separately.",
+        "Fee-schedule status B/P: never paid separately (97010).",
     ),
     Rule(
         "status.invalid",
@@ -543,13 +556,19 @@ _RULES = (
         ("pfs_status",),
         "Status N/X/E: not covered by Medicare.",
     ),
-    Rule("status.restricted", "status", _WN, ("pfs_status",), "Status R: restricted coverage."),
+    Rule(
+        "status.restricted",
+        "status",
+        _WN,
+        ("pfs_status",),
+        "Status R: restricted coverage (97026, 97545).",
+    ),
     Rule(
         "status.carrier_priced",
         "status",
         _IN,
         ("pfs_status",),
-        "Status C: the contractor prices it.",
+        "Status C: the contractor prices it (unlisted 97039, 97139, 97799).",
     ),
     # add-on codes
     Rule(
@@ -557,14 +576,14 @@ _RULES = (
         "addon",
         _E,
         ("cpt_addon",),
-        "An add-on code is billed without its primary code.",
+        "An add-on code is billed without its primary code (97130 without 97129).",
     ),
     Rule(
         "addon.once_per_day",
         "addon",
         _E,
         ("cpt_once_per_day",),
-        "An initial-block code is billed twice or with units > 1.",
+        "An initial-block code (97129, 97545, 97550, G0541) is billed twice or with units > 1.",
     ),
     # modifiers
     Rule(
