@@ -56,7 +56,6 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ".catalog": (
         "Category",
         "Code",
-        "Evidence",
         "FeeScheduleStatus",
         "TherapyList",
         "codes",
@@ -160,9 +159,16 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "visits_from_rows",
     ),
     ".sources": (
+        "CITATIONS",
+        "RULES",
+        "Citation",
         "DataFile",
         "DataVersion",
+        "Evidence",
+        "Rule",
+        "cite",
         "data_version",
+        "rule",
     ),
     ".terms": (
         "Discipline",

@@ -22,7 +22,6 @@ from .bundling import check_bundling as check_bundling
 from .bundling import parse_line_token as parse_line_token
 from .catalog import Category as Category
 from .catalog import Code as Code
-from .catalog import Evidence as Evidence
 from .catalog import FeeScheduleStatus as FeeScheduleStatus
 from .catalog import TherapyList as TherapyList
 from .catalog import codes as codes
@@ -104,9 +103,16 @@ from .plan_of_care import progress_report_due_by as progress_report_due_by
 from .readers import NotGroupedError as NotGroupedError
 from .readers import ROW_COLUMNS as ROW_COLUMNS
 from .readers import visits_from_rows as visits_from_rows
+from .sources import CITATIONS as CITATIONS
+from .sources import Citation as Citation
 from .sources import DataFile as DataFile
 from .sources import DataVersion as DataVersion
+from .sources import Evidence as Evidence
+from .sources import RULES as RULES
+from .sources import Rule as Rule
+from .sources import cite as cite
 from .sources import data_version as data_version
+from .sources import rule as rule
 from .terms import Discipline as Discipline
 from .terms import EvaluationDiscipline as EvaluationDiscipline
 from .terms import HourRule as HourRule
@@ -144,8 +150,10 @@ __all__ = [
     "BothEight",
     "BoundaryPolicy",
     "BypassPlacement",
+    "CITATIONS",
     "COMMERCIAL",
     "Category",
+    "Citation",
     "ClaimLine",
     "ClaimType",
     "Code",
@@ -201,9 +209,11 @@ __all__ = [
     "Pricing",
     "RESULT_SCHEMA",
     "ROW_COLUMNS",
+    "RULES",
     "ReevaluationDecision",
     "ReevaluationReason",
     "Release",
+    "Rule",
     "Service",
     "ServiceLine",
     "ServiceOutcome",
@@ -239,6 +249,7 @@ __all__ = [
     "check_bundling",
     "check_kx",
     "check_plan_of_care",
+    "cite",
     "cms_chart_row",
     "cms_units",
     "codes",
@@ -260,6 +271,7 @@ __all__ = [
     "price_lines",
     "progress_report_due_by",
     "reevaluation_billable",
+    "rule",
     "search",
     "select_at_evaluation",
     "select_ot_evaluation",

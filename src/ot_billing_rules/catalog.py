@@ -33,6 +33,7 @@ from . import _data
 from ._coerce import coerce_date, coerce_enum
 from ._html import html_table
 from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
+from .sources import Evidence
 
 __all__ = [
     "Category",
@@ -81,15 +82,6 @@ class TherapyList(str, enum.Enum):
     ALWAYS = "always"
     SOMETIMES = "sometimes"
     NONE = "none"
-
-
-class Evidence(str, enum.Enum):
-    """How well a fact is sourced (see the research notes in ``docs/``)."""
-
-    SOURCE = "source"
-    WEAK_SOURCE = "weak_source"
-    INFERRED = "inferred"
-    UNVERIFIED = "unverified"
 
 
 class FeeScheduleStatus(str, enum.Enum):

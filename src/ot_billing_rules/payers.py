@@ -40,6 +40,7 @@ from ._coerce import coerce_enum
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
 from .lines import normalize_modifiers
+from .sources import check_rule_prefix
 from .terms import Discipline
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def _prefixes(value: Iterable[str]) -> tuple[str, ...]:
                 value=item,
                 field="suppress_rules",
             )
-        out.append(item.strip())
+        # A misspelt id would suppress nothing, silently: refuse it.
+        out.append(check_rule_prefix(item.strip()))
     # A set has no order of its own; sorting keeps to_dict() and equality stable.
     return tuple(sorted(out)) if isinstance(value, (set, frozenset)) else tuple(out)
 
@@ -156,7 +158,9 @@ class PayerPolicy:
     - ``edits``: the edit set to check against (``None`` = the bundled release).
     - ``suppress_rules``: finding rule-id prefixes this payer does not apply
       (e.g. ``("status.",)``: the Medicare fee-schedule status indicators); a
-      list, tuple or set of strings — a bare string is refused.
+      list, tuple or set of strings — a bare string is refused, and so is a
+      prefix that matches no id in :data:`~ot_billing_rules.RULES` (a
+      misspelling would otherwise suppress nothing).
     - ``discipline_modifiers``: put GO/GP/GN on every therapy-list line.
     - ``assistant_modifiers``: split assistant-furnished minutes onto CO/CQ lines.
     - ``kx_threshold``: track the annual KX threshold and the $3,000 targeted

@@ -49,6 +49,7 @@ from ._coerce import coerce_date, require_int
 from ._html import html_table
 from .errors import InvalidDateError, InvalidInputError, InvalidTypeError
 from .findings import Finding, Severity, sort_findings
+from .sources import cite
 
 __all__ = [
     "CERTIFICATION_MAX_DAYS",
@@ -71,10 +72,6 @@ CERTIFICATION_MAX_DAYS = 90
 #: Certifications signed before this date followed the earlier 30-day rule (Rev. 88).
 NINETY_DAY_RULE_FROM = date(2008, 1, 1)
 _PRE_2008_DAYS = 30
-
-_SRC_PROGRESS = "CMS Pub. 100-02 Ch. 15 §220.3.D (progress report timing)"
-_SRC_CERT = "CMS Pub. 100-02 Ch. 15 §220.1.3.B; 42 CFR 424.24(c)"
-_SRC_RECERT = "CMS Pub. 100-02 Ch. 15 §220.1.3 and §220.1.3.C; 42 CFR 424.24(c), 410.61(e)"
 
 
 def certification_deadline(first_treatment: date | str) -> date:
@@ -370,7 +367,7 @@ def check_plan_of_care(plan: PlanOfCare, on: date | str) -> tuple[Finding, ...]:
                 f"Date of service {day.isoformat()} is before the plan's first treatment day "
                 f"{plan.first_treatment.isoformat()}.",
                 suggestion="Check the date of service or the plan of care's first treatment date.",
-                source=_SRC_CERT,
+                source=cite("cms_poc_certification"),
             )
         )
         return tuple(found)
@@ -395,7 +392,7 @@ def _certification(plan: PlanOfCare, day: date) -> list[Finding]:
                         f"{deadline.isoformat()}.",
                         suggestion="Obtain the physician/NPP's dated signature; a delayed "
                         "certification needs the reason for the delay documented (§220.1.3.D).",
-                        source=_SRC_CERT,
+                        source=cite("cms_poc_certification"),
                     )
                 )
             else:
@@ -407,7 +404,7 @@ def _certification(plan: PlanOfCare, day: date) -> list[Finding]:
                         f"The plan of care is not certified yet; certification is timely until "
                         f"{deadline.isoformat()}.",
                         suggestion="Send the plan to the physician/NPP for signature.",
-                        source=_SRC_CERT,
+                        source=cite("cms_poc_certification"),
                     )
                 )
         elif plan.certified_on > deadline:
@@ -420,7 +417,7 @@ def _certification(plan: PlanOfCare, day: date) -> list[Finding]:
                     f"the 30-day window that ended {deadline.isoformat()}.",
                     suggestion="Document the reason for the delayed certification "
                     "(MBPM Ch. 15 §220.1.3.D).",
-                    source=_SRC_CERT,
+                    source=cite("cms_poc_certification"),
                 )
             )
     end = plan.interval_end
@@ -437,7 +434,7 @@ def _certification(plan: PlanOfCare, day: date) -> list[Finding]:
                 "duration needs a recertification.",
                 suggestion="Obtain the physician/NPP's recertification (up to 90 days) before "
                 "billing this date.",
-                source=_SRC_RECERT,
+                source=cite("cms_poc_recertification"),
             )
         )
     return out
@@ -464,7 +461,7 @@ def _progress(plan: PlanOfCare, day: date) -> list[Finding]:
                 "clinician's progress report is due at this visit.",
                 suggestion="Have the therapist (not the assistant) write the progress report "
                 "at this visit.",
-                source=_SRC_PROGRESS,
+                source=cite("cms_poc_progress"),
             )
         ]
     if n > limit:
@@ -477,7 +474,7 @@ def _progress(plan: PlanOfCare, day: date) -> list[Finding]:
                 f"was due by treatment day {limit}.",
                 suggestion="Write the overdue progress report; services after the missed report "
                 "may not be payable.",
-                source=_SRC_PROGRESS,
+                source=cite("cms_poc_progress"),
             )
         ]
     return []

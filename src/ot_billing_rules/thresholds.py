@@ -42,6 +42,7 @@ from ._money import coerce_money, format_money
 from .errors import InvalidInputError
 from .findings import Finding, Severity, findings_html
 from .payers import coerce_discipline
+from .sources import Evidence, cite
 from .terms import Discipline
 
 __all__ = [
@@ -52,10 +53,6 @@ __all__ = [
     "kx_threshold",
     "kx_years",
 ]
-
-_KX_SOURCE = (
-    "SSA §1833(g)(7) (BBA 2018 §50202); CMS Therapy Services page; MAC KX pages (Noridian JE, NGS)"
-)
 
 
 @attrs.frozen
@@ -75,6 +72,11 @@ class KXThreshold:
     targeted_review: Decimal | None
     grade: str
     source: str
+
+    @property
+    def evidence(self) -> Evidence:
+        """The grade on the library's one evidence scale (:meth:`Evidence.from_grade`)."""
+        return Evidence.from_grade(self.grade)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (amounts as strings)."""
@@ -228,7 +230,7 @@ def assess_kx(
             amount=coerce_money(threshold, field="threshold"),
             targeted_review=found.targeted_review if found else None,
             grade="user",
-            source="amount supplied by the caller",
+            source=cite("caller"),
         )
     total = ytd + (visit or Decimal(0))
     bucket = "OT" if disc is Discipline.OT else "PT and SLP combined"
@@ -244,11 +246,11 @@ def assess_kx(
                 f"whether this visit needs KX cannot be checked.",
                 suggestion="Look up the year's amount in the CMS annual therapy update and pass "
                 "it as threshold=, or check the beneficiary's KX status with the MAC.",
-                source=_KX_SOURCE,
+                source=cite("kx_threshold"),
             )
         )
         return KXAssessment(y, disc, ytd, visit, None, None, None, tuple(findings))
-    source = f"{_KX_SOURCE}; {y} amount: {found.source} (grade {found.grade})"
+    source = f"{cite('kx_threshold')}; {y} amount: {found.source} (grade {found.grade})"
     required = total > found.amount
     if required:
         crossing = ytd <= found.amount
@@ -299,8 +301,7 @@ def assess_kx(
                     "the claim may be selected for medical review.",
                     suggestion="Make sure the plan of care, progress reports and daily notes "
                     "support the medical necessity of every service before billing.",
-                    source="SSA §1833(g)(7)(B) (BBA 2018 §50202); CMS MLN MM11055; Noridian JE "
-                    "and NGS KX pages",
+                    source=cite("kx_targeted_review"),
                 )
             )
     return KXAssessment(y, disc, ytd, visit, found, required, review, tuple(findings))

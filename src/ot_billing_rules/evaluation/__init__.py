@@ -37,6 +37,7 @@ from .._coerce import coerce_enum, require_int
 from .._html import html_table
 from ..errors import InvalidTypeError
 from ..findings import Finding, Severity, findings_html
+from ..sources import cite
 from ..terms import EvaluationDiscipline
 from . import _tiers as _levels
 from .reevaluation import ReevaluationDecision, ReevaluationReason, reevaluation_billable
@@ -355,8 +356,7 @@ def _rate_count(
                 f"{_LEVELS[rating.level].value} under the {policy.value} boundary policy "
                 "(inferred: no AMA/AOTA text resolves the overlap)",
                 suggestion="confirm the tier with the profile and decision-making documentation",
-                source="CPT descriptors 97165-97167 (overlapping deficit ranges); boundary "
-                "policy inferred by ot-billing-rules (no AMA or AOTA text settles it)",
+                source=cite("eval_deficit_boundary"),
             )
         )
     return _Rated(name, count, rating.level, note=note)
@@ -594,9 +594,7 @@ def select_at_evaluation(
             message="the all-components-must-be-met rule is sourced for OT and PT; applied to "
             "athletic training by analogy (inferred). Medicare does not recognise athletic "
             "trainers as an outpatient therapy provider type (inferred)",
-            source="all-components rule: MMP (2017-04-04), Ensora Health, Clinicient (OT); "
-            "APTA Pelvic Health, Theraplatform (PT); athletic training by analogy, inferred by "
-            "ot-billing-rules",
+            source=cite("eval_all_components"),
         )
     )
     return _select(d, rated, warnings)

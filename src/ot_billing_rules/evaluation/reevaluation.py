@@ -12,19 +12,13 @@ import attrs
 
 from .._coerce import coerce_enum
 from .._html import html_table
-from ..catalog import Evidence
 from ..errors import InvalidTypeError
 from ..findings import Finding, Severity, findings_html
+from ..sources import Evidence, cite
 from ..terms import EvaluationDiscipline
 from . import _tiers as _levels
 
 __all__ = ["ReevaluationDecision", "ReevaluationReason", "reevaluation_billable"]
-
-_MBPM = "CMS Pub. 100-02 Ch. 15"
-_S_220_3_C = f"{_MBPM} §220.3.C"
-_S_ASSESSMENT = f"{_MBPM} §220 A (definition of assessment)"
-_S_EPISODE = f"{_MBPM} §220 A (definition of episode)"
-_S_A53309 = "MAC article A53309 (outpatient PT/OT billing), as quoted by learnmedicarebilling.com"
 
 
 class ReevaluationReason(str, enum.Enum):
@@ -62,55 +56,55 @@ _RULES = {
     ReevaluationReason.NEW_CLINICAL_FINDINGS: _Rule(
         True,
         "new clinical findings are one of the manual's indications for re-evaluation",
-        _S_220_3_C,
+        cite("cms_reevaluation"),
         Evidence.SOURCE,
     ),
     ReevaluationReason.SIGNIFICANT_CHANGE: _Rule(
         True,
         "a significant change in the patient's condition (including improvement or decline "
         "the plan did not anticipate) indicates re-evaluation",
-        f"{_S_220_3_C}; {_S_A53309}",
+        f"{cite('cms_reevaluation')}; {cite('mac_a53309')}",
         Evidence.SOURCE,
     ),
     ReevaluationReason.FAILURE_TO_RESPOND: _Rule(
         True,
         "failure to respond to the interventions in the plan of care indicates re-evaluation",
-        _S_220_3_C,
+        cite("cms_reevaluation"),
         Evidence.SOURCE,
     ),
     ReevaluationReason.NEW_RELATED_CONDITION: _Rule(
         True,
         "a related condition newly diagnosed during the episode makes a re-evaluation "
         "separately payable",
-        _S_A53309,
+        cite("mac_a53309"),
         Evidence.SOURCE,
     ),
     ReevaluationReason.BEFORE_DISCHARGE: _Rule(
         True,
         "the manual says a re-evaluation may be appropriate before planned discharge, to "
         "judge whether goals were met or to inform the next setting",
-        _S_220_3_C,
+        cite("cms_reevaluation"),
         Evidence.SOURCE,
     ),
     ReevaluationReason.ROUTINE_REASSESSMENT: _Rule(
         False,
         "re-evaluation is not a routine, recurring service: continuous or scheduled "
         "assessment of expected progress is part of treatment, not a re-evaluation",
-        f"{_S_220_3_C}; {_S_ASSESSMENT}",
+        f"{cite('cms_reevaluation')}; {cite('cms_assessment')}",
         Evidence.SOURCE,
     ),
     ReevaluationReason.PROGRESS_REPORT: _Rule(
         False,
         "assessment for a progress report is routine and not separately payable; the "
         "progress report is documentation, not a billable re-evaluation",
-        f"{_S_A53309}; {_MBPM} §220.3.D",
+        f"{cite('mac_a53309')}; {cite('cms_progress_report')}",
         Evidence.SOURCE,
     ),
     ReevaluationReason.NEW_EPISODE: _Rule(
         False,
         "a new episode of care (for example after discharge) starts with a new evaluation, "
         "not a re-evaluation",
-        f"{_S_EPISODE} (the eval-versus-re-eval consequence is inferred)",
+        f"{cite('cms_episode')} (the eval-versus-re-eval consequence is inferred)",
         Evidence.INFERRED,
     ),
 }
@@ -232,7 +226,7 @@ def reevaluation_billable(
                 "whether contractors pay it routinely is contested",
                 suggestion="document why goal attainment or the next setting needs new tests "
                 "and measurements",
-                source=_S_220_3_C,
+                source=cite("cms_reevaluation"),
             )
         )
     if disc is EvaluationDiscipline.AT:
@@ -243,8 +237,7 @@ def reevaluation_billable(
                 codes=(re.code,),
                 message="Medicare does not recognise athletic trainers as an outpatient therapy "
                 "provider type (inferred); the Medicare re-evaluation rule is applied by analogy",
-                source=f"{_S_220_3_C} by analogy; inferred by ot-billing-rules (no public "
-                "source addresses athletic-trainer re-evaluations)",
+                source=cite("cms_reevaluation_at"),
             )
         )
     if re.unverified:

@@ -25,6 +25,7 @@ from ..errors import (
     InvalidOptionError,
     InvalidTypeError,
 )
+from ..sources import cite
 from ._cms_files import read_paths
 from ._model import (
     PAYABLE_STATUS,
@@ -243,11 +244,11 @@ def compute_fee(
     reduced = cents((work + pe * share * loc.pe_gpci + mp) * cf) if mppr else amount
     where = "national GPCIs (1.0)" if loc is NATIONAL else f"GPCIs {release.gpci_source}"
     source = (
-        f"CMS PFS Relative Value File {release.name} (CF {cf}{', QP' if qp else ''}); {where}; "
-        "payment formula per the RVU file documentation (SSA §1848(b))"
+        f"{cite('pfs_rvu_file')} {release.name} (CF {cf}{', QP' if qp else ''}); {where}; "
+        f"{cite('pfs_formula')}"
     )
     if mppr:
-        source += "; therapy MPPR: Pub. 100-04 Ch. 5 §10.7"
+        source += f"; therapy MPPR: {cite('cms_therapy_mppr')}"
     return Fee(
         code=row.code,
         on=day,

@@ -55,6 +55,7 @@ from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError,
 from ..findings import Finding, Severity, findings_html
 from ..lines import ClaimLine
 from ..payers import coerce_discipline
+from ..sources import cite
 from ..terms import Discipline, HourRule, UnitBasis, UnitMethod
 from ._families import Family, basis_of, family_of
 from .assistant import (
@@ -90,13 +91,6 @@ __all__ = [
 
 #: At most this many alternative allocations are listed for one tie.
 MAX_ALTERNATIVES = 64
-
-SOURCE_CMS = "CMS Pub. 100-04 Ch. 5 §20.2 (8-minute rule, Examples 1-5)"
-SOURCE_AMA = "CPT time rule (midpoint passed), per code; CPT Assistant Dec 2003"
-SOURCE_ASSISTANT = (
-    "SSA §1834(v); CMS Pub. 100-04 Ch. 5 §20.1; CY 2020 PFS 84 FR 62702-62707; "
-    "CY 2022 PFS 86 FR 64996 (as summarised by AOTA/APTA)"
-)
 
 
 class TieBreak(str, enum.Enum):
@@ -712,7 +706,7 @@ def _other_bases(svc: _Service, hours: HourRule, findings: list[Finding]) -> Non
                 suggestion="Bill it from the month's total minutes under its own descriptor "
                 "(e.g. RTM 98980 for the first 20 minutes in the month, 98981 for each further "
                 "20).",
-                source="CPT/HCPCS code descriptors (time counted per calendar month)",
+                source=cite("cpt_monthly_time"),
             )
         )
     elif svc.family is not None:
@@ -841,7 +835,7 @@ def _tie_finding(
         f"valid and listed in alternatives{more}.",
         suggestion="CMS lets the provider choose in a tie; pass tie_break= or prefer= to choose "
         "differently (never give all units to one code).",
-        source=SOURCE_CMS,
+        source=cite("cms_8_minute_rule"),
     )
 
 
@@ -853,7 +847,7 @@ def _open_case_finding(svc: _Service, text: str) -> Finding:
         f"{svc.name}: {text}.",
         suggestion="No public source settles this case; check the payer's guidance, or change "
         "the choice with assistant_policy=AssistantPolicy(...).",
-        source=SOURCE_ASSISTANT,
+        source=cite("cms_assistant_modifiers"),
     )
 
 
@@ -867,7 +861,7 @@ def _no_modifier_finding(assisted: list[_Service], why: str) -> Finding:
         f"{why}; the minutes were counted with the rest.",
         suggestion="CQ (PT) and CO (OT) are required on claims from 2020-01-01; SLP has no "
         "assistant modifier.",
-        source=SOURCE_ASSISTANT,
+        source=cite("cms_assistant_modifiers"),
     )
 
 
@@ -890,8 +884,7 @@ def _family_findings(
                     f"{fam.add_on} × {units.get(fam.add_on, 0)} (first unit {fam.base}, the "
                     f"rest {fam.add_on}).",
                     suggestion=f"Report {fam.add_on} only together with {fam.base}.",
-                    source="CPT code descriptors (first unit / each additional); one "
-                    "service under CMS Pub. 100-04 Ch. 5 §20.2 (inferred by ot-billing-rules)",
+                    source=cite("cpt_code_family"),
                 )
             )
 
