@@ -37,7 +37,7 @@ units, or not billed with the reason (and a finding saying so).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -47,20 +47,26 @@ from ._html import html_table
 from .catalog import Code, TherapyList, get, lookup
 from .errors import CodeNotEffectiveError, InvalidTypeError, UnknownCodeError
 from .findings import Finding, Severity, findings_html, sort_findings
-from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine
-from .payers import THERAPY_MODIFIERS, PayerPolicy
+from .lines import ClaimLine, ServiceLine
+from .modifiers import (
+    ASSISTANT_MODIFIERS,
+    BYPASS_MODIFIERS,
+    MAX_MODIFIERS,
+    THERAPY_MODIFIERS,
+    order_modifiers,
+)
+from .payers import PayerPolicy
 from .plan_of_care import check_plan_of_care
 from .sources import data_version
 from .thresholds import KXAssessment, assess_kx
 from .visit import Service, Visit
 
 if TYPE_CHECKING:
+    from .bundling import Bundle
+    from .ncci import PTPHit
     from .units import UnitAllocation
 
 __all__ = ["AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"]
-
-_ASSISTANT = frozenset({"CO", "CQ"})
-_BYPASS = frozenset({"59", "XE", "XS", "XP", "XU"})
 
 
 class AuditStatus(str, enum.Enum):
@@ -89,37 +95,6 @@ class ServiceOutcome:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return attrs.asdict(self)
-
-
-def _rank(mod: str) -> int:
-    if mod in THERAPY_MODIFIERS:
-        return 0
-    if mod in _ASSISTANT:
-        return 1
-    if mod == "KX":
-        return 2
-    if mod in _BYPASS:
-        return 3
-    return 4
-
-
-def order_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
-    """Order modifiers GO/GP/GN, CO/CQ, KX, 59/X{EPSU}, then the rest as given.
-
-    Within a group the modifiers keep the order they came in (the audit's
-    own first, then the clinician's, in the order supplied). This is the one
-    order the audit bills in: when a line would carry more than
-    :data:`~ot_billing_rules.lines.MAX_MODIFIERS` (four), the first four of
-    it stay on the claim.
-
-    GO/GP/GN must be in the first or second position when others are present
-    (MAC therapy-modifier guidance); CO/CQ sit next to it (Pub. 100-04 Ch. 5 §20.1).
-
-    >>> order_modifiers(["59", "KX", "CO", "GO"])
-    ('GO', 'CO', 'KX', '59')
-    """
-    mods = list(dict.fromkeys(modifiers))
-    return tuple(sorted(mods, key=_rank))
 
 
 @compact_pickle
@@ -430,7 +405,7 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
             work.entries[line.code] = entry
     mods = list(line.modifiers)
     if not policy.assistant_modifiers:
-        mods = [m for m in mods if m not in _ASSISTANT]
+        mods = [m for m in mods if m not in ASSISTANT_MODIFIERS]
     own = v.discipline.therapy_modifier
     therapy = _is_therapy(work, line.code)
     for m in supplied:
@@ -534,15 +509,11 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
     return out
 
 
-def _ptp(findings: Iterable[Finding]) -> dict[tuple[str, ...], Finding]:
-    return {f.codes: f for f in findings if f.rule.startswith("ncci.ptp") and len(f.codes) >= 2}
-
-
-def _check(work: _Work, lines: Sequence[ClaimLine]) -> tuple[Finding, ...]:
-    from .bundling import check_bundling
+def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
+    from .bundling import prepare
 
     v = work.visit
-    found = check_bundling(
+    return prepare(
         # Checked as billed: a modifier past the fourth is not on the claim.
         [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
         on=v.date_of_service,
@@ -551,10 +522,12 @@ def _check(work: _Work, lines: Sequence[ClaimLine]) -> tuple[Finding, ...]:
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
         discipline=v.discipline if v.payer.discipline_modifiers else None,
     )
-    if v.payer.ncci_edits:
-        return found
-    # No PTP findings also means no bypass modifier is tried or added.
-    return tuple(f for f in found if not f.rule.startswith("ncci."))
+
+
+def _rebypassed(bundle: Bundle, ptp: tuple[PTPHit, ...]) -> tuple[PTPHit, ...]:
+    from .ncci import rebypass
+
+    return rebypass(ptp, bundle.by_code, on=bundle.day, placement=bundle.placement)
 
 
 def _with_bypass(lines: Sequence[ClaimLine], codes: set[str], mod: str) -> list[ClaimLine]:
@@ -568,28 +541,48 @@ def _with_bypass(lines: Sequence[ClaimLine], codes: set[str], mod: str) -> list[
 
 
 def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
+    """NCCI and structural edits; the bypass modifier placed from the PTP hits.
+
+    The edit data is asked once (:func:`~ot_billing_rules.bundling.hits`):
+    adding a modifier changes only whether an edit is bypassed, which
+    :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
+    """
+    from .bundling import findings, hits
+
     v = work.visit
     policy: PayerPolicy = v.payer
-    first = _check(work, lines)
+    bundle = _bundle_of(work, lines)
+    if not policy.ncci_edits:
+        # No NCCI findings also means no bypass modifier is tried or added.
+        work.findings.extend(findings(bundle, (), (), ncci=False))
+        return lines
+    ptp, mue = hits(bundle)
     separate = {s.code for s in v.services if s.separate_interval}
     # Column 2 is the line the engines deny, and where CMS advises the bypass.
     tried: dict[tuple[str, ...], str] = {}
-    for codes, _finding in _ptp(first).items():
-        if separate & set(codes):
-            column2 = codes[-1]
+    for hit in ptp:
+        if not hit.bypassed and separate & set(hit.codes):
+            column2 = hit.column_2
             billed = (m for ln in lines if ln.code == column2 for m in _fit(ln).modifiers)
-            if not any(m in _BYPASS for m in billed):
-                tried[codes] = column2
+            if not any(m in BYPASS_MODIFIERS for m in billed):
+                tried[hit.codes] = column2
     if not tried:
-        work.findings.extend(first)
+        work.findings.extend(findings(bundle, ptp, mue))
         return lines
-    trial = _with_bypass(lines, set(tried.values()), policy.bypass_modifier)
-    still = _ptp(_check(work, trial))
+    trial = _rebypassed(
+        _bundle_of(work, _with_bypass(lines, set(tried.values()), policy.bypass_modifier)), ptp
+    )
     # Keep the modifier only where it removed the edit (indicator 1); an
     # indicator-0 edit cannot be bypassed and keeps its finding.
+    still = {h.codes for h in trial if not h.bypassed}
     keep = {code for codes, code in tried.items() if codes not in still}
-    final_lines = _with_bypass(lines, keep, policy.bypass_modifier) if keep else lines
-    work.findings.extend(_check(work, final_lines) if keep else first)
+    if keep:
+        final_lines = _with_bypass(lines, keep, policy.bypass_modifier)
+        final = _bundle_of(work, final_lines)
+        work.findings.extend(findings(final, _rebypassed(final, ptp), mue))
+    else:
+        final_lines = lines
+        work.findings.extend(findings(bundle, ptp, mue))
     for codes, code in sorted(tried.items()):
         if code in keep:
             work.findings.append(

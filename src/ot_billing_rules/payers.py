@@ -39,7 +39,7 @@ import attrs
 from ._coerce import coerce_enum
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
-from .lines import normalize_modifiers
+from .modifiers import BYPASS_MODIFIERS, normalize_modifiers
 from .terms import Discipline
 
 if TYPE_CHECKING:
@@ -54,9 +54,6 @@ __all__ = [
     "payer_policy_names",
 ]
 
-
-#: Discipline modifiers, for recognising them among user-supplied modifiers.
-THERAPY_MODIFIERS = frozenset({"GO", "GP", "GN"})
 
 #: Unit methods a policy may name (``compute_units``'s ``method``).
 _UNIT_METHODS = ("cms", "ama")
@@ -92,19 +89,14 @@ def _name(value: object) -> str:
 
 def _bypass(value: object) -> str:
     mods = normalize_modifiers([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
-    if len(mods) != 1 or mods[0] not in _BYPASS_MODIFIERS:
+    if len(mods) != 1 or mods[0] not in BYPASS_MODIFIERS:
         raise InvalidOptionError(
-            f"bypass_modifier={value!r} is not one of {', '.join(_BYPASS_MODIFIERS)}",
+            f"bypass_modifier={value!r} is not one of {', '.join(BYPASS_MODIFIERS)}",
             value=value,
             field="bypass_modifier",
-            valid=_BYPASS_MODIFIERS,
+            valid=BYPASS_MODIFIERS,
         )
     return mods[0]
-
-
-#: PTP-associated modifiers that show time-separated services (NCCI Policy
-#: Manual Ch. I; CMS CR 8863 for X{EPSU}).
-_BYPASS_MODIFIERS = ("59", "XU", "XE", "XS", "XP")
 
 
 def _prefixes(value: Iterable[str]) -> tuple[str, ...]:

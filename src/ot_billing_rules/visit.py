@@ -39,7 +39,7 @@ from .errors import (
     InvalidMinutesError,
     InvalidTypeError,
 )
-from .lines import normalize_modifiers
+from .modifiers import normalize_modifiers
 from .payers import MEDICARE, PayerPolicy, coerce_discipline, payer_policy
 from .plan_of_care import PlanOfCare
 from .terms import Discipline, Setting
