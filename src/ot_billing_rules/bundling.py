@@ -61,14 +61,13 @@ from datetime import date
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ._coerce import coerce_date, coerce_enum
+from ._coerce import coerce_date, coerce_discipline, coerce_enum
 from .catalog import FeeScheduleStatus, get, is_valid_code
 from .errors import InvalidCodeError, InvalidInputError, InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine
 from .modifiers import EITHER_LINE_FROM, BypassPlacement, check_line_modifiers, is_em
 from .ncci import EditData, EditSet, MUEHit, PTPHit, group_lines, mue_hits, ptp_hits
-from .payers import coerce_discipline
 from .terms import Discipline, Setting
 
 __all__ = [

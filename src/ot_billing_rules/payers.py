@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._coerce import coerce_enum
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
 from .modifiers import BYPASS_MODIFIERS, normalize_modifiers
@@ -320,8 +319,3 @@ def payer_policy(name_or_policy: str | PayerPolicy | Mapping[str, Any]) -> Payer
         value=name_or_policy,
         field="payer",
     )
-
-
-def coerce_discipline(value: object, *, field: str = "discipline") -> Discipline:
-    """Return ``value`` as a :class:`Discipline` (member, or ``"OT"``/``"PT"``/``"SLP"``)."""
-    return coerce_enum(Discipline, value, field=field)

@@ -36,12 +36,11 @@ from typing import Any
 import attrs
 
 from . import _data
-from ._coerce import coerce_date, require_int
+from ._coerce import coerce_date, coerce_discipline, require_int
 from ._html import html_table
 from ._money import coerce_money, format_money
 from .errors import InvalidInputError
 from .findings import Finding, Severity, findings_html
-from .payers import coerce_discipline
 from .terms import Discipline
 
 __all__ = [

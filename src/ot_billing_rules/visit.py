@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
 from ._fast import compact_pickle
 from ._html import html_table
 from ._money import coerce_money
@@ -40,7 +40,7 @@ from .errors import (
     InvalidTypeError,
 )
 from .modifiers import normalize_modifiers
-from .payers import MEDICARE, PayerPolicy, coerce_discipline, payer_policy
+from .payers import MEDICARE, PayerPolicy, payer_policy
 from .plan_of_care import PlanOfCare
 from .terms import Discipline, Setting
 

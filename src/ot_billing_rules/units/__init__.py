@@ -47,14 +47,13 @@ from typing import Any
 
 import attrs
 
-from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
 from .._fast import compact_pickle
 from .._html import html_table
 from ..catalog import lookup, normalize_code
 from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
 from ..findings import Finding, Severity, findings_html
 from ..lines import ClaimLine
-from ..payers import coerce_discipline
 from ..terms import Discipline, HourRule, UnitBasis, UnitMethod
 from ._families import Family, basis_of, family_of
 from .assistant import (
