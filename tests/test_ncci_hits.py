@@ -102,7 +102,7 @@ def test_indicator_0_records_the_modifiers_tried() -> None:
     lines = [ServiceLine("97530", 1, ["GO", "LT"]), ServiceLine("97110", 1, ["GO", "59", "KX"])]
     (hit,) = ptp_hits(
         group_lines(lines),
-        _Overlay(),  # type: ignore[arg-type]
+        _Overlay(),
         on=DOS,
         setting=Setting.PRACTITIONER,
         placement=BypassPlacement.EITHER,
@@ -114,7 +114,7 @@ def test_indicator_0_records_the_modifiers_tried() -> None:
 
 def test_mue_hits_per_line_group_lines_by_units() -> None:
     lines = [ServiceLine("97110", 3), ServiceLine("97110", 3), ServiceLine("97110", 4)]
-    found = mue_hits(group_lines(lines), _Overlay(), on=DOS, setting=Setting.PRACTITIONER)  # type: ignore[arg-type]
+    found = mue_hits(group_lines(lines), _Overlay(), on=DOS, setting=Setting.PRACTITIONER)
     assert [(h.units, h.scope, h.lines) for h in found] == [(3, "per_line", 2), (4, "per_line", 1)]
 
 
