@@ -146,7 +146,7 @@ class AuditReport:
             "services": [s.to_dict() for s in self.services],
             "findings": [f.to_dict() for f in self.findings],
             "units": {
-                "method": self.visit.payer.unit_method,
+                "method": self.visit.payer.unit_method.value,
                 "total_timed_minutes": alloc.total_timed_minutes if alloc else 0,
                 "total_timed_units": alloc.total_timed_units if alloc else 0,
                 "explanation": _explanation(alloc),
@@ -622,7 +622,7 @@ def _outcomes(
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
             continue
         if units == 0:
-            method = work.visit.payer.unit_method.upper()
+            method = work.visit.payer.unit_method.value.upper()
             reason = f"{s.minutes} minutes give no billable unit under the {method} method"
             work.findings.append(
                 Finding(
