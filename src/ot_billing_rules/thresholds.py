@@ -44,6 +44,7 @@ from .findings import Finding, Severity, findings_html
 from .terms import Discipline
 
 __all__ = [
+    "KX_NOT_CHECKED",
     "KXAssessment",
     "KXThreshold",
     "assess_kx",
@@ -344,3 +345,16 @@ def check_kx(
         discipline=discipline,
         threshold=threshold,
     ).findings
+
+
+#: What the audit reports when no year-to-date allowed amount was given (built
+#: once: it never varies, and ships cheaply between processes).
+KX_NOT_CHECKED = Finding(
+    "kx.not_checked",
+    Severity.INFO,
+    (),
+    "No year-to-date allowed amount was given, so the KX threshold was not checked.",
+    suggestion="Pass ytd_allowed (the beneficiary's allowed therapy amount this "
+    "year, from the MAC's eligibility data) to check it.",
+    source="CMS Therapy Services page (KX threshold)",
+)

@@ -952,3 +952,15 @@ def _explain(a: UnitAllocation) -> str:
     billed = [f"{code} × {n}" for code, n in a.units.items() if n]
     out.append("Billed: " + (", ".join(billed) if billed else "nothing") + ".")
     return "\n".join(out)
+
+
+def minutes_missing(code: str) -> Finding:
+    """The ``units.minutes_missing`` finding: a timed code given without minutes."""
+    return Finding(
+        "units.minutes_missing",
+        Severity.ERROR,
+        (code,),
+        f"{code} is a timed code but no minutes were given, so its units cannot be computed.",
+        suggestion="Give the code's total treatment minutes for the date of service.",
+        source="CMS Pub. 100-04 Ch. 5 §20.2",
+    )
