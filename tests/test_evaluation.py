@@ -441,7 +441,7 @@ def test_to_dict_is_json_ready(sel: ob.EvaluationSelection) -> None:
     assert d["code"] == sel.code
     assert d["complexity"] in ("low", "moderate", "high")
     assert [c["name"] for c in d["components"]] == [c.name for c in sel.components]
-    assert {"limited_by", "typical_minutes", "warnings", "explanation", "source"} <= set(d)
+    assert {"limited_by", "typical_minutes", "findings", "explanation", "source"} <= set(d)
 
 
 def test_html_repr_escapes_and_shows_components() -> None:
@@ -462,3 +462,13 @@ def test_results_are_frozen() -> None:
 def test_evaluation_data_is_in_the_manifest() -> None:
     names = {f.name for f in ob.data_version().files}
     assert "evaluation_levels.json" in names
+
+
+def test_findings_is_the_field_and_warnings_its_alias() -> None:
+    sel = ob.select_ot_evaluation(profile="expanded", performance_deficits=3, decision_making="low")
+    assert sel.findings
+    assert sel.warnings == sel.findings
+    assert "findings" in sel.to_dict()
+    assert "warnings" not in sel.to_dict()
+    decision = ob.reevaluation_billable("before_planned_discharge")
+    assert decision.warnings == decision.findings

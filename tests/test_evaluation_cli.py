@@ -55,7 +55,7 @@ def test_ot_strict_boundaries(
     assert main(argv + flag) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["code"] == code
-    assert out["warnings"][0]["rule"] == "eval.deficit_boundary"
+    assert out["findings"][0]["rule"] == "eval.deficit_boundary"
 
 
 @pytest.mark.parametrize(("value", "code"), [("none", "97166"), ("2", "97167"), ("0", "97166")])

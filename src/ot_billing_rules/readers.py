@@ -47,6 +47,9 @@ VISIT_COLUMNS = (
     "discipline",
     "payer",
     "setting",
+    "locality",
+    "facility",
+    "place_of_service",
     "ytd_allowed",
     "visit_allowed",
 )
@@ -120,15 +123,13 @@ def _int(cell: str, col: str, where: str, line: int) -> int:
     return value
 
 
-def _bool(cell: str, where: str, line: int) -> bool:
+def _bool(cell: str, where: str, line: int, col: str = "separate_interval") -> bool:
     key = cell.lower()
     if key in _TRUE:
         return True
     if key in _FALSE:
         return False
-    raise DataFileError(
-        f"separate_interval={cell!r} is not true/false (yes/no, 1/0)", path=where, line=line
-    )
+    raise DataFileError(f"{col}={cell!r} is not true/false (yes/no, 1/0)", path=where, line=line)
 
 
 class _Group:
@@ -168,6 +169,8 @@ class _Group:
         target = self.poc if poc else self.visit
         key = col[4:] if poc else col
         value: Any = _int(cell, col, where, line) if col in _INT_COLUMNS else cell
+        if col == "facility":  # an empty cell never gets here: it stays "not given"
+            value = _bool(cell, where, line, col)
         if key in target and target[key] != value:
             raise DataFileError(
                 f"visit {vid!r}: {col}={cell!r} disagrees with {target[key]!r} on an earlier row",

@@ -21,6 +21,7 @@ errors naming the problem, never silently dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -41,6 +42,7 @@ from .errors import (
 )
 from .modifiers import normalize_modifiers
 from .payers import MEDICARE, PayerPolicy, payer_policy
+from .place_of_service import FACILITY_RATE, POS_NAMES, normalize_pos
 from .plan_of_care import PlanOfCare
 from .terms import Discipline, Setting
 
@@ -210,6 +212,41 @@ def _opt_id(value: object) -> str | None:
     return str(value)
 
 
+#: "MAC-locality" as CMS numbers payment localities: "10112-00".
+_LOCALITY = re.compile(r"[0-9]{5}-[0-9]{2}", re.ASCII)
+
+
+def _locality(value: object) -> str | None:
+    # Only the shape is checked here: whether the locality exists depends on
+    # the fee schedule release of the date of service, which the pricing step
+    # loads (keeping ``import ot_billing_rules`` free of the fee data).
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _LOCALITY.fullmatch(value.strip()):
+        raise InvalidInputError(
+            f"locality must be 'MAC-locality' as CMS numbers them, e.g. '10112-00' for "
+            f"Alabama, not {type(value).__name__} {value!r} (list them with "
+            "'ot-billing localities --on DATE')",
+            value=value,
+            field="locality",
+        )
+    return value.strip()
+
+
+def _opt_facility(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidTypeError(
+        f"facility must be true, false or null, not {type(value).__name__} {value!r}",
+        value=value,
+        field="facility",
+    )
+
+
+def _pos(value: object) -> str | None:
+    return None if value is None else normalize_pos(value)
+
+
 def _dos(value: object) -> date:
     return coerce_date(value, field="date_of_service", default_today=False)
 
@@ -232,6 +269,15 @@ class Visit:
     - ``payer``: a built-in policy name (``"medicare"``, the default, or
       ``"commercial"``) or a :class:`~ot_billing_rules.payers.PayerPolicy`.
     - ``setting``: ``"practitioner"`` (default) or ``"outpatient_hospital"``.
+    - ``locality``: the Medicare payment locality, ``"MAC-locality"`` as CMS
+      numbers them (``"10112-00"``); its shape is checked here, its existence
+      when the visit is priced (it depends on the date's fee schedule release).
+    - ``facility``: whether the fee schedule's facility rate applies; when
+      ``None`` it follows from ``place_of_service`` (see
+      :attr:`facility_rate`).
+    - ``place_of_service``: the two-digit CMS POS code (``"11"`` office,
+      ``"12"`` home, ``"22"`` on-campus outpatient hospital, ...); see
+      :mod:`ot_billing_rules.place_of_service`.
     - ``ytd_allowed``: allowed amount of the discipline's KX bucket already
       incurred this calendar year before this visit, from every provider.
     - ``visit_allowed``: this visit's allowed amount, when known.
@@ -246,6 +292,9 @@ class Visit:
     discipline: Discipline = attrs.field(default=Discipline.OT, converter=_discipline, kw_only=True)
     payer: PayerPolicy = attrs.field(default=MEDICARE, converter=payer_policy, kw_only=True)
     setting: Setting = attrs.field(default=Setting.PRACTITIONER, converter=_setting, kw_only=True)
+    locality: str | None = attrs.field(default=None, converter=_locality, kw_only=True)
+    facility: bool | None = attrs.field(default=None, converter=_opt_facility, kw_only=True)
+    place_of_service: str | None = attrs.field(default=None, converter=_pos, kw_only=True)
     ytd_allowed: Decimal | None = attrs.field(default=None, converter=_ytd_allowed, kw_only=True)
     visit_allowed: Decimal | None = attrs.field(
         default=None, converter=_visit_allowed, kw_only=True
@@ -268,6 +317,20 @@ class Visit:
                     field="services",
                 )
             seen.add(s.code)
+        if (
+            self.facility is not None
+            and self.place_of_service is not None
+            and FACILITY_RATE[self.place_of_service] is not self.facility
+        ):
+            rate = "facility" if FACILITY_RATE[self.place_of_service] else "non-facility"
+            raise InvalidInputError(
+                f"facility={self.facility} contradicts place_of_service "
+                f"{self.place_of_service} ({POS_NAMES[self.place_of_service]}), which the "
+                f"fee schedule pays at the {rate} rate (Pub. 100-04 Ch. 12 §20.4.2); give one "
+                "of them, or the POS of where the patient was registered",
+                value=self.facility,
+                field="facility",
+            )
         total = sum(s.minutes or 0 for s in self.services)
         if total > MINUTES_PER_DAY:
             raise InvalidMinutesError(
@@ -282,6 +345,9 @@ class Visit:
         "discipline",
         "payer",
         "setting",
+        "locality",
+        "facility",
+        "place_of_service",
         "services",
         "ytd_allowed",
         "visit_allowed",
@@ -293,7 +359,8 @@ class Visit:
         """Build a visit from a mapping (the ``ot-billing audit`` JSON shape).
 
         Keys: ``date_of_service`` and ``services`` (required); ``discipline``,
-        ``payer``, ``setting``, ``ytd_allowed``, ``visit_allowed``,
+        ``payer``, ``setting``, ``locality``, ``facility``, ``place_of_service``,
+        ``ytd_allowed``, ``visit_allowed``,
         ``plan_of_care``, ``visit_id`` (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
         naming it.
@@ -303,8 +370,8 @@ class Visit:
         Traceback (most recent call last):
         ...
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
-visit_id, date_of_service, discipline, payer, setting, services, ytd_allowed, visit_allowed, \
-plan_of_care
+visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
+services, ytd_allowed, visit_allowed, plan_of_care
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -325,11 +392,28 @@ plan_of_care
             "discipline": self.discipline.value,
             "payer": self.payer.name if builtin else self.payer.to_dict(),
             "setting": self.setting.value,
+            "locality": self.locality,
+            "facility": self.facility,
+            "place_of_service": self.place_of_service,
             "services": [s.to_dict() for s in self.services],
             "ytd_allowed": None if self.ytd_allowed is None else str(self.ytd_allowed),
             "visit_allowed": None if self.visit_allowed is None else str(self.visit_allowed),
             "plan_of_care": None if self.plan_of_care is None else self.plan_of_care.to_dict(),
         }
+
+    @property
+    def facility_rate(self) -> bool | None:
+        """Whether the fee schedule's facility rate applies: ``facility`` if given, else what
+        ``place_of_service`` implies (Pub. 100-04 Ch. 12 §20.4.2), else ``None`` (unknown).
+
+        >>> Visit("2025-06-02", [Service("97530", minutes=30)], place_of_service="22").facility_rate
+        True
+        """
+        if self.facility is not None:
+            return self.facility
+        if self.place_of_service is not None:
+            return FACILITY_RATE[self.place_of_service]
+        return None
 
     def _repr_html_(self) -> str:
         rows = [(k, v) for k, v in self.to_dict().items() if k != "services"]

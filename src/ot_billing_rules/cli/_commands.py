@@ -16,6 +16,9 @@ MODULES: dict[str, str] = {
     "ncci": "ncci",
     "units": "units",
     "eval": "eval",
+    "price": "price",
+    "fees": "price",
+    "localities": "price",
 }
 
 #: Command -> the one-line help ``--help`` shows.
@@ -27,4 +30,7 @@ HELP: dict[str, str] = {
     "ncci": "manage NCCI edit data",
     "units": "turn treatment minutes into billable units (CMS 8-minute rule or AMA)",
     "eval": "pick the evaluation complexity code; re-evaluation rules",
+    "price": "Medicare dollars of one date of service's lines (MPPR, coinsurance, CQ/CO, KX)",
+    "fees": "Medicare fee schedule rates of codes on a date of service, in a locality",
+    "localities": "list the Medicare payment localities (by state, county)",
 }

@@ -101,7 +101,7 @@ def _show_selection(sel: EvaluationSelection, as_json: bool) -> int:
     )
     print(f"limited by: {', '.join(sel.limited_by) or 'nothing'}")
     print(f"typical minutes (descriptive only): {sel.typical_minutes}")
-    _print_warnings(sel.warnings)
+    _print_warnings(sel.findings)
     print(sel.explanation)
     return 0
 
@@ -151,7 +151,7 @@ def _reeval(args: argparse.Namespace) -> int:
     print(f"{decision.code}  {verdict}  ({decision.reason.value})")
     if decision.bill_instead:
         print(f"bill instead: {', '.join(decision.bill_instead)}")
-    _print_warnings(decision.warnings)
+    _print_warnings(decision.findings)
     print(decision.explanation)
     print(f"source: {decision.source}")
     return 0

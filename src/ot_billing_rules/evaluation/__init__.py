@@ -184,7 +184,7 @@ class EvaluationSelection:
     each component's own level; ``limited_by`` the components at the lowest
     level, which kept the tier from going higher (empty when the tier is
     high); ``typical_minutes`` the code's typical face-to-face time —
-    descriptive only, it never decides the tier; ``warnings`` findings that
+    descriptive only, it never decides the tier; ``findings`` (alias ``warnings``) those that
     need a person's judgment (a deficit count on a range boundary, a count
     below every range, an inferred rule); ``explanation`` the reasoning in
     words; ``source`` the public sources of the tier table and selection rule.
@@ -196,7 +196,7 @@ class EvaluationSelection:
     components: tuple[ComponentLevel, ...] = attrs.field(converter=_components)
     limited_by: tuple[str, ...] = attrs.field(converter=_names)
     typical_minutes: int
-    warnings: tuple[Finding, ...] = attrs.field(converter=_findings)
+    findings: tuple[Finding, ...] = attrs.field(converter=_findings)
     explanation: str
     source: str
 
@@ -204,6 +204,11 @@ class EvaluationSelection:
     def levels(self) -> Mapping[str, Complexity]:
         """Each component's own level, by component name."""
         return {c.name: c.level for c in self.components}
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """The same as :attr:`findings` (its name before 0.1; kept as an alias)."""
+        return self.findings
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -214,7 +219,7 @@ class EvaluationSelection:
             "components": [c.to_dict() for c in self.components],
             "limited_by": list(self.limited_by),
             "typical_minutes": self.typical_minutes,
-            "warnings": [w.to_dict() for w in self.warnings],
+            "findings": [f.to_dict() for f in self.findings],
             "explanation": self.explanation,
             "source": self.source,
         }
@@ -236,7 +241,7 @@ class EvaluationSelection:
                 ("explanation", self.explanation),
             ],
         )
-        return head + summary + (findings_html(self.warnings) if self.warnings else "")
+        return head + summary + (findings_html(self.findings) if self.findings else "")
 
 
 # --- building a selection -------------------------------------------------------------------
@@ -303,7 +308,7 @@ def _select(
         components=components,
         limited_by=limited,
         typical_minutes=tier.typical_minutes,
-        warnings=warnings,
+        findings=warnings,
         explanation=explanation,
         source=" ; ".join(sources),
     )

@@ -132,7 +132,7 @@ class ReevaluationDecision:
     may be billed for ``reason``; ``bill_instead`` what to bill when not (the
     evaluation codes for a new episode, else nothing); ``typical_minutes`` the
     code's typical time (``None`` where unverified); ``evidence`` how well the
-    rule is sourced; ``warnings`` caveats; ``explanation`` the rule in words.
+    rule is sourced; ``findings`` (alias ``warnings``) caveats; ``explanation`` the rule in words.
     """
 
     reason: ReevaluationReason
@@ -142,9 +142,14 @@ class ReevaluationDecision:
     bill_instead: tuple[str, ...] = attrs.field(converter=_codes)
     typical_minutes: int | None
     evidence: Evidence
-    warnings: tuple[Finding, ...] = attrs.field(converter=_findings)
+    findings: tuple[Finding, ...] = attrs.field(converter=_findings)
     explanation: str
     source: str
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """The same as :attr:`findings` (its name before 0.1; kept as an alias)."""
+        return self.findings
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -156,7 +161,7 @@ class ReevaluationDecision:
             "bill_instead": list(self.bill_instead),
             "typical_minutes": self.typical_minutes,
             "evidence": self.evidence.value,
-            "warnings": [w.to_dict() for w in self.warnings],
+            "findings": [f.to_dict() for f in self.findings],
             "explanation": self.explanation,
             "source": self.source,
         }
@@ -165,10 +170,10 @@ class ReevaluationDecision:
         rows = [
             (k, ", ".join(v) if isinstance(v, list) else v)
             for k, v in self.to_dict().items()
-            if k != "warnings"
+            if k != "findings"
         ]
         table = html_table(f"Re-evaluation {self.code}: {self.reason.value}", rows)
-        return table + (findings_html(self.warnings) if self.warnings else "")
+        return table + (findings_html(self.findings) if self.findings else "")
 
 
 def reevaluation_billable(
@@ -270,7 +275,7 @@ def reevaluation_billable(
         bill_instead=instead,
         typical_minutes=re.typical_minutes,
         evidence=rule.evidence,
-        warnings=warnings,
+        findings=warnings,
         explanation=explanation,
         source=f"{rule.source}; {re.code} descriptor: {re.source}",
     )
