@@ -32,7 +32,7 @@ from ot_billing_rules import (
 from ot_billing_rules._coerce import coerce_date, coerce_enum
 from ot_billing_rules._money import coerce_money
 from ot_billing_rules.cli import main
-from ot_billing_rules.lines import normalize_modifiers
+from ot_billing_rules.modifiers import normalize_modifiers
 from ot_billing_rules.ncci import Setting
 from ot_billing_rules.readers import visits_from_rows
 

@@ -14,8 +14,9 @@ from typing import Any
 import attrs
 import pytest
 
-from ot_billing_rules.audit import AuditReport, AuditStatus, audit_visit, order_modifiers
+from ot_billing_rules.audit import AuditReport, AuditStatus, audit_visit
 from ot_billing_rules.errors import InvalidInputError, InvalidTypeError
+from ot_billing_rules.modifiers import order_modifiers
 from ot_billing_rules.payers import MEDICARE
 from ot_billing_rules.visit import Visit
 

@@ -268,7 +268,7 @@ def test_59_with_x_and_unknown_modifiers() -> None:
 
 
 def test_known_modifiers_documented() -> None:
-    from ot_billing_rules.bundling import KNOWN_MODIFIERS, ncci_modifiers
+    from ot_billing_rules.modifiers import KNOWN_MODIFIERS, ncci_modifiers
 
     for mod in BRIEF_MODIFIERS.split():
         assert mod in KNOWN_MODIFIERS

@@ -10,10 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ot_billing_rules import ClaimLine, Visit, audit_visit, check_bundling, errors
-from ot_billing_rules.audit import order_modifiers
-from ot_billing_rules.bundling import KNOWN_MODIFIERS
 from ot_billing_rules.catalog import codes as catalog_codes
-from ot_billing_rules.payers import THERAPY_MODIFIERS
+from ot_billing_rules.modifiers import KNOWN_MODIFIERS, THERAPY_MODIFIERS, order_modifiers
 from ot_billing_rules.visit import Service
 
 DOS = "2024-07-01"

@@ -21,7 +21,7 @@ import ot_billing_rules as ob
 from ot_billing_rules import _fast
 from ot_billing_rules.audit import ServiceOutcome
 from ot_billing_rules.errors import InvalidDateError, InvalidModifierError, InvalidTypeError
-from ot_billing_rules.lines import normalize_modifiers
+from ot_billing_rules.modifiers import normalize_modifiers
 
 SIX = {
     "date_of_service": "2024-07-01",

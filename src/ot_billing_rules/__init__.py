@@ -49,7 +49,6 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "to_records",
     ),
     ".bundling": (
-        "BypassPlacement",
         "check_bundling",
         "parse_line_token",
     ),
@@ -115,17 +114,18 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "ClaimLine",
         "ServiceLine",
     ),
+    ".modifiers": ("BypassPlacement",),
     ".ncci": (
         "MUE",
         "EditData",
         "EditSet",
         "EditSource",
+        "ImportSummary",
         "MUEAdjudication",
         "ModifierIndicator",
         "PTPEdit",
         "import_cms_files",
     ),
-    ".ncci._sqlite": ("ImportSummary",),
     ".payment": (
         "ClaimType",
         "Fee",

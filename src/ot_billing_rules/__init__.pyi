@@ -17,7 +17,6 @@ from .batch import LINE_SCHEMA as LINE_SCHEMA
 from .batch import RESULT_SCHEMA as RESULT_SCHEMA
 from .batch import audit_many as audit_many
 from .batch import to_records as to_records
-from .bundling import BypassPlacement as BypassPlacement
 from .bundling import check_bundling as check_bundling
 from .bundling import parse_line_token as parse_line_token
 from .catalog import Category as Category
@@ -70,15 +69,16 @@ from .findings import Finding as Finding
 from .findings import Severity as Severity
 from .lines import ClaimLine as ClaimLine
 from .lines import ServiceLine as ServiceLine
+from .modifiers import BypassPlacement as BypassPlacement
 from .ncci import EditData as EditData
 from .ncci import EditSet as EditSet
 from .ncci import EditSource as EditSource
+from .ncci import ImportSummary as ImportSummary
 from .ncci import MUE as MUE
 from .ncci import MUEAdjudication as MUEAdjudication
 from .ncci import ModifierIndicator as ModifierIndicator
 from .ncci import PTPEdit as PTPEdit
 from .ncci import import_cms_files as import_cms_files
-from .ncci._sqlite import ImportSummary as ImportSummary
 from .payers import COMMERCIAL as COMMERCIAL
 from .payers import MEDICARE as MEDICARE
 from .payers import PayerPolicy as PayerPolicy

@@ -18,6 +18,7 @@ from .errors import (
     InvalidOptionError,
     InvalidTypeError,
 )
+from .terms import Discipline
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -172,3 +173,9 @@ def ascii_int(text: str) -> int | None:
     if len(stripped) > _MAX_DIGITS or not _ASCII_INT.fullmatch(stripped):
         return None
     return int(stripped)
+
+
+def coerce_discipline(value: object, *, field: str = "discipline") -> Discipline:
+    """Return ``value`` as a :class:`~ot_billing_rules.terms.Discipline` (member, or
+    ``"OT"``/``"PT"``/``"SLP"``)."""
+    return coerce_enum(Discipline, value, field=field)

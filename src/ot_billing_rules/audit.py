@@ -1,26 +1,43 @@
 """Audit one visit: claim lines with units and modifiers, and every finding.
 
-:func:`audit_visit` composes the rule families for one date of service:
 
-1. each service's code is checked against the catalog for the date
-   (``code.unknown``, ``code.not_effective``) and timed codes need minutes
-   (``units.minutes_missing``);
-2. minutes become units with the payer's method (:func:`compute_units`:
-   CMS 8-minute rule or CPT per-code), assistant minutes split onto CO/CQ
-   lines when the payer uses them;
-3. modifiers are added in a fixed order — discipline (GO/GP/GN), assistant
-   (CO/CQ), KX, then the PTP bypass modifier (59 or an X modifier) — then
-   whatever the clinician supplied; a claim line holds four, so a line that
-   would need more keeps the first four of that order and the rest are named
-   in a ``modifier.too_many`` error (:func:`order_modifiers`);
-4. KX and targeted review (:mod:`~ot_billing_rules.thresholds`), plan-of-care
-   timing (:mod:`~ot_billing_rules.plan_of_care`) and NCCI / structural edits
-   (:func:`check_bundling`; its ``ncci.*`` findings only when the payer's
-   ``ncci_edits`` is on) add their findings;
-5. the bypass modifier goes on the column-2 line of a PTP edit only when the
-   edit allows a bypass *and* a service of the pair is marked
-   ``separate_interval`` (the documentation shows separate time intervals;
-   NCCI Policy Manual Ch. XI, CMS's 97140/97530 example).
+:func:`audit_visit` composes the rule families for one date of service. It
+builds no rule's finding itself where a family owns the rule: it calls the
+family. Each :class:`~ot_billing_rules.payers.PayerPolicy` flag is read in
+exactly one step; a step that decides something for later steps leaves the
+decision in the audit's scratch state.
+
+====  ============================================================  =========================
+step  what                                                          payer flag read
+====  ============================================================  =========================
+1     catalog: each code in force on the date                       —
+      (:func:`~ot_billing_rules.catalog.check_code`: ``code.unknown``,
+      ``code.not_effective``); timed codes need minutes
+      (:func:`~ot_billing_rules.units.minutes_missing`)
+2     units: minutes become units (:func:`compute_units`: CMS       ``unit_method``,
+      8-minute rule or CPT per-code); assistant minutes onto CO/CQ  ``assistant_modifiers``
+      lines
+3     KX and targeted review (:mod:`~ot_billing_rules.thresholds`;  ``kx_threshold``
+      ``kx.not_checked`` without a year-to-date amount)
+4     modifiers, in the one billing order                           ``discipline_modifiers``
+      (:func:`~ot_billing_rules.modifiers.order_modifiers`):
+      discipline GO/GP/GN, assistant CO/CQ, KX, the bypass
+      modifier, then the clinician's
+5     NCCI and structural edits: the PTP and MUE hits are asked     ``ncci_edits``, ``edits``,
+      for once (:func:`~ot_billing_rules.bundling.hits`); the       ``bypass_modifier``
+      bypass modifier goes on the column-2 line of an edit that
+      allows a bypass when a service of the pair is marked
+      ``separate_interval`` (NCCI Policy Manual Ch. XI, CMS's
+      97140/97530 example), and is kept only where it bypasses;
+      then the findings are worded once
+      (:func:`~ot_billing_rules.bundling.findings`)
+6     four modifiers a line: the first four of the order stay,      —
+      the rest are named in ``modifier.too_many``
+7     plan-of-care timing (:mod:`~ot_billing_rules.plan_of_care`;   ``plan_of_care_timing``
+      ``poc.not_checked`` without a plan)
+8     services not billed (``audit.not_billed``)                    —
+9     report: drop the payer's suppressed rules, sort               ``suppress_rules``
+====  ============================================================  =========================
 
 Every input service appears in :attr:`AuditReport.services`: billed with its
 units, or not billed with the reason (and a finding saying so).
@@ -37,30 +54,37 @@ units, or not billed with the reason (and a finding saying so).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._fast import build, compact_pickle
 from ._html import html_table
-from .catalog import Code, TherapyList, get, lookup
-from .errors import CodeNotEffectiveError, InvalidTypeError, UnknownCodeError
+from .catalog import Code, TherapyList, check_code, get
+from .errors import InvalidTypeError
 from .findings import Finding, Severity, findings_html, sort_findings
-from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine
-from .payers import THERAPY_MODIFIERS, PayerPolicy
-from .plan_of_care import check_plan_of_care
+from .lines import ClaimLine, ServiceLine
+from .modifiers import (
+    ASSISTANT_MODIFIERS,
+    BYPASS_MODIFIERS,
+    MAX_MODIFIERS,
+    THERAPY_MODIFIERS,
+    order_modifiers,
+)
+from .payers import PayerPolicy
+from .plan_of_care import POC_NOT_CHECKED, check_plan_of_care
 from .sources import data_version
-from .thresholds import KXAssessment, assess_kx
+from .terms import Discipline, UnitMethod
+from .thresholds import KX_NOT_CHECKED, KXAssessment, assess_kx
 from .visit import Service, Visit
 
 if TYPE_CHECKING:
+    from .bundling import Bundle
+    from .ncci import PTPHit
     from .units import UnitAllocation
 
 __all__ = ["AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"]
-
-_ASSISTANT = frozenset({"CO", "CQ"})
-_BYPASS = frozenset({"59", "XE", "XS", "XP", "XU"})
 
 
 class AuditStatus(str, enum.Enum):
@@ -89,37 +113,6 @@ class ServiceOutcome:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return attrs.asdict(self)
-
-
-def _rank(mod: str) -> int:
-    if mod in THERAPY_MODIFIERS:
-        return 0
-    if mod in _ASSISTANT:
-        return 1
-    if mod == "KX":
-        return 2
-    if mod in _BYPASS:
-        return 3
-    return 4
-
-
-def order_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
-    """Order modifiers GO/GP/GN, CO/CQ, KX, 59/X{EPSU}, then the rest as given.
-
-    Within a group the modifiers keep the order they came in (the audit's
-    own first, then the clinician's, in the order supplied). This is the one
-    order the audit bills in: when a line would carry more than
-    :data:`~ot_billing_rules.lines.MAX_MODIFIERS` (four), the first four of
-    it stay on the claim.
-
-    GO/GP/GN must be in the first or second position when others are present
-    (MAC therapy-modifier guidance); CO/CQ sit next to it (Pub. 100-04 Ch. 5 §20.1).
-
-    >>> order_modifiers(["59", "KX", "CO", "GO"])
-    ('GO', 'CO', 'KX', '59')
-    """
-    mods = list(dict.fromkeys(modifiers))
-    return tuple(sorted(mods, key=_rank))
 
 
 @compact_pickle
@@ -171,7 +164,7 @@ class AuditReport:
             "services": [s.to_dict() for s in self.services],
             "findings": [f.to_dict() for f in self.findings],
             "units": {
-                "method": self.visit.payer.unit_method,
+                "method": self.visit.payer.unit_method.value,
                 "total_timed_minutes": alloc.total_timed_minutes if alloc else 0,
                 "total_timed_units": alloc.total_timed_units if alloc else 0,
                 "explanation": _explanation(alloc),
@@ -280,6 +273,10 @@ class _Work:
     not_billed: dict[str, str] = attrs.Factory(dict)
     entries: dict[str, Code] = attrs.Factory(dict)
     by_code: dict[str, Service] = attrs.Factory(dict)
+    # Decisions a step took from a payer flag, for the steps after it.
+    method: UnitMethod = UnitMethod.CMS
+    assistant_lines: bool = True
+    discipline: Discipline | None = None
 
     def skip(self, code: str, reason: str) -> None:
         self.not_billed.setdefault(code, reason)
@@ -297,7 +294,6 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     policy's choice (:class:`~ot_billing_rules.payers.PayerPolicy`).
     """
     v = _coerce_visit(visit)
-    policy = v.payer
     work = _Work(v)
     work.by_code = {s.code: s for s in v.services}
     usable = [s for s in v.services if _usable(work, s)]
@@ -305,14 +301,13 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     lines = list(allocation.lines) if allocation is not None else []
     kx = _kx(work)
     kx_on = kx is not None and kx.kx_required is True
-    lines = [_decorate(work, line, kx_on) for line in lines]
+    lines = _decorate_all(work, lines, kx_on)
     if lines:
         lines = _bundle(work, lines)
     lines = _fit_all(work, lines)
-    if policy.plan_of_care_timing:
-        _plan(work)
+    _plan(work)
     outcomes = _outcomes(work, lines, allocation)
-    findings = sort_findings(f for f in work.findings if not policy.suppresses(f.rule))
+    findings = sort_findings(f for f in work.findings if not v.payer.suppresses(f.rule))
     return AuditReport(
         visit=v,
         lines=tuple(lines),
@@ -325,51 +320,17 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
 
 
 def _usable(work: _Work, s: Service) -> bool:
-    dos = work.visit.date_of_service
-    try:
-        entry = lookup(s.code, on=dos)
-    except UnknownCodeError as exc:
-        hint = f" Did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-        work.findings.append(
-            Finding(
-                "code.unknown",
-                Severity.ERROR,
-                (s.code,),
-                f"{s.code} is not in the OT code catalog, so it cannot be audited or billed "
-                f"here.{hint}",
-                suggestion="Check the code against the documentation.",
-                source="ot_billing_rules code catalog",
-            )
-        )
-        work.skip(s.code, "code not in the catalog")
-        return False
-    except CodeNotEffectiveError as exc:
-        use = f"; bill {', '.join(exc.replaced_by)} instead" if exc.replaced_by else ""
-        work.findings.append(
-            Finding(
-                "code.not_effective",
-                Severity.ERROR,
-                (s.code,),
-                f"{s.code} is not a valid code on {dos.isoformat()}{use}.",
-                suggestion="Use the code valid on the date of service.",
-                source="CPT/HCPCS code history (ot_billing_rules code catalog)",
-            )
-        )
-        work.skip(s.code, f"not valid on {dos.isoformat()}")
+    entry, problem, reason = check_code(s.code, on=work.visit.date_of_service)
+    if entry is None:
+        if problem is not None:
+            work.findings.append(problem)
+        work.skip(s.code, reason)
         return False
     work.entries[s.code] = entry
     if entry.timed and s.minutes is None:
-        work.findings.append(
-            Finding(
-                "units.minutes_missing",
-                Severity.ERROR,
-                (s.code,),
-                f"{s.code} is a timed code but no minutes were given, so its units cannot be "
-                "computed.",
-                suggestion="Give the code's total treatment minutes for the date of service.",
-                source="CMS Pub. 100-04 Ch. 5 §20.2",
-            )
-        )
+        from .units import minutes_missing  # the units family builds its own finding
+
+        work.findings.append(minutes_missing(s.code))
         work.skip(s.code, "timed code without minutes")
         return False
     return True
@@ -378,6 +339,8 @@ def _usable(work: _Work, s: Service) -> bool:
 def _allocate(work: _Work, services: Sequence[Service]) -> UnitAllocation:
     v = work.visit
     policy = v.payer
+    work.method = policy.unit_method
+    work.assistant_lines = policy.assistant_modifiers
     minutes = {s.code: s.minutes for s in services}
     assistant = {s.code: s.assistant_minutes for s in services if s.assistant_minutes}
     if assistant and not policy.assistant_modifiers:
@@ -413,9 +376,16 @@ def _is_therapy(work: _Work, code: str) -> bool:
     return entry is not None and entry.therapy_list is not TherapyList.NONE
 
 
+def _decorate_all(work: _Work, lines: Sequence[ClaimLine], kx_on: bool) -> list[ClaimLine]:
+    v = work.visit
+    # A payer without therapy modifiers gets none added, and no check asks for them.
+    work.discipline = v.discipline if v.payer.discipline_modifiers else None
+    return [_decorate(work, line, kx_on) for line in lines]
+
+
 def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
     v = work.visit
-    policy = v.payer
+    applies = work.discipline is not None
     # An add-on line the allocation derived (e.g. 97130 from cognitive minutes
     # given under 97129) takes the modifiers of the service it came from.
     service = work.by_code.get(line.code)
@@ -429,12 +399,12 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
         if entry is not None:
             work.entries[line.code] = entry
     mods = list(line.modifiers)
-    if not policy.assistant_modifiers:
-        mods = [m for m in mods if m not in _ASSISTANT]
+    if not work.assistant_lines:
+        mods = [m for m in mods if m not in ASSISTANT_MODIFIERS]
     own = v.discipline.therapy_modifier
     therapy = _is_therapy(work, line.code)
     for m in supplied:
-        if m in THERAPY_MODIFIERS and policy.discipline_modifiers and therapy and m != own:
+        if m in THERAPY_MODIFIERS and applies and therapy and m != own:
             work.findings.append(
                 Finding(
                     "modifier.discipline_mismatch",
@@ -449,7 +419,7 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
             )
             continue
         mods.append(m)
-    if policy.discipline_modifiers and therapy:
+    if applies and therapy:
         mods.append(own)
     if kx_on and therapy:
         mods.append("KX")
@@ -457,33 +427,12 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
     return build(ClaimLine, line.code, line.units, order_modifiers(mods), line.minutes)
 
 
-# Findings that never vary are built once: cheaper to make and to ship between processes.
-_KX_NOT_CHECKED = Finding(
-    "kx.not_checked",
-    Severity.INFO,
-    (),
-    "No year-to-date allowed amount was given, so the KX threshold was not checked.",
-    suggestion="Pass ytd_allowed (the beneficiary's allowed therapy amount this "
-    "year, from the MAC's eligibility data) to check it.",
-    source="CMS Therapy Services page (KX threshold)",
-)
-_POC_NOT_CHECKED = Finding(
-    "poc.not_checked",
-    Severity.INFO,
-    (),
-    "No plan of care was given, so certification and progress-report timing were not checked.",
-    suggestion="Pass plan_of_care (first_treatment, certified_on, certified_through, "
-    "treatment_days_since_report) to check them.",
-    source="CMS Pub. 100-02 Ch. 15 §220",
-)
-
-
 def _kx(work: _Work) -> KXAssessment | None:
     v = work.visit
     if not v.payer.kx_threshold:
         return None
     if v.ytd_allowed is None:
-        work.findings.append(_KX_NOT_CHECKED)
+        work.findings.append(KX_NOT_CHECKED)
         return None
     assessment = assess_kx(
         v.ytd_allowed, v.visit_allowed, on=v.date_of_service, discipline=v.discipline
@@ -494,8 +443,10 @@ def _kx(work: _Work) -> KXAssessment | None:
 
 def _plan(work: _Work) -> None:
     v = work.visit
+    if not v.payer.plan_of_care_timing:
+        return
     if v.plan_of_care is None:
-        work.findings.append(_POC_NOT_CHECKED)
+        work.findings.append(POC_NOT_CHECKED)
         return
     work.findings.extend(check_plan_of_care(v.plan_of_care, v.date_of_service))
 
@@ -534,27 +485,25 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
     return out
 
 
-def _ptp(findings: Iterable[Finding]) -> dict[tuple[str, ...], Finding]:
-    return {f.codes: f for f in findings if f.rule.startswith("ncci.ptp") and len(f.codes) >= 2}
-
-
-def _check(work: _Work, lines: Sequence[ClaimLine]) -> tuple[Finding, ...]:
-    from .bundling import check_bundling
+def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
+    from .bundling import prepare
 
     v = work.visit
-    found = check_bundling(
+    return prepare(
         # Checked as billed: a modifier past the fourth is not on the claim.
         [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
         on=v.date_of_service,
         setting=v.setting,
         edits=v.payer.edits,
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
-        discipline=v.discipline if v.payer.discipline_modifiers else None,
+        discipline=work.discipline,
     )
-    if v.payer.ncci_edits:
-        return found
-    # No PTP findings also means no bypass modifier is tried or added.
-    return tuple(f for f in found if not f.rule.startswith("ncci."))
+
+
+def _rebypassed(bundle: Bundle, ptp: tuple[PTPHit, ...]) -> tuple[PTPHit, ...]:
+    from .ncci import rebypass
+
+    return rebypass(ptp, bundle.by_code, on=bundle.day, placement=bundle.placement)
 
 
 def _with_bypass(lines: Sequence[ClaimLine], codes: set[str], mod: str) -> list[ClaimLine]:
@@ -568,28 +517,48 @@ def _with_bypass(lines: Sequence[ClaimLine], codes: set[str], mod: str) -> list[
 
 
 def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
+    """NCCI and structural edits; the bypass modifier placed from the PTP hits.
+
+    The edit data is asked once (:func:`~ot_billing_rules.bundling.hits`):
+    adding a modifier changes only whether an edit is bypassed, which
+    :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
+    """
+    from .bundling import findings, hits
+
     v = work.visit
     policy: PayerPolicy = v.payer
-    first = _check(work, lines)
+    bundle = _bundle_of(work, lines)
+    if not policy.ncci_edits:
+        # No NCCI findings also means no bypass modifier is tried or added.
+        work.findings.extend(findings(bundle, (), (), ncci=False))
+        return lines
+    ptp, mue = hits(bundle)
     separate = {s.code for s in v.services if s.separate_interval}
     # Column 2 is the line the engines deny, and where CMS advises the bypass.
     tried: dict[tuple[str, ...], str] = {}
-    for codes, _finding in _ptp(first).items():
-        if separate & set(codes):
-            column2 = codes[-1]
+    for hit in ptp:
+        if not hit.bypassed and separate & set(hit.codes):
+            column2 = hit.column_2
             billed = (m for ln in lines if ln.code == column2 for m in _fit(ln).modifiers)
-            if not any(m in _BYPASS for m in billed):
-                tried[codes] = column2
+            if not any(m in BYPASS_MODIFIERS for m in billed):
+                tried[hit.codes] = column2
     if not tried:
-        work.findings.extend(first)
+        work.findings.extend(findings(bundle, ptp, mue))
         return lines
-    trial = _with_bypass(lines, set(tried.values()), policy.bypass_modifier)
-    still = _ptp(_check(work, trial))
+    trial = _rebypassed(
+        _bundle_of(work, _with_bypass(lines, set(tried.values()), policy.bypass_modifier)), ptp
+    )
     # Keep the modifier only where it removed the edit (indicator 1); an
     # indicator-0 edit cannot be bypassed and keeps its finding.
+    still = {h.codes for h in trial if not h.bypassed}
     keep = {code for codes, code in tried.items() if codes not in still}
-    final_lines = _with_bypass(lines, keep, policy.bypass_modifier) if keep else lines
-    work.findings.extend(_check(work, final_lines) if keep else first)
+    if keep:
+        final_lines = _with_bypass(lines, keep, policy.bypass_modifier)
+        final = _bundle_of(work, final_lines)
+        work.findings.extend(findings(final, _rebypassed(final, ptp), mue))
+    else:
+        final_lines = lines
+        work.findings.extend(findings(bundle, ptp, mue))
     for codes, code in sorted(tried.items()):
         if code in keep:
             work.findings.append(
@@ -629,7 +598,7 @@ def _outcomes(
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
             continue
         if units == 0:
-            method = work.visit.payer.unit_method.upper()
+            method = work.method.value.upper()
             reason = f"{s.minutes} minutes give no billable unit under the {method} method"
             work.findings.append(
                 Finding(

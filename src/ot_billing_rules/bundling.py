@@ -53,87 +53,33 @@ reading, and dates of service before 2019-07-01 always use it.
 
 from __future__ import annotations
 
-import enum
 import functools
-import itertools
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ._coerce import coerce_date, coerce_enum
-from .catalog import FeeScheduleStatus, TherapyList, get, is_valid_code
+from ._coerce import coerce_date, coerce_discipline, coerce_enum
+from .catalog import FeeScheduleStatus, get, is_valid_code
 from .errors import InvalidCodeError, InvalidInputError, InvalidTypeError
 from .findings import Finding, Severity, sort_findings
-from .lines import MAX_MODIFIERS, ClaimLine, ServiceLine
-from .ncci import MUE, EditData, EditSet, PTPEdit
-from .payers import THERAPY_MODIFIERS, coerce_discipline
+from .lines import ClaimLine, ServiceLine
+from .modifiers import EITHER_LINE_FROM, BypassPlacement, check_line_modifiers, is_em
+from .ncci import EditData, EditSet, MUEHit, PTPHit, group_lines, mue_hits, ptp_hits
 from .terms import Discipline, Setting
 
 __all__ = [
-    "KNOWN_MODIFIERS",
     "ONCE_PER_DAY",
-    "BypassPlacement",
+    "Bundle",
     "check_bundling",
-    "ncci_modifiers",
+    "findings",
+    "hits",
     "parse_line_token",
+    "prepare",
 ]
 
-
-class BypassPlacement(str, enum.Enum):
-    """Where an NCCI bypass modifier must sit for :func:`check_bundling` to accept it.
-
-    ``either``: on the column-1 or the column-2 line (Medicare Part B since
-    2019-07-01, CMS CR 11168; Palmetto GBA for I/OCE edit 40 — grade B via
-    C). ``column2``: only on the column-2 line (CMS's
-    instruction to providers; some payers enforce it).
-    """
-
-    EITHER = "either"
-    COLUMN2 = "column2"
-
-
-#: First date of service on which Medicare Part B accepts the bypass modifier
-#: on either line (CR 11168).
-EITHER_LINE_FROM = date(2019, 7, 1)
-
-_DISTINCT = frozenset({"59", "XE", "XS", "XP", "XU"})
-_X = frozenset({"XE", "XS", "XP", "XU"})
-_ANATOMIC = frozenset(
-    {"E1", "E2", "E3", "E4", "FA", "LT", "RT", "LC", "LD", "RC", "LM", "RI", "TA"}
-    | {f"F{n}" for n in range(1, 10)}
-    | {f"T{n}" for n in range(1, 10)}
-)
-_GLOBAL_OTHER = frozenset({"24", "25", "57", "58", "78", "79", "27", "91"})
-
-#: NCCI-associated modifiers by the date they were accepted (NCCI Policy
-#: Manual Ch. I, 2024 text; X{EPSU} from 2015-01-01, CMS CR 8863 — grade
-#: B). The c.2015 list lacked 24, 57, 27,
-#: LM and RI but the date they were added is not known: the library uses the
-#: 2024 list for every date (the lenient reading).
-_NCCI_MODIFIER_ERAS: tuple[tuple[date, frozenset[str]], ...] = (
-    (date.min, _ANATOMIC | _GLOBAL_OTHER | {"59"}),
-    (date(2015, 1, 1), _ANATOMIC | _GLOBAL_OTHER | _DISTINCT),
-)
-
-#: Modifiers the checker knows; any other draws ``modifier.unknown``. Therapy
-#: discipline (GO GP GN), assistant (CO CQ), KX, NCCI-associated (above),
-#: repeat procedures (76 77), reduced/discontinued (52 53), increased service
-#: (22), telehealth (95 GT 93 FQ FR), habilitative/rehabilitative (96 97),
-#: liability notices (GA GX GY GZ), teaching physician (GC GE), substitute
-#: billing (Q5 Q6), disaster (CR CS) — HCPCS/CPT modifier lists
-#: (grade B for the therapy and NCCI ones).
-KNOWN_MODIFIERS: frozenset[str] = frozenset(
-    {"GO", "GP", "GN", "CO", "CQ", "KX", "76", "77", "52", "53", "22"}
-    | {"95", "GT", "93", "FQ", "FR", "96", "97", "GA", "GX", "GY", "GZ", "GC", "GE"}
-    | {"Q5", "Q6", "CR", "CS"}
-    | _ANATOMIC
-    | _GLOBAL_OTHER
-    | _DISTINCT
-)
 
 #: Codes reported at most once per date of service because their descriptor
 #: is the "initial"/"first" block of a timed family with an add-on for the
@@ -152,20 +98,6 @@ ONCE_PER_DAY: Mapping[str, str] = {
 _STATUS_I_REPLACEMENT = {"97014": "G0283"}
 
 _TOKEN = re.compile(r"([0-9A-Za-z]+?)(?:[xX*]([0-9]+))?(?::(.*))?")
-
-
-def ncci_modifiers(on: date | str | None = None) -> frozenset[str]:
-    """The NCCI-associated modifiers accepted on date of service ``on``.
-
-    >>> "XU" in ncci_modifiers("2014-12-31"), "XU" in ncci_modifiers("2015-01-01")
-    (False, True)
-    """
-    day = coerce_date(on)
-    current = _NCCI_MODIFIER_ERAS[0][1]
-    for start, mods in _NCCI_MODIFIER_ERAS:
-        if day >= start:
-            current = mods
-    return current
 
 
 def parse_line_token(token: str) -> ServiceLine:
@@ -226,19 +158,23 @@ def _line(item: object) -> ServiceLine:
     )
 
 
-def _is_em(code: str) -> bool:
-    # Evaluation and management: CPT 99202-99499.
-    return code.isdigit() and 99201 <= int(code) <= 99499
-
-
 @attrs.frozen
-class _Ctx:
+class Bundle:
+    """One date of service's lines, ready to check: the coerced options and the lines by code.
+
+    Built by :func:`prepare`; :func:`hits` asks the edit data about it once and
+    :func:`findings` words the answer. :func:`check_bundling` is the three in a row;
+    the audit calls them itself to place a bypass modifier from the hits.
+    """
+
     day: date
     setting: Setting
     edits: EditData
     discipline: Discipline | None
     placement: BypassPlacement
     source: str
+    items: tuple[ServiceLine, ...]
+    by_code: Mapping[str, list[ServiceLine]]
 
 
 def check_bundling(
@@ -266,13 +202,30 @@ def check_bundling(
     in a stable order (:func:`~ot_billing_rules.findings.sort_findings`); the
     module docstring lists the rule ids.
     """
+    bundle = prepare(
+        lines, on=on, setting=setting, edits=edits, discipline=discipline, bypass=bypass
+    )
+    ptp, mue = hits(bundle)
+    return findings(bundle, ptp, mue)
+
+
+def prepare(
+    lines: Iterable[ServiceLine | ClaimLine | str | tuple[object, ...] | Mapping[str, object]],
+    *,
+    on: date | str | None = None,
+    setting: Setting | str = "practitioner",
+    edits: EditData | None = None,
+    discipline: Discipline | str | None = "OT",
+    bypass: BypassPlacement | str = "either",
+) -> Bundle:
+    """Coerce :func:`check_bundling`'s arguments into a :class:`Bundle` (same errors)."""
     if isinstance(lines, (str, bytes, Mapping)) or not isinstance(lines, Iterable):
         raise InvalidTypeError(
             f"lines must be a list of lines, not {type(lines).__name__} {lines!r}",
             value=lines,
             field="lines",
         )
-    items = [_line(x) for x in lines]
+    items = tuple(_line(x) for x in lines)
     data: EditData = EditSet.bundled() if edits is None else edits
     # A runtime Protocol check costs tens of microseconds; an EditSet needs none.
     if type(data) is not EditSet and not isinstance(data, EditData):
@@ -282,7 +235,7 @@ def check_bundling(
             field="edits",
         )
     where = setting if type(setting) is Setting else coerce_enum(Setting, setting, field="setting")
-    ctx = _Ctx(
+    return Bundle(
         day=coerce_date(on),
         setting=where,
         edits=data,
@@ -293,17 +246,52 @@ def check_bundling(
         if type(bypass) is BypassPlacement
         else coerce_enum(BypassPlacement, bypass, field="bypass"),
         source=_source(where, data.release),
+        items=items,
+        by_code=group_lines(items),
     )
-    by_code: dict[str, list[ServiceLine]] = defaultdict(list)
-    for item in items:
-        by_code[item.code].append(item)
+
+
+def hits(bundle: Bundle) -> tuple[tuple[PTPHit, ...], tuple[MUEHit, ...]]:
+    """The PTP and MUE hits of the bundle's lines (one pass over the edit data)."""
+    return (
+        ptp_hits(
+            bundle.by_code,
+            bundle.edits,
+            on=bundle.day,
+            setting=bundle.setting,
+            placement=bundle.placement,
+        ),
+        mue_hits(bundle.by_code, bundle.edits, on=bundle.day, setting=bundle.setting),
+    )
+
+
+def findings(
+    bundle: Bundle,
+    ptp: Iterable[PTPHit],
+    mue: Iterable[MUEHit],
+    *,
+    ncci: bool = True,
+) -> tuple[Finding, ...]:
+    """Every finding of the bundle: the hits in words, then status, add-ons, modifiers.
+
+    ``ncci=False`` leaves out the ``ncci.*`` findings (a payer that does not
+    apply NCCI edits).
+    """
     found: list[Finding] = []
-    found += _stale(ctx)
-    found += _ptp(ctx, by_code)
-    found += _mue(ctx, by_code)
-    found += _status(ctx, by_code)
-    found += _addons(by_code)
-    found += _modifiers(ctx, items)
+    if ncci:
+        found += _stale(bundle)
+        found += [_ptp_finding(bundle, h) for h in ptp]
+        found += [_mue_finding(bundle, h) for h in mue]
+    found += _status(bundle, bundle.by_code)
+    found += _addons(bundle.by_code)
+    for line in bundle.items:
+        entry = get(line.code)
+        found += check_line_modifiers(
+            line.code,
+            line.modifiers,
+            discipline=bundle.discipline,
+            therapy_list=None if entry is None else entry.therapy_list.value,
+        )
     return sort_findings(found)
 
 
@@ -315,7 +303,7 @@ def _source(where: Setting, release: str) -> str:
     return f"CMS NCCI {where.value.replace('_', ' ')} edits, release {release}"
 
 
-def _stale(ctx: _Ctx) -> list[Finding]:
+def _stale(ctx: Bundle) -> list[Finding]:
     released = ctx.edits.release_date
     if released is None or ctx.day < _stale_from(released):
         return []
@@ -339,52 +327,6 @@ def _stale_from(released: date) -> date:
     return released + relativedelta(months=3)
 
 
-def _strictest(rows: Iterable[PTPEdit]) -> PTPEdit:
-    # Several rows can be in force for one pair; indicator 0 wins over 1.
-    return min(rows, key=lambda e: (e.modifier_indicator.value, e.rationale))
-
-
-def _ptp(ctx: _Ctx, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
-    out: list[Finding] = []
-    for a, b in itertools.combinations(sorted(by_code), 2):
-        rows = ctx.edits.ptp_edits(a, b, on=ctx.day, setting=ctx.setting)
-        if not rows:  # most pairs have no edit
-            continue
-        oriented: dict[tuple[str, str], list[PTPEdit]] = defaultdict(list)
-        for e in rows:
-            if e.applies_on(ctx.day) and {e.column_1, e.column_2} == {a, b}:
-                oriented[(e.column_1, e.column_2)].append(e)
-        for (c1, c2), group in sorted(oriented.items()):
-            out += _ptp_finding(ctx, _strictest(group), by_code[c1], by_code[c2])
-    return out
-
-
-def _distinct(mod: str, line: ServiceLine) -> bool:
-    if mod == "25":
-        return _is_em(line.code)
-    if mod in _DISTINCT:
-        return not _is_em(line.code)
-    return mod not in _ANATOMIC
-
-
-def _pair_bypass(ctx: _Ctx, one: ServiceLine, two: ServiceLine) -> tuple[str, str] | None:
-    """The (modifier, code) that bypasses the edit for this pair of lines, if any."""
-    allowed = ncci_modifiers(ctx.day)
-    carriers = [two]
-    if ctx.placement is BypassPlacement.EITHER and ctx.day >= EITHER_LINE_FROM:
-        carriers.append(one)
-    for line in carriers:
-        for mod in line.modifiers:
-            if mod in allowed and _distinct(mod, line):
-                return mod, line.code
-    # Anatomic modifiers show distinct sites only when the lines name different ones.
-    for x in one.modifiers:
-        for y in two.modifiers:
-            if x in _ANATOMIC and y in _ANATOMIC and x != y:
-                return f"{x}/{y}", two.code
-    return None
-
-
 def _timing_note(c1: str, c2: str) -> str:
     e1, e2 = get(c1), get(c2)
     if "97150" in (c1, c2):
@@ -405,10 +347,9 @@ def _timing_note(c1: str, c2: str) -> str:
     )
 
 
-def _ptp_finding(
-    ctx: _Ctx, edit: PTPEdit, ones: list[ServiceLine], twos: list[ServiceLine]
-) -> list[Finding]:
-    c1, c2 = edit.column_1, edit.column_2
+def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
+    edit = hit.edit
+    c1, c2 = hit.column_1, hit.column_2
     what = (
         f"NCCI PTP edit {c1}/{c2} ({ctx.setting.value.replace('_', ' ')}, "
         f'"{edit.rationale}", modifier indicator {edit.modifier_indicator.value}, '
@@ -417,26 +358,19 @@ def _ptp_finding(
     codes = (c1, c2)
     source = f"{ctx.source}; I/OCE edit {'20' if not edit.bypassable else '40'}"
     if not edit.bypassable:
-        mods = sorted({m for line in twos + ones for m in line.modifiers} & _BYPASS_ANY)
-        tried = f"; modifier {', '.join(mods)} does not help" if mods else ""
-        return [
-            Finding(
-                "ncci.ptp",
-                Severity.ERROR,
-                codes,
-                f"{c2} (column 2) is denied when billed with {c1} (column 1) on the same date: "
-                f"{what}. Indicator 0: no modifier bypasses this edit{tried}",
-                f"do not bill {c2} with {c1} for the same patient on the same date; bill {c1} "
-                f"alone or move {c2} to another date only if it was truly performed then",
-                source,
-            )
-        ]
-    hits = [_pair_bypass(ctx, one, two) for two in twos for one in ones]
-    if all(h is not None for h in hits):
-        # The column-2 carrier first, so the message does not depend on line order.
-        mod, on_code = min(
-            (h for h in hits if h is not None), key=lambda h: (h[1] != c2, h[0], h[1])
+        tried = f"; modifier {', '.join(hit.tried)} does not help" if hit.tried else ""
+        return Finding(
+            "ncci.ptp",
+            Severity.ERROR,
+            codes,
+            f"{c2} (column 2) is denied when billed with {c1} (column 1) on the same date: "
+            f"{what}. Indicator 0: no modifier bypasses this edit{tried}",
+            f"do not bill {c2} with {c1} for the same patient on the same date; bill {c1} "
+            f"alone or move {c2} to another date only if it was truly performed then",
+            source,
         )
+    if hit.bypassed:
+        mod, on_code = hit.bypassed_by, hit.bypass_on
         placement = (
             ""
             if on_code == c2
@@ -444,61 +378,38 @@ def _ptp_finding(
             f"2019-07-01 (CR 11168), but CMS instructs column-2 placement and some payers "
             "require it (bypass='column2')."
         )
-        return [
-            Finding(
-                "ncci.bypass",
-                Severity.INFO,
-                codes,
-                f"{what} is bypassed by modifier {mod} on {on_code}.{placement} The bypass "
-                f"holds {_timing_note(c1, c2)}",
-                "make sure the record documents why the services were distinct (times, "
-                "sites or sessions); bypassed edits are an audit target",
-                source,
-            )
-        ]
-    strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
-    where = "on that line" if strict else "Medicare accepts either line; column 2 is preferred"
-    modifier = "25 (on the E/M line)" if _is_em(c2) else "59 or the more specific XE/XS/XP/XU"
-    return [
-        Finding(
-            "ncci.ptp",
-            Severity.ERROR,
+        return Finding(
+            "ncci.bypass",
+            Severity.INFO,
             codes,
-            f"{c2} (column 2) is denied when billed with {c1} (column 1) on the same date: "
-            f"{what}. Indicator 1: an NCCI-associated modifier can bypass it, and none "
-            "qualifying is present",
-            f"if, and only if, the services were distinct, append {modifier} to {c2} "
-            f"({where}); the bypass holds {_timing_note(c1, c2)}. Otherwise bill {c1} only",
+            f"{what} is bypassed by modifier {mod} on {on_code}.{placement} The bypass "
+            f"holds {_timing_note(c1, c2)}",
+            "make sure the record documents why the services were distinct (times, "
+            "sites or sessions); bypassed edits are an audit target",
             source,
         )
-    ]
+    strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
+    where = "on that line" if strict else "Medicare accepts either line; column 2 is preferred"
+    modifier = "25 (on the E/M line)" if is_em(c2) else "59 or the more specific XE/XS/XP/XU"
+    return Finding(
+        "ncci.ptp",
+        Severity.ERROR,
+        codes,
+        f"{c2} (column 2) is denied when billed with {c1} (column 1) on the same date: "
+        f"{what}. Indicator 1: an NCCI-associated modifier can bypass it, and none "
+        "qualifying is present",
+        f"if, and only if, the services were distinct, append {modifier} to {c2} "
+        f"({where}); the bypass holds {_timing_note(c1, c2)}. Otherwise bill {c1} only",
+        source,
+    )
 
 
-_BYPASS_ANY = _ANATOMIC | _GLOBAL_OTHER | _DISTINCT
-
-
-def _mue(ctx: _Ctx, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
-    out: list[Finding] = []
-    for code in sorted(by_code):
-        mue = ctx.edits.mue(code, on=ctx.day, setting=ctx.setting)
-        if mue is None:
-            continue
-        lines = by_code[code]
-        total = sum(line.units for line in lines)
-        if mue.value == 0:
-            out.append(_mue_finding(ctx, mue, total, "per date", zero=True))
-        elif mue.adjudication.per_line:
-            over = sorted(line.units for line in lines if line.units > mue.value)
-            for units in sorted(set(over)):
-                n = over.count(units)
-                scope = "on one line" if n == 1 else f"on each of {n} lines"
-                out.append(_mue_finding(ctx, mue, units, scope))
-        elif total > mue.value:
-            out.append(_mue_finding(ctx, mue, total, "summed over the date of service"))
-    return out
-
-
-def _mue_finding(ctx: _Ctx, mue: MUE, units: int, scope: str, *, zero: bool = False) -> Finding:
+def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
+    mue, units, zero = hit.mue, hit.units, hit.scope == "zero"
+    if hit.scope == "per_line":
+        scope = "on one line" if hit.lines == 1 else f"on each of {hit.lines} lines"
+    else:
+        scope = "summed over the date of service"
     label = f"MAI {mue.adjudication.value} ({mue.adjudication.label})"
     dated = ""
     if mue.effective is not None and ctx.day < mue.effective:
@@ -598,7 +509,7 @@ _STATUS_RULES: Mapping[FeeScheduleStatus, tuple[str, Severity, str, str]] = {
 }
 
 
-def _status(ctx: _Ctx, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
+def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
     for code in sorted(by_code):
         status = ctx.edits.status(code)
@@ -658,146 +569,4 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
                         "for 97129 and 97545",
                     )
                 )
-    return out
-
-
-# -- modifiers --------------------------------------------------------------------------
-
-
-def _modifiers(ctx: _Ctx, items: list[ServiceLine]) -> list[Finding]:
-    out: list[Finding] = []
-    src = "HCPCS/CPT modifier descriptors; MAC therapy-modifier guidance"
-    for line in items:
-        where = line.code
-        mods = set(line.modifiers)
-        for mod in line.modifiers:
-            if mod not in KNOWN_MODIFIERS:
-                out.append(
-                    Finding(
-                        "modifier.unknown",
-                        Severity.WARNING,
-                        (line.code,),
-                        f"modifier {mod} on {where} is not one this checker knows "
-                        f"(known: {', '.join(sorted(KNOWN_MODIFIERS))})",
-                        "check the modifier against the payer's list; it bypasses no edit here",
-                        src,
-                    )
-                )
-        if "59" in mods and mods & _X:
-            out.append(
-                Finding(
-                    "modifier.59_with_x",
-                    Severity.WARNING,
-                    (line.code,),
-                    f"{where} carries 59 together with {', '.join(sorted(mods & _X))}; several "
-                    "payers reject a line with both",
-                    "keep the more specific X modifier and drop 59",
-                    "NCCI Policy Manual Ch. I (59 only when no more specific modifier fits); "
-                    "CMS CR 8863 (X{EPSU})",
-                )
-            )
-        if len(mods & _X) > 1:
-            out.append(_bypass_multiple(line, where, mods & _X))
-        if len(line.modifiers) > MAX_MODIFIERS:
-            out.append(_too_many(line, where))
-        if "25" in mods and not _is_em(line.code):
-            out.append(_misplaced(line, where, "25 belongs on an E/M line (99202-99499)"))
-        if mods & _DISTINCT and _is_em(line.code):
-            out.append(
-                _misplaced(line, where, "59/X modifiers are never put on an E/M line; use 25")
-            )
-        if ctx.discipline is not None:
-            out += _discipline(ctx.discipline, line, where, mods, src)
-    return out
-
-
-def _bypass_multiple(line: ServiceLine, where: str, xs: set[str]) -> Finding:
-    # Each X modifier names one reason the service was distinct (CR 8863);
-    # two on a line claim two reasons at once, and payers take one per line.
-    both = ", ".join(sorted(xs))
-    return Finding(
-        "modifier.bypass_multiple",
-        Severity.WARNING,
-        (line.code,),
-        f"{where} carries {both}: each X modifier names one reason the service was "
-        "distinct (XE separate encounter, XS separate structure, XP separate practitioner, "
-        "XU unusual non-overlapping service), and a line takes one of 59/XE/XS/XP/XU",
-        "keep the one X modifier the record supports and drop the others",
-        "CMS CR 8863 (MLN Matters MM8863: X{EPSU} modifiers, subsets of modifier 59); "
-        "CMS MLN fact sheet MLN1783722, Proper Use of Modifiers 59, XE, XP, XS & XU",
-    )
-
-
-def _too_many(line: ServiceLine, where: str) -> Finding:
-    extra = ", ".join(line.modifiers[MAX_MODIFIERS:])
-    return Finding(
-        "modifier.too_many",
-        Severity.ERROR,
-        (line.code,),
-        f"{where} carries {len(line.modifiers)} modifiers ({', '.join(line.modifiers)}) but a "
-        f"claim line holds {MAX_MODIFIERS}",
-        f"choose the {MAX_MODIFIERS} the line needs; as given, {extra} would not fit",
-        "CMS Pub. 100-04 Ch. 26 §10.4 (item 24D, up to four modifiers); "
-        "X12 837P SV101-3 to SV101-6",
-    )
-
-
-def _misplaced(line: ServiceLine, where: str, why: str) -> Finding:
-    return Finding(
-        "modifier.misplaced",
-        Severity.WARNING,
-        (line.code,),
-        f"{where}: {why}",
-        "move the modifier to the right line",
-        "NCCI Policy Manual Ch. I (25 on E/M lines only; 59 and X{EPSU} never on E/M)",
-    )
-
-
-def _discipline(
-    discipline: Discipline, line: ServiceLine, where: str, mods: set[str], src: str
-) -> list[Finding]:
-    entry = get(line.code)
-    expected = discipline.therapy_modifier
-    present = mods & THERAPY_MODIFIERS
-    out: list[Finding] = []
-    wrong = sorted(present - {expected})
-    if wrong:
-        out.append(
-            Finding(
-                "modifier.discipline_mismatch",
-                Severity.ERROR,
-                (line.code,),
-                f"{where} carries {', '.join(wrong)} but the service is under the "
-                f"{discipline.value} plan of care, which calls for {expected}",
-                f"use {expected} (GO = OT, GP = PT, GN = SLP); the modifier also routes the "
-                "KX threshold accounting",
-                src,
-            )
-        )
-    if entry is None or present:
-        return out
-    if entry.therapy_list is TherapyList.ALWAYS:
-        out.append(
-            Finding(
-                "modifier.therapy_missing",
-                Severity.ERROR,
-                (line.code,),
-                f"{where} is an always-therapy code billed without a therapy modifier; the "
-                f"{discipline.value} plan of care calls for {expected}",
-                f"append {expected}",
-                src,
-            )
-        )
-    elif entry.therapy_list is TherapyList.SOMETIMES:
-        out.append(
-            Finding(
-                "modifier.therapy_missing",
-                Severity.WARNING,
-                (line.code,),
-                f"{where} is a sometimes-therapy code without a therapy modifier; furnished by a "
-                f"therapist under the {discipline.value} plan of care it needs {expected}",
-                f"append {expected} when a therapist furnished it under the plan of care",
-                src,
-            )
-        )
     return out

@@ -33,6 +33,7 @@ from . import _data
 from ._coerce import coerce_date, coerce_enum
 from ._html import html_table
 from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
+from .findings import Finding, Severity
 from .sources import Evidence
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Evidence",
     "FeeScheduleStatus",
     "TherapyList",
+    "check_code",
     "codes",
     "is_valid_code",
     "lookup",
@@ -371,3 +373,37 @@ def search(text: str) -> tuple[Code, ...]:
         for c in _catalog().values()
         if all(w in f"{c.code} {c.description}".casefold() for w in words)
     )
+
+
+def check_code(code: str, *, on: date) -> tuple[Code | None, Finding | None, str]:
+    """The catalog entry of ``code`` on date ``on``, or why it cannot be billed.
+
+    Returns ``(entry, None, "")`` for a code in force, else ``(None, finding,
+    reason)``: ``code.unknown`` for a code not in the catalog (with the
+    nearest codes as a hint), ``code.not_effective`` for one not valid on
+    ``on`` (with its replacements).
+    """
+    try:
+        return lookup(code, on=on), None, ""
+    except UnknownCodeError as exc:
+        hint = f" Did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        unknown = Finding(
+            "code.unknown",
+            Severity.ERROR,
+            (code,),
+            f"{code} is not in the OT code catalog, so it cannot be audited or billed here.{hint}",
+            suggestion="Check the code against the documentation.",
+            source="ot_billing_rules code catalog",
+        )
+        return None, unknown, "code not in the catalog"
+    except CodeNotEffectiveError as exc:
+        use = f"; bill {', '.join(exc.replaced_by)} instead" if exc.replaced_by else ""
+        stale = Finding(
+            "code.not_effective",
+            Severity.ERROR,
+            (code,),
+            f"{code} is not a valid code on {on.isoformat()}{use}.",
+            suggestion="Use the code valid on the date of service.",
+            source="CPT/HCPCS code history (ot_billing_rules code catalog)",
+        )
+        return None, stale, f"not valid on {on.isoformat()}"

@@ -7,7 +7,6 @@ code and modifiers on construction and reject malformed ones.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,80 +15,14 @@ import attrs
 from ._coerce import require_int
 from ._fast import compact_pickle
 from .catalog import normalize_code
-from .errors import InvalidModifierError, InvalidTypeError
+from .errors import InvalidModifierError
+from .modifiers import MAX_MODIFIERS, normalize_modifiers
 
-__all__ = ["MAX_MODIFIERS", "MAX_UNITS", "ClaimLine", "ServiceLine", "normalize_modifiers"]
-
-_MODIFIER_RE = re.compile(r"[0-9A-Z]{2}")
+__all__ = ["MAX_UNITS", "ClaimLine", "ServiceLine"]
 
 #: Units on one line above this are not a real claim (the 837 unit field's
 #: practical bound is far lower for therapy; this only stops absurd input).
 MAX_UNITS = 9999
-
-#: Modifiers one claim line can carry: the CMS-1500 (item 24D) and the 837P
-#: (SV101-3 to SV101-6) hold four.
-MAX_MODIFIERS = 4
-
-
-def normalize_modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
-    """Return modifiers upper-cased, trimmed and de-duplicated, order kept.
-
-    A single string may hold several modifiers separated by commas, spaces or
-    colons. Each must be two ASCII letters or digits: look-alikes that
-    upper-case to ASCII (``'xſ'`` to ``XS``, ``'ß'`` to ``SS``) are refused.
-
-    >>> normalize_modifiers(["go", " 59"])
-    ('GO', '59')
-    >>> normalize_modifiers("GO,KX")
-    ('GO', 'KX')
-    """
-    if type(modifiers) is tuple:
-        if not modifiers:
-            return ()
-        try:
-            hit = _NORMALIZED.get(modifiers)
-        except TypeError:  # an unhashable item: the checks below name it
-            hit = None
-        if hit is not None:
-            return hit
-    if isinstance(modifiers, str):
-        items: list[object] = [m for m in re.split(r"[\s,:]+", modifiers) if m]
-    elif isinstance(modifiers, (list, tuple)):
-        items = list(modifiers)
-    else:
-        raise InvalidTypeError(
-            f"modifiers must be a list of strings, not {type(modifiers).__name__} {modifiers!r}",
-            value=modifiers,
-            field="modifiers",
-        )
-    out: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise InvalidTypeError(
-                f"modifier must be a string, not {type(item).__name__} {item!r}",
-                value=item,
-                field="modifiers",
-            )
-        mod = item.strip()
-        # Checked before upper(): 'ſ'.upper() is 'S', which would forge XS.
-        mod = mod.upper() if mod.isascii() else mod
-        if not _MODIFIER_RE.fullmatch(mod):
-            raise InvalidModifierError(
-                f"modifier {item!r} is not two letters or digits (e.g. GO, 59, XU)",
-                value=item,
-                field="modifiers",
-            )
-        if mod not in out:
-            out.append(mod)
-    result = tuple(out)
-    if type(modifiers) is tuple and len(_NORMALIZED) < _NORMALIZED_MAX:
-        _NORMALIZED[modifiers] = result
-    return result
-
-
-#: Modifier tuples already checked -> their normal form (bounded).
-_NORMALIZED: dict[tuple[object, ...], tuple[str, ...]] = {}
-_NORMALIZED_MAX = 20_000
 
 
 def _units(value: object) -> int:

@@ -14,11 +14,11 @@ users define their own by constructing a :class:`PayerPolicy` or by
 >>> import attrs
 >>> from ot_billing_rules import payer_policy
 >>> payer_policy("medicare").unit_method
-'cms'
+<UnitMethod.CMS: 'cms'>
 >>> medicaid = attrs.evolve(payer_policy("commercial"), name="state-medicaid",
 ...                         discipline_modifiers=True)
 >>> medicaid.unit_method, medicaid.discipline_modifiers
-('ama', True)
+(<UnitMethod.AMA: 'ama'>, True)
 
 Sources: the CMS rules are those of Pub. 100-04 Ch. 5 §20 (units, CQ/CO) and
 the CMS Therapy Services page (KX); the GO/GP/GN requirement is MAC guidance
@@ -36,12 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._coerce import coerce_enum
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
-from .lines import normalize_modifiers
+from .modifiers import BYPASS_MODIFIERS, normalize_modifiers
 from .sources import check_rule_prefix
-from .terms import Discipline
+from .terms import Discipline, UnitMethod
 
 if TYPE_CHECKING:
     from .ncci import EditData
@@ -56,14 +55,11 @@ __all__ = [
 ]
 
 
-#: Discipline modifiers, for recognising them among user-supplied modifiers.
-THERAPY_MODIFIERS = frozenset({"GO", "GP", "GN"})
-
 #: Unit methods a policy may name (``compute_units``'s ``method``).
-_UNIT_METHODS = ("cms", "ama")
+_UNIT_METHODS = tuple(m.value for m in UnitMethod)
 
 
-def _unit_method(value: object) -> str:
+def _unit_method(value: object) -> UnitMethod:
     if isinstance(value, enum.Enum):
         value = value.value
     if not isinstance(value, str):
@@ -80,7 +76,7 @@ def _unit_method(value: object) -> str:
             field="unit_method",
             valid=_UNIT_METHODS,
         )
-    return key
+    return UnitMethod(key)
 
 
 def _name(value: object) -> str:
@@ -93,19 +89,14 @@ def _name(value: object) -> str:
 
 def _bypass(value: object) -> str:
     mods = normalize_modifiers([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
-    if len(mods) != 1 or mods[0] not in _BYPASS_MODIFIERS:
+    if len(mods) != 1 or mods[0] not in BYPASS_MODIFIERS:
         raise InvalidOptionError(
-            f"bypass_modifier={value!r} is not one of {', '.join(_BYPASS_MODIFIERS)}",
+            f"bypass_modifier={value!r} is not one of {', '.join(BYPASS_MODIFIERS)}",
             value=value,
             field="bypass_modifier",
-            valid=_BYPASS_MODIFIERS,
+            valid=BYPASS_MODIFIERS,
         )
     return mods[0]
-
-
-#: PTP-associated modifiers that show time-separated services (NCCI Policy
-#: Manual Ch. I; CMS CR 8863 for X{EPSU}).
-_BYPASS_MODIFIERS = ("59", "XU", "XE", "XS", "XP")
 
 
 def _prefixes(value: Iterable[str]) -> tuple[str, ...]:
@@ -149,7 +140,8 @@ class PayerPolicy:
     Fields:
 
     - ``name``: how reports refer to the payer.
-    - ``unit_method``: ``"cms"`` (Medicare total-time 8-minute rule, Pub.
+    - ``unit_method``: a :class:`~ot_billing_rules.terms.UnitMethod` (given as
+      the member or its string): ``"cms"`` (Medicare total-time 8-minute rule, Pub.
       100-04 Ch. 5 §20.2) or ``"ama"`` (CPT per-code midpoint rule).
     - ``ncci_edits``: report NCCI findings (``ncci.*``: PTP, bypass, MUE and
       stale-data findings of ``check_bundling``); when ``False`` none is
@@ -176,7 +168,7 @@ class PayerPolicy:
     """
 
     name: str = attrs.field(converter=_name)
-    unit_method: str = attrs.field(default="cms", converter=_unit_method)
+    unit_method: UnitMethod = attrs.field(default=UnitMethod.CMS, converter=_unit_method)
     ncci_edits: bool = attrs.field(default=True, validator=_is_bool)
     edits: EditData | None = attrs.field(default=None, eq=False)
     suppress_rules: tuple[str, ...] = attrs.field(default=(), converter=_prefixes)
@@ -195,7 +187,7 @@ class PayerPolicy:
         """Return a JSON-ready dict (``edits`` is reported as bundled or custom)."""
         return {
             "name": self.name,
-            "unit_method": self.unit_method,
+            "unit_method": self.unit_method.value,
             "ncci_edits": self.ncci_edits,
             "edits": "bundled" if self.edits is None else "custom",
             "suppress_rules": list(self.suppress_rules),
@@ -219,7 +211,7 @@ class PayerPolicy:
         :class:`PayerPolicy` field defaults.
 
         >>> PayerPolicy.from_dict({"name": "commercial"}).unit_method
-        'ama'
+        <UnitMethod.AMA: 'ama'>
         """
         if not isinstance(data, Mapping):
             raise InvalidTypeError(
@@ -304,7 +296,7 @@ def payer_policy(name_or_policy: str | PayerPolicy | Mapping[str, Any]) -> Payer
     passes through; a mapping is read with :meth:`PayerPolicy.from_dict`.
 
     >>> payer_policy("Commercial").unit_method
-    'ama'
+    <UnitMethod.AMA: 'ama'>
     >>> payer_policy("aetna")
     Traceback (most recent call last):
     ...
@@ -332,8 +324,3 @@ def payer_policy(name_or_policy: str | PayerPolicy | Mapping[str, Any]) -> Payer
         value=name_or_policy,
         field="payer",
     )
-
-
-def coerce_discipline(value: object, *, field: str = "discipline") -> Discipline:
-    """Return ``value`` as a :class:`Discipline` (member, or ``"OT"``/``"PT"``/``"SLP"``)."""
-    return coerce_enum(Discipline, value, field=field)

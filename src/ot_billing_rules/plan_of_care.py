@@ -54,6 +54,7 @@ from .sources import cite
 __all__ = [
     "CERTIFICATION_MAX_DAYS",
     "INITIAL_CERTIFICATION_DAYS",
+    "POC_NOT_CHECKED",
     "PROGRESS_REPORT_TREATMENT_DAYS",
     "PlanOfCare",
     "certification_deadline",
@@ -478,3 +479,15 @@ def _progress(plan: PlanOfCare, day: date) -> list[Finding]:
             )
         ]
     return []
+
+
+#: What the audit reports when no plan of care was given (built once).
+POC_NOT_CHECKED = Finding(
+    "poc.not_checked",
+    Severity.INFO,
+    (),
+    "No plan of care was given, so certification and progress-report timing were not checked.",
+    suggestion="Pass plan_of_care (first_treatment, certified_on, certified_through, "
+    "treatment_days_since_report) to check them.",
+    source="CMS Pub. 100-02 Ch. 15 §220",
+)

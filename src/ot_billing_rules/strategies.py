@@ -40,6 +40,7 @@ from .evaluation import (
     TaskModification,
 )
 from .lines import MAX_UNITS, ClaimLine, ServiceLine
+from .modifiers import ASSISTANT_MODIFIERS, BYPASS_MODIFIERS
 from .ncci import EditSet, ModifierIndicator, PTPEdit
 from .terms import Discipline, Setting
 from .visit import Service, Visit
@@ -64,8 +65,16 @@ __all__ = [
 # Common codes first, so failures shrink toward a therapeutic-activities line.
 _PREFERRED = ("97530", "97110", "97535", "97112", "97140", "97165", "97010")
 
-#: Modifiers a therapy line commonly carries, simplest first.
-KNOWN_MODIFIERS = ("GO", "GP", "GN", "CO", "CQ", "KX", "59", "XU", "XS", "XE", "XP", "25")
+#: Modifiers a therapy line commonly carries, simplest first: discipline,
+#: assistant, KX, the PTP bypass modifiers and 25 — a sample of
+#: :data:`~ot_billing_rules.modifiers.KNOWN_MODIFIERS`, built from its sets.
+COMMON_MODIFIERS: tuple[str, ...] = (
+    *(d.therapy_modifier for d in Discipline),
+    *sorted(ASSISTANT_MODIFIERS),
+    "KX",
+    *BYPASS_MODIFIERS,
+    "25",
+)
 
 
 def _check_bool_or_none(value: object, name: str) -> None:
@@ -150,7 +159,7 @@ def dates_of_service(
 def modifiers(*, max_size: int = 2) -> st.SearchStrategy[tuple[str, ...]]:
     """Tuples of distinct, well-formed modifiers (common therapy modifiers)."""
     size = _check_int(max_size, "max_size", 0, 4)
-    return st.lists(st.sampled_from(KNOWN_MODIFIERS), max_size=size, unique=True).map(tuple)
+    return st.lists(st.sampled_from(COMMON_MODIFIERS), max_size=size, unique=True).map(tuple)
 
 
 def service_lines(

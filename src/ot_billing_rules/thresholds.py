@@ -36,16 +36,16 @@ from typing import Any
 import attrs
 
 from . import _data
-from ._coerce import coerce_date, require_int
+from ._coerce import coerce_date, coerce_discipline, require_int
 from ._html import html_table
 from ._money import coerce_money, format_money
 from .errors import InvalidInputError
 from .findings import Finding, Severity, findings_html
-from .payers import coerce_discipline
 from .sources import Evidence, cite
 from .terms import Discipline
 
 __all__ = [
+    "KX_NOT_CHECKED",
     "KXAssessment",
     "KXThreshold",
     "assess_kx",
@@ -346,3 +346,16 @@ def check_kx(
         discipline=discipline,
         threshold=threshold,
     ).findings
+
+
+#: What the audit reports when no year-to-date allowed amount was given (built
+#: once: it never varies, and ships cheaply between processes).
+KX_NOT_CHECKED = Finding(
+    "kx.not_checked",
+    Severity.INFO,
+    (),
+    "No year-to-date allowed amount was given, so the KX threshold was not checked.",
+    suggestion="Pass ytd_allowed (the beneficiary's allowed therapy amount this "
+    "year, from the MAC's eligibility data) to check it.",
+    source="CMS Therapy Services page (KX threshold)",
+)

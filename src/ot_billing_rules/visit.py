@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
 from ._fast import compact_pickle
 from ._html import html_table
 from ._money import coerce_money
@@ -40,8 +40,8 @@ from .errors import (
     InvalidMinutesError,
     InvalidTypeError,
 )
-from .lines import normalize_modifiers
-from .payers import MEDICARE, PayerPolicy, coerce_discipline, payer_policy
+from .modifiers import normalize_modifiers
+from .payers import MEDICARE, PayerPolicy, payer_policy
 from .place_of_service import FACILITY_RATE, POS_NAMES, normalize_pos
 from .plan_of_care import PlanOfCare
 from .terms import Discipline, Setting

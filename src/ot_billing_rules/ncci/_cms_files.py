@@ -39,7 +39,7 @@ from typing import IO
 from .._coerce import require_int
 from ..errors import DataFileError, InvalidInputError, InvalidTypeError
 from ..terms import Setting
-from . import MUE, EditSource
+from ._models import MUE, EditSource
 
 #: Largest zip member read (uncompressed bytes). A national PTP part is a few
 #: hundred MB; anything past this is refused rather than inflated.

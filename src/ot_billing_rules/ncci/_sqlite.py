@@ -32,9 +32,6 @@ from datetime import date
 from os import PathLike, fspath
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from .._html import html_table
 from ..catalog import FeeScheduleStatus
 from ..errors import (
     DataFileError,
@@ -45,7 +42,9 @@ from ..errors import (
     StoreDamagedError,
 )
 from ..terms import Setting
-from . import MUE, EditSource, PTPEdit, _files, _status_map, release_of
+from . import _files
+from ._bundled import _status_map
+from ._models import MUE, EditSource, ImportSummary, PTPEdit, release_of
 
 if TYPE_CHECKING:
     from ._cms_files import CMSTable
@@ -77,46 +76,6 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS ptp_col2 ON ptp (col2, setting)",
     "CREATE INDEX IF NOT EXISTS mue_code ON mue (code, setting)",
 )
-
-
-@attrs.frozen
-class ImportSummary:
-    """What :func:`import_cms_files` loaded.
-
-    ``tables`` are the files read this time; ``release`` the newest release
-    the store now holds; ``counts`` the store's row totals; ``seconds`` the
-    wall time of the import.
-    """
-
-    path: str
-    tables: tuple[EditSource, ...]
-    release: str
-    counts: dict[str, int]
-    seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {
-            "path": self.path,
-            "tables": [t.to_dict() for t in self.tables],
-            "release": self.release,
-            "counts": dict(self.counts),
-            "seconds": round(self.seconds, 3),
-        }
-
-    def explain(self) -> str:
-        """Describe the import in words."""
-        parts = ", ".join(
-            f"{t.kind.upper()} {t.setting.value} {t.release} ({t.rows} rows)" for t in self.tables
-        )
-        return (
-            f"imported {parts} into {self.path} in {self.seconds:.1f} s; the store holds "
-            f"{self.counts['ptp']} PTP rows and {self.counts['mue']} MUE rows, newest release "
-            f"{self.release}"
-        )
-
-    def _repr_html_(self) -> str:
-        return html_table("NCCI import", self.to_dict().items())
 
 
 def _int_date(value: date | None) -> int | None:

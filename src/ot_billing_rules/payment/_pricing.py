@@ -28,13 +28,12 @@ from typing import Any
 
 import attrs
 
-from .._coerce import coerce_date, coerce_enum
+from .._coerce import coerce_date, coerce_discipline, coerce_enum
 from .._html import html_table
 from .._money import coerce_money, format_money
 from ..bundling import parse_line_token
 from ..errors import FeeNotFoundError, InvalidInputError, InvalidModifierError, InvalidTypeError
 from ..lines import ClaimLine, ServiceLine
-from ..payers import coerce_discipline
 from ..terms import Discipline
 from ._model import ClaimType, Fee, cents
 from ._mppr import full_unit_line

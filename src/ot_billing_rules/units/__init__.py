@@ -47,14 +47,13 @@ from typing import Any
 
 import attrs
 
-from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_enum, require_int
+from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
 from .._fast import compact_pickle
 from .._html import html_table
 from ..catalog import lookup, normalize_code
 from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
 from ..findings import Finding, Severity, findings_html
 from ..lines import ClaimLine
-from ..payers import coerce_discipline
 from ..sources import cite
 from ..terms import Discipline, HourRule, UnitBasis, UnitMethod
 from ._families import Family, basis_of, family_of
@@ -946,3 +945,15 @@ def _explain(a: UnitAllocation) -> str:
     billed = [f"{code} × {n}" for code, n in a.units.items() if n]
     out.append("Billed: " + (", ".join(billed) if billed else "nothing") + ".")
     return "\n".join(out)
+
+
+def minutes_missing(code: str) -> Finding:
+    """The ``units.minutes_missing`` finding: a timed code given without minutes."""
+    return Finding(
+        "units.minutes_missing",
+        Severity.ERROR,
+        (code,),
+        f"{code} is a timed code but no minutes were given, so its units cannot be computed.",
+        suggestion="Give the code's total treatment minutes for the date of service.",
+        source="CMS Pub. 100-04 Ch. 5 §20.2",
+    )

@@ -1,0 +1,91 @@
+"""The bundled data backend: the July 2024 OT subset of the CMS PTP and MUE
+files and the fee-schedule status letters of the July 2024 RVU file, read
+from ``_data`` once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from .. import _data
+from .._coerce import coerce_enum
+from ..catalog import FeeScheduleStatus, normalize_code
+from ..errors import InvalidTypeError
+from ..terms import Setting
+from ._models import (
+    BUNDLED_RELEASE,
+    MUE,
+    EditSource,
+    PTPEdit,
+    _MemoryBackend,
+    infer_effective_dates,
+)
+
+__all__ = ["bundled_status", "load_bundled"]
+
+
+def _status_map(
+    status: Mapping[str, FeeScheduleStatus | str] | None,
+) -> dict[str, FeeScheduleStatus]:
+    if status is None:
+        return bundled_status()
+    if not isinstance(status, Mapping):
+        raise InvalidTypeError(
+            f"status must be a mapping of code to status letter, not {type(status).__name__}",
+            value=status,
+            field="status",
+        )
+    return {
+        normalize_code(k): coerce_enum(FeeScheduleStatus, v, field=f"status[{k!r}]")
+        for k, v in status.items()
+    }
+
+
+def bundled_status() -> dict[str, FeeScheduleStatus]:
+    """Fee-schedule status letters of the bundled July 2024 RVU subset (no-modifier rows)."""
+
+    def build() -> dict[str, FeeScheduleStatus]:
+        return {
+            r["hcpcs_code"]: FeeScheduleStatus(r["status"])
+            for r in _data.read_csv("pfs_indicators_2024-07.csv")
+            if not r["modifier"] and r["status"]
+        }
+
+    return dict(_data.once("ncci_status", build))
+
+
+def load_bundled() -> tuple[tuple[EditSource, ...], _MemoryBackend]:
+    """The bundled July 2024 rows: their sources and an in-memory backend over them."""
+    ptp = [
+        PTPEdit(
+            r["column_1"],
+            r["column_2"],
+            None,
+            date.fromisoformat(r["deletion"]) if r["deletion"] else None,
+            r["modifier_indicator"],
+            r["rationale"],
+            r["setting"],
+        )
+        for r in _data.read_csv("ncci_ptp_2024-07-01.csv")
+    ]
+    mues = [
+        MUE(r["code"], int(r["value"]), r["mai"], r["rationale"], r["setting"], BUNDLED_RELEASE)
+        for r in _data.read_csv("ncci_mue_2024-07-01.csv")
+    ]
+    sources = []
+    for kind, rows in (("ptp", ptp), ("mue", mues)):
+        for where in Setting:
+            n = sum(1 for x in rows if x.setting is where)
+            sources.append(
+                EditSource(
+                    f"bundled {kind} {where.value} 2024-07-01",
+                    kind,
+                    where,
+                    "2024-07-01",
+                    BUNDLED_RELEASE,
+                    n,
+                )
+            )
+    backend = _MemoryBackend(infer_effective_dates(ptp), mues, bundled_status())
+    return tuple(sources), backend

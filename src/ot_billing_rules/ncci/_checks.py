@@ -1,0 +1,182 @@
+"""Structured NCCI hits: which PTP edits and MUEs a date of service's lines meet.
+
+:func:`ptp_hits` and :func:`mue_hits` answer *what* the edit data says about
+the lines — small frozen values, no wording. :func:`~ot_billing_rules.check_bundling`
+turns them into findings, and the audit reads them to decide where a bypass
+modifier goes, so both see one computation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ..modifiers import NCCI_ANY, BypassPlacement, pair_bypass
+from ..terms import Setting
+from ._models import MUE, EditData, PTPEdit
+
+if TYPE_CHECKING:
+    from ..lines import ServiceLine
+
+__all__ = ["MUEHit", "PTPHit", "group_lines", "mue_hits", "ptp_hits", "rebypass"]
+
+
+@attrs.frozen
+class PTPHit:
+    """A PTP edit in force between two codes billed on the date.
+
+    ``edit`` is the strictest row in force for the pair in this orientation
+    (indicator 0 before 1). ``bypassed_by`` is the modifier that bypasses it
+    on every pairing of the two codes' lines (``"59"``, ``"XU"``, ``"LT/RT"``
+    for two anatomic sites) and ``bypass_on`` the code carrying it, or both
+    ``None``. ``tried`` are the NCCI-associated modifiers present on the
+    pair's lines (what an indicator-0 edit ignores).
+    """
+
+    column_1: str
+    column_2: str
+    edit: PTPEdit
+    bypassed_by: str | None = None
+    bypass_on: str | None = None
+    tried: tuple[str, ...] = ()
+
+    @property
+    def bypassable(self) -> bool:
+        """Whether a modifier may bypass the edit (indicator 1)."""
+        return self.edit.bypassable
+
+    @property
+    def bypassed(self) -> bool:
+        """Whether the lines carry a modifier that bypasses the edit."""
+        return self.bypassed_by is not None
+
+    @property
+    def codes(self) -> tuple[str, str]:
+        """``(column_1, column_2)``."""
+        return (self.column_1, self.column_2)
+
+
+@attrs.frozen
+class MUEHit:
+    """Units of a code above its MUE.
+
+    ``scope`` is ``"zero"`` (an MUE of 0: not payable in the setting),
+    ``"per_line"`` (MAI 1: ``units`` on each of ``lines`` lines) or
+    ``"per_date"`` (MAI 2/3: ``units`` summed over the date).
+    """
+
+    code: str
+    mue: MUE
+    units: int
+    scope: str
+    lines: int = 1
+
+
+def group_lines(lines: Iterable[ServiceLine]) -> dict[str, list[ServiceLine]]:
+    """The lines by code, in input order within each code."""
+    by_code: dict[str, list[ServiceLine]] = defaultdict(list)
+    for item in lines:
+        by_code[item.code].append(item)
+    return by_code
+
+
+def _strictest(rows: Iterable[PTPEdit]) -> PTPEdit:
+    # Several rows can be in force for one pair; indicator 0 wins over 1.
+    return min(rows, key=lambda e: (e.modifier_indicator.value, e.rationale))
+
+
+def ptp_hits(
+    by_code: Mapping[str, Sequence[ServiceLine]],
+    edits: EditData,
+    *,
+    on: date,
+    setting: Setting,
+    placement: BypassPlacement,
+) -> tuple[PTPHit, ...]:
+    """The PTP edits in force on ``on`` between the codes of ``by_code``, pair by pair."""
+    out: list[PTPHit] = []
+    for a, b in itertools.combinations(sorted(by_code), 2):
+        rows = edits.ptp_edits(a, b, on=on, setting=setting)
+        if not rows:  # most pairs have no edit
+            continue
+        oriented: dict[tuple[str, str], list[PTPEdit]] = defaultdict(list)
+        for e in rows:
+            if e.applies_on(on) and {e.column_1, e.column_2} == {a, b}:
+                oriented[(e.column_1, e.column_2)].append(e)
+        for (c1, c2), group in sorted(oriented.items()):
+            out.append(_hit(_strictest(group), by_code[c1], by_code[c2], on, placement))
+    return tuple(out)
+
+
+def rebypass(
+    hits: Iterable[PTPHit],
+    by_code: Mapping[str, Sequence[ServiceLine]],
+    *,
+    on: date,
+    placement: BypassPlacement,
+) -> tuple[PTPHit, ...]:
+    """``hits`` re-read against new modifiers on the same codes and units.
+
+    Which edits are in force depends only on the codes and the date, so a
+    change of modifiers (the audit adding a bypass modifier) needs no new
+    look-up: only whether each edit is bypassed is decided again.
+    """
+    return tuple(
+        _hit(h.edit, by_code[h.column_1], by_code[h.column_2], on, placement) for h in hits
+    )
+
+
+def _hit(
+    edit: PTPEdit,
+    ones: Sequence[ServiceLine],
+    twos: Sequence[ServiceLine],
+    on: date,
+    placement: BypassPlacement,
+) -> PTPHit:
+    c1, c2 = edit.column_1, edit.column_2
+    if not edit.bypassable:
+        tried = sorted({m for line in [*twos, *ones] for m in line.modifiers} & NCCI_ANY)
+        return PTPHit(c1, c2, edit, tried=tuple(tried))
+    hits = [
+        pair_bypass(
+            (one.code, one.modifiers), (two.code, two.modifiers), on=on, placement=placement
+        )
+        for two in twos
+        for one in ones
+    ]
+    if not all(h is not None for h in hits):
+        return PTPHit(c1, c2, edit)
+    # The column-2 carrier first, so the answer does not depend on line order.
+    mod, on_code = min((h for h in hits if h is not None), key=lambda h: (h[1] != c2, h[0], h[1]))
+    return PTPHit(c1, c2, edit, bypassed_by=mod, bypass_on=on_code)
+
+
+def mue_hits(
+    by_code: Mapping[str, Sequence[ServiceLine]],
+    edits: EditData,
+    *,
+    on: date,
+    setting: Setting,
+) -> tuple[MUEHit, ...]:
+    """The codes of ``by_code`` whose units exceed their MUE on ``on``."""
+    out: list[MUEHit] = []
+    for code in sorted(by_code):
+        mue = edits.mue(code, on=on, setting=setting)
+        if mue is None:
+            continue
+        lines = by_code[code]
+        total = sum(line.units for line in lines)
+        if mue.value == 0:
+            out.append(MUEHit(mue.code, mue, total, "zero"))
+        elif mue.adjudication.per_line:
+            over = sorted(line.units for line in lines if line.units > mue.value)
+            for units in sorted(set(over)):
+                out.append(MUEHit(mue.code, mue, units, "per_line", over.count(units)))
+        elif total > mue.value:
+            out.append(MUEHit(mue.code, mue, total, "per_date"))
+    return tuple(out)
