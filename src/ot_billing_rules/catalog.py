@@ -249,10 +249,10 @@ def _catalog() -> Mapping[str, Code]:
     return _data.once("code_catalog", _load)
 
 
-V = TypeVar("V")
+_V = TypeVar("_V")
 
 
-class DerivedTable(Mapping[str, V]):
+class DerivedTable(Mapping[str, _V]):
     """A read-only table derived from the catalog, built on first use.
 
     Module constants such as ``bundling.ONCE_PER_DAY`` are these, so importing
@@ -261,15 +261,20 @@ class DerivedTable(Mapping[str, V]):
 
     __slots__ = ("_build", "_key")
 
-    def __init__(self, key: str, build: Callable[[], Mapping[str, V]]) -> None:
+    def __init__(self, key: str, build: Callable[[], Mapping[str, _V]]) -> None:
         self._key = f"code_catalog:{key}"
         self._build = build
 
-    def _table(self) -> Mapping[str, V]:
+    def _table(self) -> Mapping[str, _V]:
         return _data.once(self._key, self._build)
 
-    def __getitem__(self, code: str) -> V:
+    def __getitem__(self, code: str) -> _V:
         return self._table()[code]
+
+    # Rule checks ask "is this code in the table?" for every line: skip
+    # Mapping's KeyError round trip.
+    def __contains__(self, code: object) -> bool:
+        return code in self._table()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._table())
@@ -298,8 +303,9 @@ def _medicare_replacements() -> Mapping[str, tuple[str, ...]]:
 def once_per_day_families() -> Mapping[str, str]:
     """Base codes reported at most once per date of service, each to the add-on for the rest.
 
-    Read from the catalog's ``once_per_day`` and add-on links; the build
-    checks each such base has exactly one add-on.
+    Read from the catalog's ``once_per_day`` and add-on links (the data build
+    checks each such base has exactly one add-on) when first looked into, so a
+    module may keep the result as a constant without reading data on import.
 
     >>> dict(sorted(once_per_day_families().items()))
     {'97129': '97130', '97545': '97546', '97550': '97551', 'G0541': 'G0542'}
@@ -308,7 +314,7 @@ def once_per_day_families() -> Mapping[str, str]:
 
 
 def medicare_replacements() -> Mapping[str, tuple[str, ...]]:
-    """Codes Medicare does not pay, each to the codes it pays instead.
+    """Codes Medicare does not pay, each to the codes it pays instead (read on first use).
 
     >>> dict(medicare_replacements())
     {'97014': ('G0283',)}
