@@ -6,6 +6,9 @@ paraphrased descriptions) and the July 2024 RVU-file indicators in
 
 - ``_data/code_catalog.json`` — one record per code in the library's schema,
   each keeping its source and the evidence grade of its therapy-list designation;
+  the code families (unit basis, add-on links, once-per-day base codes,
+  Medicare replacements) are checked for consistency first, since every rule
+  family derives its tables from them;
 - ``_data/pfs_indicators_2024-07.csv`` — fee-schedule status and indicators
   (status B, I, R, C, N ...) for the OT-relevant subset, copied unchanged.
 
@@ -19,6 +22,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from _manifest import record
 
@@ -38,6 +42,10 @@ CATEGORIES = {
     "digital mental health (DMHT)": "digital_mental_health",
 }
 CODE = re.compile(r"[0-9A-Z]{5}")
+#: ``terms.UnitBasis`` values (the builder runs without the package installed).
+UNIT_BASES = ("fifteen", "cognitive", "caregiver", "hours", "untimed", "monthly")
+#: Bases whose codes come in base + add-on pairs with their own time rule.
+FAMILY_BASES = ("cognitive", "caregiver", "hours")
 
 
 def grade(basis: str) -> str:
@@ -59,19 +67,71 @@ def replacements(text: str | None) -> tuple[list[str], str | None]:
     return codes, note
 
 
+def check_families(rows: list[dict[str, Any]]) -> None:
+    """Stop the build, naming the code, when the family columns contradict each other."""
+    by_code: dict[str, dict[str, Any]] = {}
+    add_ons: dict[str, list[str]] = {}
+    for r in rows:
+        code = r["code"]
+        if code in by_code or not CODE.fullmatch(code):
+            raise SystemExit(f"bad or duplicate code {code!r}")
+        by_code[code] = r
+        if r["addon_to"]:
+            add_ons.setdefault(r["addon_to"], []).append(code)
+    for r in rows:
+        code, basis, parent = r["code"], r.get("unit_basis"), r["addon_to"]
+        if basis not in UNIT_BASES:
+            raise SystemExit(
+                f"code {code}: unit_basis {basis!r} is not one of {', '.join(UNIT_BASES)}"
+            )
+        minutes = r["unit_minutes"]
+        if r["timed"] and not (isinstance(minutes, int) and minutes > 0):
+            raise SystemExit(f"code {code}: timed, but unit_minutes is {minutes!r}")
+        if (basis == "untimed") == bool(r["timed"]):
+            raise SystemExit(f"code {code}: unit_basis {basis!r} contradicts timed={r['timed']}")
+        if basis == "fifteen" and (r["unit_minutes"] != 15 or parent):
+            raise SystemExit(
+                f"code {code}: unit_basis 'fifteen' needs 15 minutes and no add-on link"
+            )
+        if parent and parent not in by_code:
+            raise SystemExit(f"code {code}: add-on to {parent!r}, which is not a catalog code")
+        # A family is one base and exactly one add-on, both of the family's basis.
+        partners = [parent] if parent else add_ons.get(code, [])
+        if basis in FAMILY_BASES and (
+            len(partners) != 1 or by_code[partners[0]].get("unit_basis") != basis
+        ):
+            raise SystemExit(
+                f"code {code}: unit_basis {basis!r} needs exactly one base or add-on code "
+                "of the same basis"
+            )
+        once = r.get("once_per_day")
+        if not isinstance(once, bool):
+            raise SystemExit(f"code {code}: once_per_day must be true or false, not {once!r}")
+        if once and (parent or len(partners) != 1):
+            raise SystemExit(
+                f"code {code}: once_per_day marks a family's base code, which needs exactly "
+                "one add-on code and no add-on link of its own"
+            )
+        replacement = r.get("medicare_replacement")
+        if not isinstance(replacement, list) or any(
+            c not in by_code or c == code for c in replacement
+        ):
+            raise SystemExit(
+                f"code {code}: medicare_replacement must list other catalog codes, "
+                f"not {replacement!r}"
+            )
+
+
 def build(sources: Path, dest: Path) -> None:
     """Write the code catalog and the PFS indicator subset into ``dest``."""
     rows = json.loads((sources / "project" / "code_catalog.json").read_text("utf-8"))
     indicators_src = sources / "ncci_2024-07-01" / "pfs_rvu_indicators_2024-07_ot_subset.csv"
     with indicators_src.open(newline="", encoding="utf-8") as fh:
         status = {r["hcpcs_code"]: r["status"] for r in csv.DictReader(fh) if not r["modifier"]}
+    check_families(rows)
     out = []
-    seen = set()
     for r in rows:
         code = r["code"]
-        if code in seen or not CODE.fullmatch(code):
-            raise SystemExit(f"bad or duplicate code {code!r}")
-        seen.add(code)
         replaced, note = replacements(r["replaced_by"])
         out.append(
             {
@@ -80,11 +140,14 @@ def build(sources: Path, dest: Path) -> None:
                 "category": CATEGORIES[r["category"]],
                 "timed": bool(r["timed"]),
                 "unit_minutes": r["unit_minutes"],
+                "unit_basis": r["unit_basis"],
                 "add_on_to": [r["addon_to"]] if r["addon_to"] else [],
+                "once_per_day": r["once_per_day"],
                 "effective": r["effective"],
                 "deleted": r["deleted"],
                 "replaced_by": replaced,
                 "replacement_note": note,
+                "medicare_replacement": r["medicare_replacement"],
                 "therapy_list": r["therapy_list"],
                 "therapy_list_grade": grade(r["therapy_list_basis"]),
                 "therapy_list_basis": r["therapy_list_basis"],
@@ -104,7 +167,7 @@ def build(sources: Path, dest: Path) -> None:
         "references (CPT/HCPCS descriptors as printed by coding-reference sites, AOTA/APTA/ASHA, "
         "CMS and MAC pages); medicare_status from the CMS National Physician Fee Schedule "
         "Relative Value File, July 2024",
-        release="2026-11-27",
+        release="2026-12-01",
     )
     shutil.copyfile(indicators_src, dest / "pfs_indicators_2024-07.csv")
     record(

@@ -61,6 +61,7 @@ from datetime import date
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from . import catalog as _catalog
 from ._coerce import coerce_date, coerce_discipline, coerce_enum
 from .catalog import FeeScheduleStatus, get, is_valid_code
 from .errors import InvalidCodeError, InvalidInputError, InvalidTypeError
@@ -84,18 +85,18 @@ __all__ = [
 #: Codes reported at most once per date of service because their descriptor
 #: is the "initial"/"first" block of a timed family with an add-on for the
 #: rest: 97129 (first 15 minutes, CPT from 2020), 97545 (first 2 hours),
-#: 97550 and G0541 (first 30 minutes). Source: the CPT/HCPCS descriptors
-#: (97129 once per day, grade A via its CMS NCCI MUE of 1, MAI 2) and the
-#: catalog's add-on links.
-ONCE_PER_DAY: Mapping[str, str] = {
-    "97129": "97130",
-    "97545": "97546",
-    "97550": "97551",
-    "G0541": "G0542",
-}
+#: 97550 and G0541 (first 30 minutes), each mapped to its add-on. Source: the
+#: CPT/HCPCS descriptors (97129 once per day, grade A via its CMS NCCI MUE of
+#: 1, MAI 2); read from the catalog's ``once_per_day`` and add-on links on
+#: first use.
+ONCE_PER_DAY: Mapping[str, str] = _catalog.once_per_day_families()
 
-#: Status I codes and what Medicare pays instead (CMS PFS RVU file, July 2024, grade A).
-_STATUS_I_REPLACEMENT = {"97014": "G0283"}
+#: Status I codes and what Medicare pays instead (CMS PFS RVU file, July 2024,
+#: grade A), from the catalog's ``medicare_replacement``.
+_STATUS_I_REPLACEMENT: Mapping[str, str] = _catalog.DerivedTable(
+    "status_i_advice",
+    lambda: {c: " or ".join(r) for c, r in _catalog.medicare_replacements().items()},
+)
 
 _TOKEN = re.compile(r"([0-9A-Za-z]+?)(?:[xX*]([0-9]+))?(?::(.*))?")
 

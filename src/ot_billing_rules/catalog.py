@@ -3,7 +3,10 @@
 The catalog holds the CPT and HCPCS Level II codes an occupational-therapy
 practice meets (91 codes, history included), each with the library's own
 plain description (never AMA descriptor text), whether it is timed, its unit
-length, add-on links, the dates it is valid and what replaced it.
+length and unit basis, add-on links, the dates it is valid and what replaced
+it. The code families every rule family uses (base + add-on pairs, the
+once-per-day base codes, the codes Medicare pays instead) are read from these
+columns, not written out again elsewhere.
 
 >>> from ot_billing_rules import lookup
 >>> c = lookup("97530", on="2024-07-01")
@@ -23,9 +26,9 @@ from __future__ import annotations
 import difflib
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -35,6 +38,7 @@ from ._html import html_table
 from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
 from .findings import Finding, Severity
 from .sources import Evidence
+from .terms import UnitBasis
 
 __all__ = [
     "Category",
@@ -124,6 +128,16 @@ class Code:
     ``date.min``, when the code predates the history the catalog records; see
     ``effective_known``); ``deleted`` is the *last* valid date of service, or
     ``None`` while the code is current.
+
+    ``unit_basis`` says how the code's minutes become units (a plain
+    15-minute code, one of the base + add-on families, untimed, or counted per
+    month; see :class:`~ot_billing_rules.UnitBasis`). ``once_per_day`` marks
+    the first block of a base + add-on family (97129, 97545, 97550, G0541):
+    by its CPT/HCPCS descriptor it is reported at most once per date of
+    service and further time goes on its add-on. ``medicare_replacement``
+    lists the codes Medicare pays instead of this one (97014 → G0283: 97014
+    has status I, not valid for Medicare, in the CMS Physician Fee Schedule
+    Relative Value File).
     """
 
     code: str
@@ -143,6 +157,10 @@ class Code:
     replacement_note: str | None = None
     typical_disciplines: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     notes: str = ""
+    # Keyword-only and required: a code's basis is never guessed from its minutes.
+    unit_basis: UnitBasis = attrs.field(kw_only=True)
+    once_per_day: bool = False
+    medicare_replacement: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
     @property
     def effective_known(self) -> bool:
@@ -167,11 +185,14 @@ class Code:
             "category": self.category.value,
             "timed": self.timed,
             "unit_minutes": self.unit_minutes,
+            "unit_basis": self.unit_basis.value,
             "add_on_to": list(self.add_on_to),
+            "once_per_day": self.once_per_day,
             "effective": self.effective.isoformat() if self.effective_known else None,
             "deleted": self.deleted.isoformat() if self.deleted else None,
             "replaced_by": list(self.replaced_by),
             "replacement_note": self.replacement_note,
+            "medicare_replacement": list(self.medicare_replacement),
             "medicare_status": self.medicare_status.value if self.medicare_status else None,
             "therapy_list": self.therapy_list.value,
             "therapy_list_grade": self.therapy_list_grade.value,
@@ -211,12 +232,94 @@ def _load() -> Mapping[str, Code]:
             replacement_note=row["replacement_note"],
             typical_disciplines=row["typical_disciplines"],
             notes=row["notes"],
+            unit_basis=UnitBasis(row["unit_basis"]),
+            once_per_day=row["once_per_day"],
+            medicare_replacement=row["medicare_replacement"],
         )
     return catalog
 
 
 def _catalog() -> Mapping[str, Code]:
     return _data.once("code_catalog", _load)
+
+
+_V = TypeVar("_V")
+
+
+class DerivedTable(Mapping[str, _V]):
+    """A read-only table derived from the catalog, built on first use.
+
+    Module constants such as ``bundling.ONCE_PER_DAY`` are these, so importing
+    a module never reads the package data.
+    """
+
+    __slots__ = ("_build", "_key")
+
+    def __init__(self, key: str, build: Callable[[], Mapping[str, _V]]) -> None:
+        self._key = f"code_catalog:{key}"
+        self._build = build
+
+    def _table(self) -> Mapping[str, _V]:
+        return _data.once(self._key, self._build)
+
+    def __getitem__(self, code: str) -> _V:
+        return self._table()[code]
+
+    # Rule checks ask "is this code in the table?" for every line: skip
+    # Mapping's KeyError round trip.
+    def __contains__(self, code: object) -> bool:
+        return code in self._table()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self._table())!r})"
+
+
+def _once_per_day() -> Mapping[str, str]:
+    catalog = _catalog()
+    return {
+        base: add_on.code
+        for add_on in catalog.values()
+        for base in add_on.add_on_to
+        if base in catalog and catalog[base].once_per_day
+    }
+
+
+def _medicare_replacements() -> Mapping[str, tuple[str, ...]]:
+    return {c.code: c.medicare_replacement for c in _catalog().values() if c.medicare_replacement}
+
+
+def once_per_day_families() -> Mapping[str, str]:
+    """Base codes reported at most once per date of service, each to the add-on for the rest.
+
+    Read from the catalog's ``once_per_day`` and add-on links (the data build
+    checks each such base has exactly one add-on) when first looked into, so a
+    module may keep the result as a constant without reading data on import.
+
+    >>> dict(sorted(once_per_day_families().items()))
+    {'97129': '97130', '97545': '97546', '97550': '97551', 'G0541': 'G0542'}
+    """
+    return _ONCE_PER_DAY
+
+
+def medicare_replacements() -> Mapping[str, tuple[str, ...]]:
+    """Codes Medicare does not pay, each to the codes it pays instead (read on first use).
+
+    >>> dict(medicare_replacements())
+    {'97014': ('G0283',)}
+    """
+    return _MEDICARE_REPLACEMENTS
+
+
+_ONCE_PER_DAY: DerivedTable[str] = DerivedTable("once_per_day", _once_per_day)
+_MEDICARE_REPLACEMENTS: DerivedTable[tuple[str, ...]] = DerivedTable(
+    "medicare_replacement", _medicare_replacements
+)
 
 
 def normalize_code(code: str) -> str:

@@ -42,7 +42,7 @@ from .evaluation import (
 from .lines import MAX_UNITS, ClaimLine, ServiceLine
 from .modifiers import ASSISTANT_MODIFIERS, BYPASS_MODIFIERS
 from .ncci import EditSet, ModifierIndicator, PTPEdit
-from .terms import Discipline, Setting
+from .terms import Discipline, Setting, UnitBasis
 from .visit import Service, Visit
 
 __all__ = [
@@ -198,15 +198,12 @@ def claim_lines(*, max_units: int = 8) -> st.SearchStrategy[ClaimLine]:
 
 def _plain_timed(day: date) -> list[str]:
     # Plain 15-minute codes only: the family codes (97129/97130, 97550 ...)
-    # have their own arithmetic and add-on pairing rules.
+    # have their own arithmetic and add-on pairing rules, monthly codes none.
     return [
         c
         for c in _ordered(_catalog_codes(on=day, timed=True))
-        if get(c).unit_minutes == 15 and not get(c).add_on_to and c not in _FAMILY_BASES  # type: ignore[union-attr]
+        if get(c).unit_basis is UnitBasis.FIFTEEN  # type: ignore[union-attr]
     ]
-
-
-_FAMILY_BASES = frozenset({"97129", "G0515"})
 
 
 def _untimed(day: date) -> list[str]:

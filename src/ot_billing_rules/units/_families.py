@@ -1,7 +1,10 @@
 """How each catalog code turns minutes into units ("unit basis").
 
-Most timed therapy codes are plain 15-minute codes and go through the CMS
-chart. A few are not, and must never be treated as if they were:
+Each code's basis and the base + add-on families are read from the catalog
+(``Code.unit_basis`` and the add-on links; the data build checks that every
+family is one base and one add-on of the same basis); this module holds the
+arithmetic. Most timed therapy codes are plain 15-minute codes and go through
+the CMS chart. A few are not, and must never be treated as if they were:
 
 - **97129 + 97130** (cognitive function intervention): one service billed as a
   first 15-minute unit (97129, at most once a day) plus 15-minute add-on units
@@ -37,12 +40,16 @@ chart. A few are not, and must never be treated as if they were:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
-from ..catalog import Category, Code
+from .. import _data
+from ..catalog import Code, codes
+from ..errors import DataFileError
 from ..terms import HourRule, UnitBasis
 
-__all__ = ["FAMILIES", "Family", "HourRule", "UnitBasis", "basis_of", "family_of"]
+__all__ = ["FAMILY_BASES", "Family", "HourRule", "UnitBasis", "basis_of", "families", "family_of"]
 
 
 @attrs.frozen
@@ -80,38 +87,51 @@ class Family:
         return min(units, 1), max(0, units - 1)
 
 
-FAMILIES: tuple[Family, ...] = (
-    Family(UnitBasis.COGNITIVE, "97129", "97130", 15, 15),
-    Family(UnitBasis.CAREGIVER, "97550", "97551", 30, 15),
-    Family(UnitBasis.CAREGIVER, "G0541", "G0542", 30, 15),
-    Family(UnitBasis.HOURS, "97545", "97546", 120, 60),
-)
+#: Bases whose codes pair into a base + add-on family with its own time rule.
+FAMILY_BASES = frozenset({UnitBasis.COGNITIVE, UnitBasis.CAREGIVER, UnitBasis.HOURS})
 
-_BY_CODE = {code: fam for fam in FAMILIES for code in (fam.base, fam.add_on)}
+
+def _block_minutes(entry: Code) -> int:
+    if entry.unit_minutes is None:  # the data build refuses this; never guess a block length
+        raise DataFileError(
+            f"catalog code {entry.code} is in a {entry.unit_basis.value} family but has no "
+            "unit minutes",
+            path="code_catalog.json",
+        )
+    return entry.unit_minutes
+
+
+def _build() -> Mapping[str, Family]:
+    entries = {c.code: c for c in codes()}
+    by_code: dict[str, Family] = {}
+    for add_on in entries.values():
+        if add_on.unit_basis in FAMILY_BASES and add_on.add_on_to:
+            base = entries[add_on.add_on_to[0]]
+            fam = Family(
+                add_on.unit_basis,
+                base.code,
+                add_on.code,
+                _block_minutes(base),
+                _block_minutes(add_on),
+            )
+            by_code[base.code] = by_code[add_on.code] = fam
+    return by_code
+
+
+def _by_code() -> Mapping[str, Family]:
+    return _data.once("code_catalog:families", _build)
+
+
+def families() -> tuple[Family, ...]:
+    """Every base + add-on family in the catalog, sorted by base code."""
+    return tuple(sorted({f.base: f for f in _by_code().values()}.values(), key=lambda f: f.base))
 
 
 def family_of(code: str) -> Family | None:
     """The base/add-on family ``code`` belongs to, or ``None``."""
-    return _BY_CODE.get(code)
-
-
-_MONTHLY = frozenset(
-    {Category.REMOTE_THERAPEUTIC_MONITORING, Category.DIGITAL_MENTAL_HEALTH},
-)
+    return _by_code().get(code)
 
 
 def basis_of(entry: Code) -> UnitBasis:
-    """Return how ``entry``'s minutes become units.
-
-    Any timed code that is neither a plain 15-minute code nor in a known
-    family is treated as not counted per day (``MONTHLY``) rather than
-    guessed at.
-    """
-    fam = _BY_CODE.get(entry.code)
-    if fam is not None:
-        return fam.basis
-    if not entry.timed:
-        return UnitBasis.UNTIMED
-    if entry.unit_minutes == 15 and not entry.add_on_to and entry.category not in _MONTHLY:
-        return UnitBasis.FIFTEEN
-    return UnitBasis.MONTHLY
+    """Return how ``entry``'s minutes become units (the catalog's ``unit_basis``)."""
+    return entry.unit_basis
