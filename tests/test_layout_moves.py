@@ -148,5 +148,6 @@ def test_modifiers_import_stays_light_in_a_fresh_process() -> None:
         "ot_billing_rules.errors",
         "ot_billing_rules.findings",
         "ot_billing_rules.modifiers",
+        "ot_billing_rules.sources",
         "ot_billing_rules.terms",
     }, loaded

@@ -74,7 +74,7 @@ from .modifiers import (
 )
 from .payers import PayerPolicy
 from .plan_of_care import POC_NOT_CHECKED, check_plan_of_care
-from .sources import data_version
+from .sources import cite, data_version
 from .terms import Discipline, UnitMethod
 from .thresholds import KX_NOT_CHECKED, KXAssessment, assess_kx
 from .visit import Service, Visit
@@ -351,7 +351,7 @@ def _allocate(work: _Work, services: Sequence[Service]) -> UnitAllocation:
                 tuple(sorted(assistant)),
                 f"Payer {policy.name} does not use the CO/CQ assistant modifiers; the assistant "
                 "minutes were counted with the rest.",
-                source=f"payer policy {policy.name}",
+                source=f"{cite('payer_policy')} {policy.name}",
             )
         )
     from .units import compute_units  # imported on first audit: keeps the package import light
@@ -414,7 +414,7 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
                     f"({own}); {m} was replaced by {own}.",
                     suggestion=f"Bill each discipline under its own plan of care; use {own} "
                     f"for {v.discipline.value}.",
-                    source="HCPCS GO/GP/GN descriptors; MAC therapy-modifier guidance",
+                    source=cite("hcpcs_therapy_modifiers"),
                 )
             )
             continue
@@ -477,8 +477,7 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
                     "left off.",
                     suggestion=f"Choose which {MAX_MODIFIERS} modifiers the line needs: {left} "
                     f"{verb} not on the claim as it stands.",
-                    source="CMS Pub. 100-04 Ch. 26 §10.4 (item 24D, up to four modifiers); "
-                    "X12 837P SV101-3 to SV101-6",
+                    source=cite("cms_claim_line_modifiers"),
                 )
             )
         out.append(fitted)
@@ -571,7 +570,7 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
                     "were furnished in separate time intervals.",
                     suggestion="The record must show the separate intervals (never the same "
                     "15-minute block).",
-                    source="NCCI Policy Manual Ch. I and XI; CMS modifier 59 fact sheet",
+                    source=cite("ncci_bypass_added"),
                 )
             )
     return final_lines
@@ -608,9 +607,9 @@ def _outcomes(
                     f"{s.code} is not billed: {reason}.",
                     suggestion="Nothing to bill; keep the minutes in the record (they count "
                     "toward total treatment time).",
-                    source="CMS Pub. 100-04 Ch. 5 §20.2"
+                    source=cite("cms_timed_codes")
                     if method == "CMS"
-                    else "CPT time rule (per code)",
+                    else cite("cpt_time_rule_short"),
                 )
             )
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, reason))

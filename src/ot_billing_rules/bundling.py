@@ -69,6 +69,7 @@ from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine
 from .modifiers import EITHER_LINE_FROM, BypassPlacement, check_line_modifiers, is_em
 from .ncci import EditData, EditSet, MUEHit, PTPHit, group_lines, mue_hits, ptp_hits
+from .sources import cite
 from .terms import Discipline, Setting
 
 __all__ = [
@@ -301,7 +302,7 @@ def findings(
 
 @functools.lru_cache(maxsize=64)
 def _source(where: Setting, release: str) -> str:
-    return f"CMS NCCI {where.value.replace('_', ' ')} edits, release {release}"
+    return f"{cite('ncci_edits')} {where.value.replace('_', ' ')} edits, release {release}"
 
 
 def _stale(ctx: Bundle) -> list[Finding]:
@@ -526,8 +527,7 @@ def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Findi
                 (code,),
                 f"{code} has {why} (Medicare Physician Fee Schedule RVU file)",
                 advice,
-                "CMS National Physician Fee Schedule Relative Value File, status indicator "
-                "(RVU file documentation)",
+                cite("pfs_status"),
             )
         )
     return out
@@ -550,7 +550,7 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
                     f"{code} is an add-on code (each additional block after {primary}) and is "
                     f"billed without {primary} on the same date",
                     f"bill {primary} for the first block and {code} only for the additional time",
-                    "CPT add-on code convention; code catalog add-on links",
+                    cite("cpt_addon"),
                 )
             )
         if code in ONCE_PER_DAY:
@@ -566,8 +566,7 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
                         f"date of service, but {units} unit(s) on {len(lines)} line(s) are "
                         "billed",
                         f"bill {code} x 1 and put the additional time on {ONCE_PER_DAY[code]}",
-                        "CPT descriptor structure (initial block + add-on); CMS NCCI MUE 1 "
-                        "for 97129 and 97545",
+                        cite("cpt_once_per_day"),
                     )
                 )
     return out

@@ -37,7 +37,7 @@ from ._coerce import coerce_date, coerce_enum
 from ._html import html_table
 from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
 from .findings import Finding, Severity
-from .sources import Evidence
+from .sources import Evidence, cite
 from .terms import UnitBasis
 
 __all__ = [
@@ -496,7 +496,7 @@ def check_code(code: str, *, on: date) -> tuple[Code | None, Finding | None, str
             (code,),
             f"{code} is not in the OT code catalog, so it cannot be audited or billed here.{hint}",
             suggestion="Check the code against the documentation.",
-            source="ot_billing_rules code catalog",
+            source=cite("catalog"),
         )
         return None, unknown, "code not in the catalog"
     except CodeNotEffectiveError as exc:
@@ -507,6 +507,6 @@ def check_code(code: str, *, on: date) -> tuple[Code | None, Finding | None, str
             (code,),
             f"{code} is not a valid code on {on.isoformat()}{use}.",
             suggestion="Use the code valid on the date of service.",
-            source="CPT/HCPCS code history (ot_billing_rules code catalog)",
+            source=cite("catalog_history"),
         )
         return None, stale, f"not valid on {on.isoformat()}"

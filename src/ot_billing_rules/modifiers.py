@@ -24,6 +24,7 @@ from datetime import date
 from ._coerce import coerce_date
 from .errors import InvalidModifierError, InvalidTypeError
 from .findings import Finding, Severity
+from .sources import cite
 from .terms import Discipline
 
 __all__ = [
@@ -284,7 +285,7 @@ def pair_bypass(
 
 # -- per-line checks ---------------------------------------------------------------------
 
-_SOURCE = "HCPCS/CPT modifier descriptors; MAC therapy-modifier guidance"
+_SOURCE = cite("hcpcs_modifiers")
 
 
 def check_line_modifiers(
@@ -325,8 +326,7 @@ def check_line_modifiers(
                 f"{where} carries 59 together with {', '.join(sorted(mods & X_MODIFIERS))}; "
                 "several payers reject a line with both",
                 "keep the more specific X modifier and drop 59",
-                "NCCI Policy Manual Ch. I (59 only when no more specific modifier fits); "
-                "CMS CR 8863 (X{EPSU})",
+                cite("ncci_modifier_59"),
             )
         )
     if len(mods & X_MODIFIERS) > 1:
@@ -354,8 +354,7 @@ def _bypass_multiple(code: str, xs: set[str]) -> Finding:
         "distinct (XE separate encounter, XS separate structure, XP separate practitioner, "
         "XU unusual non-overlapping service), and a line takes one of 59/XE/XS/XP/XU",
         "keep the one X modifier the record supports and drop the others",
-        "CMS CR 8863 (MLN Matters MM8863: X{EPSU} modifiers, subsets of modifier 59); "
-        "CMS MLN fact sheet MLN1783722, Proper Use of Modifiers 59, XE, XP, XS & XU",
+        cite("cms_x_modifiers"),
     )
 
 
@@ -368,8 +367,7 @@ def _too_many(code: str, modifiers: tuple[str, ...]) -> Finding:
         f"{code} carries {len(modifiers)} modifiers ({', '.join(modifiers)}) but a "
         f"claim line holds {MAX_MODIFIERS}",
         f"choose the {MAX_MODIFIERS} the line needs; as given, {extra} would not fit",
-        "CMS Pub. 100-04 Ch. 26 §10.4 (item 24D, up to four modifiers); "
-        "X12 837P SV101-3 to SV101-6",
+        cite("cms_claim_line_modifiers"),
     )
 
 
@@ -380,7 +378,7 @@ def _misplaced(code: str, why: str) -> Finding:
         (code,),
         f"{code}: {why}",
         "move the modifier to the right line",
-        "NCCI Policy Manual Ch. I (25 on E/M lines only; 59 and X{EPSU} never on E/M)",
+        cite("ncci_modifier_placement"),
     )
 
 

@@ -955,5 +955,5 @@ def minutes_missing(code: str) -> Finding:
         (code,),
         f"{code} is a timed code but no minutes were given, so its units cannot be computed.",
         suggestion="Give the code's total treatment minutes for the date of service.",
-        source="CMS Pub. 100-04 Ch. 5 §20.2",
+        source=cite("cms_timed_codes"),
     )
