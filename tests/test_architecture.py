@@ -25,7 +25,6 @@ EXEMPT = {PKG, f"{PKG}._hypothesis"}
 #: RVU layout through a function-level import of _cms_txt, which imports
 #: helpers back from _cms_files. Listed so the test names it; remove the
 #: entry when payment/ is untangled.
-KNOWN_CYCLE_EDGES = {(f"{PKG}.payment._cms_files", f"{PKG}.payment._cms_txt")}
 
 
 def _module_name(path: Path) -> str:
@@ -95,11 +94,7 @@ def _short(name: str) -> str:
 
 
 def _cycles() -> list[list[str]]:
-    graph = {
-        m: {t for t in ts if t not in EXEMPT and (m, t) not in KNOWN_CYCLE_EDGES}
-        for m, ts in GRAPH.items()
-        if m not in EXEMPT
-    }
+    graph = {m: {t for t in ts if t not in EXEMPT} for m, ts in GRAPH.items() if m not in EXEMPT}
     state: dict[str, int] = {}
     found: list[list[str]] = []
 
@@ -142,12 +137,6 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_import_graph_is_acyclic() -> None:
     cycles = [" -> ".join(map(_short, c)) for c in _cycles()]
     assert cycles == []
-
-
-def test_known_cycle_edges_still_exist() -> None:
-    # An allowance that no longer matches the code should be deleted.
-    for a, b in KNOWN_CYCLE_EDGES:
-        assert b in GRAPH[a]
 
 
 def test_terms_imports_nothing_of_ours() -> None:

@@ -22,18 +22,23 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
-import attrs
-
 from ..errors import DataFileError
+from ._cms_txt import read_pprrvu_txt
+from ._files import (
+    _CODE,
+    _QUARTER_LETTER,
+    CmsFile,
+    CountyFile,
+    GpciFile,
+    RvuFile,
+    _decimal,
+)
 from ._model import Locality, RvuRow
 
-_CODE = re.compile(r"[0-9A-Z]{5}")
-_NUMBER = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,6})?|\.[0-9]{1,6}")
 _MONTHS = {"JANUARY": 1, "APRIL": 4, "JULY": 7, "OCTOBER": 10}
-_QUARTER_LETTER = {1: "A", 4: "B", 7: "C", 10: "D"}
 
 # Header names (rows joined, spaces collapsed) of the PPRRVU columns read.
 _RVU_COLUMNS = {
@@ -51,55 +56,10 @@ _RVU_COLUMNS = {
 }
 
 
-@attrs.frozen(eq=False)
-class RvuFile:
-    """What one PPRRVU file holds: its release, CF, notice and rows."""
-
-    path: str
-    year: int
-    month: int | None
-    name: str
-    released: date | None
-    qp: bool
-    conversion_factor: Decimal
-    notice: tuple[str, ...]
-    rows: dict[tuple[str, str], RvuRow]
-
-
-@attrs.frozen(eq=False)
-class GpciFile:
-    """The GPCIs of one year's localities."""
-
-    path: str
-    year: int
-    localities: tuple[Locality, ...]
-
-
-@attrs.frozen(eq=False)
-class CountyFile:
-    """The locality/county crosswalk of one year: locality id -> counties text."""
-
-    path: str
-    year: int
-    counties: dict[str, str]
-
-
-CmsFile = RvuFile | GpciFile | CountyFile
-
-
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text))
     for row in reader:
         yield reader.line_num, [cell.strip() for cell in row]
-
-
-def _decimal(cell: str, *, path: str, line: int, what: str) -> Decimal:
-    if not _NUMBER.fullmatch(cell):
-        raise DataFileError(f"{what} {cell!r} is not a number such as 0.45", path=path, line=line)
-    try:
-        return Decimal(cell)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise DataFileError(f"{what} {cell!r} is not a number", path=path, line=line) from None
 
 
 def _kind(text: str) -> str | None:
@@ -116,9 +76,6 @@ def _kind(text: str) -> str | None:
 def read_cms_text(text: str, path: str) -> CmsFile | None:
     """Read one CMS file's text; ``None`` when it is none of the three kinds."""
     if text.startswith("HDR"):
-        # Imported here: the fixed-width reader builds on this module.
-        from ._cms_txt import read_pprrvu_txt
-
         return read_pprrvu_txt(text, path)
     kind = _kind(text)
     if kind == "rvu":

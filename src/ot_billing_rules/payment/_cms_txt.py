@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import DataFileError
-from ._cms_files import _CODE, _QUARTER_LETTER, RvuFile, _decimal
+from ._files import _CODE, _QUARTER_LETTER, RvuFile, _decimal
 from ._model import RvuRow
 
 # Fixed-width PPRRVU record (RVU25D documentation, record layout; 1-based

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from ..errors import DataFileError, InvalidInputError
-from ._cms_files import CountyFile, GpciFile, RvuFile
+from ._files import CountyFile, GpciFile, RvuFile
 from ._model import Locality, Release, RvuRow
 
 
