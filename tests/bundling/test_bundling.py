@@ -15,7 +15,7 @@ from ot_billing_rules.ncci import MUE, PTPEdit, Setting
 JULY = "2024-07-01"
 #: The modifiers the issue asks the checker to know.
 BRIEF_MODIFIERS = "GO GP GN CO CQ KX 59 XE XS XP XU 25 76 77 91 95 96 97 GT 52 LT RT"
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 
 
 def rules(found: tuple[ob.Finding, ...]) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -25,7 +25,7 @@ GOLDEN = {
     2025: 2410,
     2026: 2480,
 }
-SHARED = Path(__file__).resolve().parents[1] / "data" / "sources" / "project" / "kx_thresholds.json"
+SHARED = Path(__file__).resolve().parents[2] / "data" / "sources" / "project" / "kx_thresholds.json"
 
 
 @pytest.mark.parametrize(("year", "amount"), sorted(GOLDEN.items()))

@@ -15,7 +15,7 @@ import pytest
 import ot_billing_rules as ob
 from ot_billing_rules.ncci import _cms_files
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 PRA = FIX / "ccipra-v302r0-f1.txt"
 
 

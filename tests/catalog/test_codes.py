@@ -243,7 +243,7 @@ def test_data_version_matches_files() -> None:
 
 def test_package_data_matches_the_build_script() -> None:
     shared = (
-        Path(__file__).resolve().parents[1] / "data" / "sources" / "project" / "code_catalog.json"
+        Path(__file__).resolve().parents[2] / "data" / "sources" / "project" / "code_catalog.json"
     )
     if not shared.exists():
         pytest.skip("shared research data not beside this checkout")

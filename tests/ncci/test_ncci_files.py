@@ -11,14 +11,14 @@ import pytest
 
 import ot_billing_rules as ob
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 PRA = FIX / "ccipra-v302r0-f1.txt"
 OPH = FIX / "ccioph-v302r0-f1.txt"
 MUE_PRA = FIX / "MCR_MUE_PractitionerServices_Eff_07-01-2024.csv"
 MUE_OPH = FIX / "MCR_MUE_OutpatientHospitalServices_Eff_07-01-2024.csv"
 PTP_ZIP = FIX / "medicare-ncci-2024q3-practitioner-ptp-edits-ccipra-v302r0-f1.zip"
 MUE_ZIP = FIX / "mue-2024q3-practitioner.zip"
-SAMPLES = Path(__file__).resolve().parent / "fixtures" / "cms_samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "cms_samples"
 D = date.fromisoformat
 
 

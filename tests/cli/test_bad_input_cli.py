@@ -15,7 +15,7 @@ import pytest
 
 from ot_billing_rules import cli
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 PRA = str(FIX / "ccipra-v302r0-f1.txt")
 HEADER = "visit_id,date_of_service,code,minutes\n"
 VISIT = '{"date_of_service": "2024-07-01", "services": [{"code": "97530", "minutes": 30}]}'

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import ot_billing_rules as ob
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 PRA = FIX / "ccipra-v302r0-f1.txt"
 PTP_ZIP = FIX / "medicare-ncci-2024q3-practitioner-ptp-edits-ccipra-v302r0-f1.zip"
 HEAD = "".join(PRA.read_text("latin-1").splitlines(keepends=True)[:6])

@@ -12,7 +12,7 @@ import pytest
 from ot_billing_rules.errors import DataFileError, InvalidInputError
 from ot_billing_rules.payment import FeeSchedule, fee
 
-PFS = Path(__file__).resolve().parent.parent / "data" / "sources" / "pfs"
+PFS = Path(__file__).resolve().parents[2] / "data" / "sources" / "pfs"
 RVU25 = PFS / "rvu25d" / "PPRRVU2025_Oct.csv"
 GPCI25 = PFS / "rvu25d" / "GPCI2025.csv"
 LOCCO25 = PFS / "rvu25d" / "25LOCCO.csv"

@@ -10,7 +10,7 @@ import pytest
 
 import ot_billing_rules as ob
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "visits.csv"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "visits.csv"
 
 
 def test_example_csv_groups_into_three_visits() -> None:

@@ -35,7 +35,7 @@ import pytest
 
 from ot_billing_rules import Visit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "update_golden.py"
 GOLDEN = ROOT / "tests" / "golden"
 

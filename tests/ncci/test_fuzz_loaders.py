@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 import ot_billing_rules as ob
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
-SAMPLES = Path(__file__).resolve().parent / "fixtures" / "cms_samples"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "cms_samples"
 PTP_NAME = "ccipra-v302r0-f1.txt"
 MUE_NAME = "MCR_MUE_PractitionerServices_Eff_07-01-2024.csv"
 

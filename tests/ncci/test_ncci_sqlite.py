@@ -12,7 +12,7 @@ import pytest
 
 import ot_billing_rules as ob
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 PRA = FIX / "ccipra-v302r0-f1.txt"
 OPH = FIX / "ccioph-v302r0-f1.txt"
 MUE_PRA = FIX / "MCR_MUE_PractitionerServices_Eff_07-01-2024.csv"

@@ -23,7 +23,7 @@ import ot_billing_rules as ob
 from ot_billing_rules import UnitBasis, bundling, catalog, strategies
 from ot_billing_rules.units import _families
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "scripts" / "build_data.py"
 SOURCES = ROOT / "data" / "sources"
 TABLE = "project/code_catalog.json"

@@ -9,7 +9,7 @@ import pytest
 
 from ot_billing_rules.cli import main
 
-FIX = Path(__file__).parent / "fixtures" / "cms"
+FIX = Path(__file__).parents[1] / "fixtures" / "cms"
 
 
 def test_check_error_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
