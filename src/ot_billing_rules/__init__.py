@@ -48,10 +48,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "audit_many",
         "to_records",
     ),
-    ".bundling": (
-        "check_bundling",
-        "parse_line_token",
-    ),
+    ".bundling": ("check_bundling",),
     ".catalog": (
         "Category",
         "Code",
@@ -113,6 +110,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ".lines": (
         "ClaimLine",
         "ServiceLine",
+        "parse_line_token",
     ),
     ".modifiers": ("BypassPlacement",),
     ".ncci": (

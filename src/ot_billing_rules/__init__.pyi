@@ -18,7 +18,6 @@ from .batch import RESULT_SCHEMA as RESULT_SCHEMA
 from .batch import audit_many as audit_many
 from .batch import to_records as to_records
 from .bundling import check_bundling as check_bundling
-from .bundling import parse_line_token as parse_line_token
 from .catalog import Category as Category
 from .catalog import Code as Code
 from .catalog import FeeScheduleStatus as FeeScheduleStatus
@@ -69,6 +68,7 @@ from .findings import Finding as Finding
 from .findings import Severity as Severity
 from .lines import ClaimLine as ClaimLine
 from .lines import ServiceLine as ServiceLine
+from .lines import parse_line_token as parse_line_token
 from .modifiers import BypassPlacement as BypassPlacement
 from .ncci import EditData as EditData
 from .ncci import EditSet as EditSet

@@ -54,7 +54,6 @@ reading, and dates of service before 2019-07-01 always use it.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
@@ -63,10 +62,10 @@ from dateutil.relativedelta import relativedelta
 
 from . import catalog as _catalog
 from ._coerce import coerce_date, coerce_discipline, coerce_enum
-from .catalog import FeeScheduleStatus, get, is_valid_code
-from .errors import InvalidCodeError, InvalidInputError, InvalidTypeError
+from .catalog import FeeScheduleStatus, get
+from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
-from .lines import ClaimLine, ServiceLine
+from .lines import ClaimLine, ServiceLine, as_service_line
 from .modifiers import EITHER_LINE_FROM, BypassPlacement, check_line_modifiers, is_em
 from .ncci import EditData, EditSet, MUEHit, PTPHit, group_lines, mue_hits, ptp_hits
 from .sources import cite
@@ -78,7 +77,6 @@ __all__ = [
     "check_bundling",
     "findings",
     "hits",
-    "parse_line_token",
     "prepare",
 ]
 
@@ -98,66 +96,6 @@ _STATUS_I_REPLACEMENT: Mapping[str, str] = _catalog.DerivedTable(
     "status_i_advice",
     lambda: {c: " or ".join(r) for c, r in _catalog.medicare_replacements().items()},
 )
-
-_TOKEN = re.compile(r"([0-9A-Za-z]+?)(?:[xX*]([0-9]+))?(?::(.*))?")
-
-
-def parse_line_token(token: str) -> ServiceLine:
-    """Parse ``CODE[xUNITS][:MOD[,MOD]]`` into a :class:`ServiceLine`.
-
-    >>> parse_line_token("97530x2:GO,59")
-    ServiceLine(code='97530', units=2, modifiers=('GO', '59'))
-    >>> parse_line_token("97150")
-    ServiceLine(code='97150', units=1, modifiers=())
-    """
-    if not isinstance(token, str):
-        raise InvalidTypeError(
-            f"a line token must be a string, not {type(token).__name__} {token!r}",
-            value=token,
-            field="line",
-        )
-    m = _TOKEN.fullmatch(token.strip())
-    if not m:
-        raise InvalidInputError(
-            f"line {token!r} is not CODE[xUNITS][:MOD[,MOD]] (e.g. 97530, 97530x2, 97530x2:GO,59)",
-            value=token,
-            field="line",
-        )
-    code, units, mods = m.groups()
-    if not is_valid_code(code):
-        raise InvalidCodeError(
-            f"line {token!r}: {code!r} is not a well-formed CPT/HCPCS code (lines are "
-            "CODE[xUNITS][:MOD[,MOD]], e.g. 97530x2:GO,59)",
-            value=token,
-            field="line",
-        )
-    return ServiceLine(code, int(units) if units else 1, mods or ())
-
-
-def _line(item: object) -> ServiceLine:
-    if isinstance(item, ServiceLine):
-        return item
-    if isinstance(item, ClaimLine):
-        return ServiceLine(item.code, item.units, item.modifiers)
-    if isinstance(item, str):
-        return parse_line_token(item)
-    if isinstance(item, Mapping):
-        extra = set(item) - {"code", "units", "modifiers"}
-        if extra or "code" not in item:
-            raise InvalidInputError(
-                f"a line dict takes the keys code, units, modifiers; got {sorted(map(str, item))}",
-                value=item,
-                field="lines",
-            )
-        return ServiceLine(item["code"], item.get("units", 1), item.get("modifiers", ()))
-    if isinstance(item, (tuple, list)) and 1 <= len(item) <= 3:
-        return ServiceLine(*item)
-    raise InvalidTypeError(
-        "each line must be a ServiceLine, a code string, a (code, units, modifiers) tuple "
-        f"or a dict, not {type(item).__name__} {item!r}",
-        value=item,
-        field="lines",
-    )
 
 
 @attrs.frozen
@@ -227,7 +165,7 @@ def prepare(
             value=lines,
             field="lines",
         )
-    items = tuple(_line(x) for x in lines)
+    items = tuple(as_service_line(x) for x in lines)
     data: EditData = EditSet.bundled() if edits is None else edits
     # A runtime Protocol check costs tens of microseconds; an EditSet needs none.
     if type(data) is not EditSet and not isinstance(data, EditData):

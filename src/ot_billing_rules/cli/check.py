@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..bundling import check_bundling, parse_line_token
+from ..bundling import check_bundling
 from ..findings import Severity
+from ..lines import parse_line_token
 from ..modifiers import BypassPlacement
 from ..ncci import EditSet
 from ..terms import Setting

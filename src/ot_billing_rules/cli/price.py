@@ -16,9 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..bundling import parse_line_token
 from ..errors import FeeNotFoundError, InvalidInputError, InvalidOptionError
-from ..lines import ServiceLine
+from ..lines import ServiceLine, parse_line_token
 from ..payment import FeeSchedule, Pricing, fee, localities, price_lines
 from ..payment._pricing import PricedLine
 from ._commands import HELP

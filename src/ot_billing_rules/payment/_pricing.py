@@ -31,9 +31,8 @@ import attrs
 from .._coerce import coerce_date, coerce_discipline, coerce_enum
 from .._html import html_table
 from .._money import coerce_money, format_money
-from ..bundling import parse_line_token
 from ..errors import FeeNotFoundError, InvalidInputError, InvalidModifierError, InvalidTypeError
-from ..lines import ClaimLine, ServiceLine
+from ..lines import ClaimLine, ServiceLine, as_service_line
 from ..terms import Discipline
 from ._model import ClaimType, Fee, cents
 from ._mppr import full_unit_line
@@ -217,33 +216,6 @@ def _label(line: ServiceLine) -> str:
     return f"{line.code}x{line.units}{mods}"
 
 
-def _coerce_line(item: object) -> ServiceLine:
-    # The same forms check_bundling takes.
-    if isinstance(item, ServiceLine):
-        return item
-    if isinstance(item, ClaimLine):
-        return ServiceLine(item.code, item.units, item.modifiers)
-    if isinstance(item, str):
-        return parse_line_token(item)
-    if isinstance(item, Mapping):
-        extra = set(item) - {"code", "units", "modifiers"}
-        if extra or "code" not in item:
-            raise InvalidInputError(
-                f"a line dict takes the keys code, units, modifiers; got {sorted(map(str, item))}",
-                value=item,
-                field="lines",
-            )
-        return ServiceLine(item["code"], item.get("units", 1), item.get("modifiers", ()))
-    if isinstance(item, (tuple, list)) and 1 <= len(item) <= 3:
-        return ServiceLine(*item)
-    raise InvalidTypeError(
-        "each line must be a ServiceLine, a ClaimLine, a code string such as '97530x2:GO', "
-        f"a (code, units, modifiers) tuple or a dict, not {type(item).__name__} {item!r}",
-        value=item,
-        field="lines",
-    )
-
-
 def _bucket(line: ServiceLine, discipline: Discipline | None) -> str | None:
     found = {_BUCKETS[m] for m in line.modifiers if m in _BUCKETS}
     mods = [m for m in line.modifiers if m in _BUCKETS]
@@ -298,7 +270,7 @@ def price_lines(
             value=lines,
             field="lines",
         )
-    items = [_coerce_line(x) for x in lines]
+    items = [as_service_line(x) for x in lines]
     sched = FeeSchedule.bundled() if schedule is None else schedule
     if not isinstance(sched, FeeSchedule):
         raise InvalidTypeError(
