@@ -159,6 +159,12 @@ class PayerPolicy:
       medical review threshold.
     - ``plan_of_care_timing``: check Medicare's certification and
       progress-report timing (Pub. 100-02 Ch. 15 §220).
+    - ``medicare_pricing``: price the claim lines with the Medicare Physician
+      Fee Schedule when the visit names its payment ``locality``
+      (:attr:`AuditReport.pricing <ot_billing_rules.AuditReport.pricing>`,
+      the KX amount when ``visit_allowed`` is not given, and each denying
+      finding's ``amount_at_risk``). ``False`` for :data:`COMMERCIAL`:
+      contracted commercial rates are not Medicare's.
     - ``bypass_modifier``: the modifier added to the column-2 line of a
       bypassable PTP edit when the documentation says the services were in
       separate time intervals — ``"59"`` by default (CMS's own therapy
@@ -178,6 +184,8 @@ class PayerPolicy:
     plan_of_care_timing: bool = attrs.field(default=True, validator=_is_bool)
     bypass_modifier: str = attrs.field(default="59", converter=_bypass)
     description: str = ""
+    # Keyword-only and last: the positional order of the earlier fields stays as it was.
+    medicare_pricing: bool = attrs.field(default=True, validator=_is_bool, kw_only=True)
 
     def suppresses(self, rule: str) -> bool:
         """Whether findings with rule id ``rule`` are dropped for this payer."""
@@ -195,6 +203,7 @@ class PayerPolicy:
             "assistant_modifiers": self.assistant_modifiers,
             "kx_threshold": self.kx_threshold,
             "plan_of_care_timing": self.plan_of_care_timing,
+            "medicare_pricing": self.medicare_pricing,
             "bypass_modifier": self.bypass_modifier,
             "description": self.description,
         }
@@ -272,6 +281,7 @@ COMMERCIAL = PayerPolicy(
     assistant_modifiers=False,
     kx_threshold=False,
     plan_of_care_timing=False,
+    medicare_pricing=False,
     description="Commercial (CPT/AMA per-code units; NCCI edits kept; no Medicare modifiers, "
     "KX or plan-of-care timing)",
 )
