@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import attrs
@@ -64,6 +65,11 @@ _DENIES_CODE = frozenset(
 )
 
 _ZERO = Decimal("0.00")
+
+_LINE_FIELDS = tuple(a.name for a in attrs.fields(PricedLine))
+_line_values = attrgetter(*_LINE_FIELDS)
+_PRICING_FIELDS = tuple(a.name for a in attrs.fields(Pricing))
+_pricing_values = attrgetter(*_PRICING_FIELDS)
 
 
 @attrs.frozen
@@ -181,8 +187,6 @@ def note_computed_amount(assessment: KXAssessment, pricing: Pricing) -> KXAssess
     origin = f"; visit amount: {cite('pfs_rvu_file')} {pricing.release}"
     findings = tuple(
         attrs.evolve(f, message=f.message + note, source=f.source + origin)
-        if f.rule != "kx.year_unknown"
-        else f
         for f in assessment.findings
     )
     return attrs.evolve(assessment, findings=findings)
@@ -196,11 +200,23 @@ def relabel(pricing: Pricing, lines: Sequence[ClaimLine]) -> Pricing:
     units, GO/GP/GN or CO/CQ (they come first in the billing order), so the
     amounts stand; only the lines shown change. One line each, in order.
     """
+    # build, not attrs.evolve: the values are the pricing's own (evolve re-runs
+    # __init__ and costs more than the rest of the step).
     priced = tuple(
-        attrs.evolve(p, line=build(ServiceLine, ln.code, ln.units, ln.modifiers))
+        build(
+            PricedLine,
+            *(
+                build(ServiceLine, ln.code, ln.units, ln.modifiers) if name == "line" else value
+                for name, value in zip(_LINE_FIELDS, _line_values(p), strict=True)
+            ),
+        )
         for p, ln in zip(pricing.lines, lines, strict=True)
     )
-    return attrs.evolve(pricing, lines=priced)
+    return build(
+        Pricing,
+        *(priced if name == "lines" else value
+          for name, value in zip(_PRICING_FIELDS, _pricing_values(pricing), strict=True)),
+    )  # fmt: skip
 
 
 def amounts_at_risk(
