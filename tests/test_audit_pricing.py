@@ -1,7 +1,7 @@
 """The audit prices a visit that names its locality (issue 13, the audit part).
 
 Amounts are CMS's published 2025 Alabama ones (locality 10112-00, RVU25D, as
-docs/payment.md shows them against the CMS payment files) or worked by hand
+the payment docs show them against the CMS payment files) or worked by hand
 from the RVU file: 97530 $31.85 a unit, $23.13 an MPPR-reduced unit; 97110
 $26.83 and $20.79.
 """

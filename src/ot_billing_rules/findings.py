@@ -92,8 +92,8 @@ class Finding:
     ``"status.bundled"`` ...) safe to key on; ``message`` says what is wrong
     and ``suggestion`` what to do; ``source`` cites the public rule.
     ``amount_at_risk`` is the Medicare allowed amount of the claim lines the
-    finding denies, when the audit priced the visit (``docs/payment.md``,
-    "In the audit"); ``None`` otherwise.
+    finding denies, when the audit priced the visit (the rules are listed in
+    :mod:`ot_billing_rules._audit_pricing`); ``None`` otherwise.
     """
 
     rule: str

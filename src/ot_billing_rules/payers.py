@@ -159,18 +159,18 @@ class PayerPolicy:
       medical review threshold.
     - ``plan_of_care_timing``: check Medicare's certification and
       progress-report timing (Pub. 100-02 Ch. 15 §220).
-    - ``medicare_pricing``: price the claim lines with the Medicare Physician
-      Fee Schedule when the visit names its payment ``locality``
-      (:attr:`AuditReport.pricing <ot_billing_rules.AuditReport.pricing>`,
-      the KX amount when ``visit_allowed`` is not given, and each denying
-      finding's ``amount_at_risk``). ``False`` for :data:`COMMERCIAL`:
-      contracted commercial rates are not Medicare's.
     - ``bypass_modifier``: the modifier added to the column-2 line of a
       bypassable PTP edit when the documentation says the services were in
       separate time intervals — ``"59"`` by default (CMS's own therapy
       example uses 59; some contractors prefer ``"XU"``; no public source
       settles which).
     - ``description``: one sentence for reports.
+    - ``medicare_pricing``: price the claim lines with the Medicare Physician
+      Fee Schedule when the visit names its payment ``locality``
+      (:attr:`AuditReport.pricing <ot_billing_rules.AuditReport.pricing>`,
+      the KX amount when ``visit_allowed`` is not given, and each denying
+      finding's ``amount_at_risk``). ``False`` for :data:`COMMERCIAL`:
+      contracted commercial rates are not Medicare's.
     """
 
     name: str = attrs.field(converter=_name)
@@ -260,7 +260,8 @@ class PayerPolicy:
 
 #: Medicare Part B: CMS 8-minute rule, NCCI PTP/MUE edits and fee-schedule
 #: status, GO/GP/GN on every therapy line, CO/CQ for assistant minutes, KX
-#: above the annual threshold, plan-of-care timing checks.
+#: above the annual threshold, plan-of-care timing checks, fee-schedule pricing
+#: of a visit that names its locality.
 MEDICARE = PayerPolicy(
     name="medicare",
     unit_method="cms",
@@ -271,7 +272,8 @@ MEDICARE = PayerPolicy(
 #: A commercial payer following CPT: per-code (AMA midpoint) units, NCCI PTP
 #: and MUE edits kept (many commercial payers adopt them; set ``ncci_edits``
 #: to ``False`` if yours does not), Medicare fee-schedule status findings
-#: dropped, no GO/GP/GN, no CO/CQ, no KX, no Medicare plan-of-care timing.
+#: dropped, no GO/GP/GN, no CO/CQ, no KX, no Medicare plan-of-care timing, no
+#: Medicare fee-schedule pricing.
 #: These defaults are inferred, not a payer's published policy.
 COMMERCIAL = PayerPolicy(
     name="commercial",
