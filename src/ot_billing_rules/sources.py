@@ -511,7 +511,8 @@ _RULES = (
         _E,
         ("ncci_edits",),
         "A PTP edit denies the column-2 code; the message names the edit, its rationale, "
-        "indicator and dates, and whether a modifier can bypass it.",
+        "indicator and dates, and whether a modifier can bypass it. On a priced visit, "
+        "amount_at_risk is the allowed amount of the column-2 line(s).",
     ),
     Rule(
         "ncci.bypass",
@@ -525,7 +526,9 @@ _RULES = (
         "ncci",
         _E,
         ("ncci_edits",),
-        "Units above the MUE (MAI 1 per line, 2/3 per date).",
+        "Units above the MUE (MAI 1 per line, 2/3 per date). On a priced visit, amount_at_risk "
+        "is the allowed amount of the denied lines: each line above the MUE (MAI 1), every "
+        "line of the code (MAI 2/3, MUE 0).",
     ),
     Rule(
         "ncci.stale",
@@ -540,28 +543,32 @@ _RULES = (
         "status",
         _E,
         ("pfs_status",),
-        "Fee-schedule status B/P: never paid separately (97010).",
+        "Fee-schedule status B/P: never paid separately (97010). Its line has no fee, so "
+        "amount_at_risk stays empty.",
     ),
     Rule(
         "status.invalid",
         "status",
         _E,
         ("pfs_status",),
-        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014).",
+        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014). Its "
+        "line has no fee, so amount_at_risk stays empty.",
     ),
     Rule(
         "status.noncovered",
         "status",
         _WN,
         ("pfs_status",),
-        "Status N/X/E: not covered by Medicare.",
+        "Status N/X/E: not covered by Medicare. amount_at_risk is the line's allowed amount "
+        "where the fee schedule has one.",
     ),
     Rule(
         "status.restricted",
         "status",
         _WN,
         ("pfs_status",),
-        "Status R: restricted coverage (97026, 97545).",
+        "Status R: restricted coverage (97026, 97545). On a priced visit, amount_at_risk is "
+        "the line's allowed amount.",
     ),
     Rule(
         "status.carrier_priced",
@@ -570,13 +577,24 @@ _RULES = (
         ("pfs_status",),
         "Status C: the contractor prices it (unlisted 97039, 97139, 97799).",
     ),
+    # the fee schedule (the audit's pricing)
+    Rule(
+        "fee.unknown",
+        "fee",
+        _IN,
+        ("pfs_rvu_file",),
+        "The visit names a payment locality, but the fee schedule held has no amount for a "
+        "line (no row for the code, or MAC-priced status C) or no release for the date; the "
+        "rest is priced, and KX uses no computed amount for the bucket.",
+    ),
     # add-on codes
     Rule(
         "addon.without_primary",
         "addon",
         _E,
         ("cpt_addon",),
-        "An add-on code is billed without its primary code (97130 without 97129).",
+        "An add-on code is billed without its primary code (97130 without 97129). On a "
+        "priced visit, amount_at_risk is the add-on line's allowed amount.",
     ),
     Rule(
         "addon.once_per_day",
