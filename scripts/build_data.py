@@ -31,6 +31,7 @@ import build_codes
 import build_evaluations
 import build_fees
 import build_ncci
+import build_payers
 import build_thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ BUILDERS = (
     build_ncci,
     build_activities,
     build_fees,
+    build_payers,
 )
 PIN_LINE = re.compile(r"([0-9a-f]{64})  (\S.*)")
 

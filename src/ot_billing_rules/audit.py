@@ -44,6 +44,9 @@ step  what                                                          payer flag r
       the rest are named in ``modifier.too_many``
 8     plan-of-care timing (:mod:`~ot_billing_rules.plan_of_care`;   ``plan_of_care_timing``
       ``poc.not_checked`` without a plan)
+8b    payer record (:mod:`~ot_billing_rules._audit_payer`): daily   ``terms``
+      caps, visit limits, prior authorization, age rules,
+      required modifiers, Medicaid edits, unknown fields
 9     services not billed (``audit.not_billed``)                    —
 10    report: drop the payer's suppressed rules; on a priced        ``suppress_rules``
       visit, each finding that denies a line carries its
@@ -69,12 +72,13 @@ units, or not billed with the reason (and a finding saying so).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import _audit_payer
 from ._fast import build, compact_pickle
 from ._html import html_table
 from ._money import format_money
@@ -328,7 +332,9 @@ class _Work:
         self.not_billed.setdefault(code, reason)
 
 
-def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
+def audit_visit(
+    visit: Visit | Mapping[str, Any], *, policies: Iterable[PayerPolicy] | None = None
+) -> AuditReport:
     """Audit one date of service; return the claim lines and every finding.
 
     ``visit`` is a :class:`Visit` or a mapping in the shape
@@ -338,7 +344,11 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     Services page; plan-of-care timing — Pub. 100-02 Ch. 15 §220; edits —
     the NCCI release in force on the date. Which of them apply is the payer
     policy's choice (:class:`~ot_billing_rules.payers.PayerPolicy`).
+    ``policies``: the caller's own policies; a visit's ``payer`` name is
+    looked up among them first (never registered globally).
     """
+    if policies is not None:
+        visit = _audit_payer.with_policies(visit, policies)
     v = _coerce_visit(visit)
     work = _Work(v)
     work.by_code = {s.code: s for s in v.services}
@@ -354,6 +364,7 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
         lines = _bundle(work, lines)
     lines = _fit_all(work, lines)
     _plan(work)
+    work.findings.extend(_audit_payer.payer_findings(v, lines, work.entries))
     outcomes = _outcomes(work, lines, allocation)
     kept = [f for f in work.findings if not v.payer.suppresses(f.rule)]
     pricing, at_risk = _at_risk(work, kept, lines)

@@ -31,7 +31,10 @@ every one of them is a field you can change.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -39,6 +42,7 @@ import attrs
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
 from .modifiers import BYPASS_MODIFIERS, normalize_modifiers
+from .payer_terms import PayerTerms
 from .sources import check_rule_prefix
 from .terms import Discipline, UnitMethod
 
@@ -50,6 +54,7 @@ __all__ = [
     "MEDICARE",
     "Discipline",
     "PayerPolicy",
+    "payer_policies",
     "payer_policy",
     "payer_policy_names",
 ]
@@ -124,6 +129,12 @@ def _prefixes(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(out)) if isinstance(value, (set, frozenset)) else tuple(out)
 
 
+def _terms(value: object) -> PayerTerms | None:
+    if value is None or isinstance(value, PayerTerms):
+        return value
+    return PayerTerms.from_dict(value)
+
+
 def _is_bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
     if not isinstance(value, bool):
         raise InvalidTypeError(
@@ -171,6 +182,11 @@ class PayerPolicy:
       the KX amount when ``visit_allowed`` is not given, and each denying
       finding's ``amount_at_risk``). ``False`` for :data:`COMMERCIAL`:
       contracted commercial rates are not Medicare's.
+    - ``terms``: the payer's record (:class:`~ot_billing_rules.payer_terms.PayerTerms`:
+      id, kind, state, dates, sources, grade, daily unit caps, visit limits,
+      prior authorization, CO/CQ factors, age rules, required modifiers), or
+      ``None`` for a policy that states none; read by the audit's payer-rules
+      step (:mod:`ot_billing_rules._audit_payer`).
     """
 
     name: str = attrs.field(converter=_name)
@@ -186,6 +202,12 @@ class PayerPolicy:
     description: str = ""
     # Keyword-only and last: the positional order of the earlier fields stays as it was.
     medicare_pricing: bool = attrs.field(default=True, validator=_is_bool, kw_only=True)
+    terms: PayerTerms | None = attrs.field(default=None, converter=_terms, kw_only=True)
+
+    @property
+    def id(self) -> str:
+        """The record's key (``terms.id``), else the name."""
+        return self.terms.id if self.terms is not None else self.name
 
     def suppresses(self, rule: str) -> bool:
         """Whether findings with rule id ``rule`` are dropped for this payer."""
@@ -206,7 +228,48 @@ class PayerPolicy:
             "medicare_pricing": self.medicare_pricing,
             "bypass_modifier": self.bypass_modifier,
             "description": self.description,
+            # Only a policy with a record carries the key: older reports keep their shape.
+            **({} if self.terms is None else {"terms": self.terms.to_dict()}),
         }
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> PayerPolicy:
+        """Read a policy from a JSON file (or TOML where :mod:`tomllib` exists).
+
+        The shape is :meth:`to_dict`'s (schema: ``docs/payer-policy.schema.json``);
+        an unknown key or value is refused with its path.
+        """
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(
+                f"cannot read payer policy file {str(p)!r}: {exc.strerror}", value=str(p), field="path"
+            ) from None
+        try:
+            if p.suffix.lower() == ".toml":
+                import tomllib  # Python 3.11+; no third-party fallback (deps stay attrs + dateutil)
+
+                data = tomllib.loads(raw.decode("utf-8"))
+            else:
+                data = json.loads(raw.decode("utf-8"))
+        except ImportError:
+            raise InvalidInputError(
+                f"{str(p)!r}: reading TOML needs Python 3.11 (tomllib); use JSON",
+                value=str(p),
+                field="path",
+            ) from None
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"{str(p)!r} is not valid {p.suffix.lstrip('.') or 'JSON'}: {exc}",
+                value=str(p),
+                field="path",
+            ) from None
+        return cls.from_dict(data)
+
+    def to_file(self, path: str | Path) -> None:
+        """Write the policy as JSON (:meth:`from_file` reads it back to an equal policy)."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", "utf-8")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PayerPolicy:
@@ -249,7 +312,7 @@ class PayerPolicy:
         if "name" not in kwargs:
             raise InvalidInputError("a payer policy mapping needs a 'name'", field="name")
         name = kwargs.pop("name")
-        base = _builtin(name) if isinstance(name, str) else None
+        base = _BUILT_IN.get(name.strip().lower()) if isinstance(name, str) and name.isascii() else None
         if base is not None and cls is PayerPolicy:
             return attrs.evolve(base, **kwargs)
         return cls(name=name, **kwargs)
@@ -289,49 +352,129 @@ COMMERCIAL = PayerPolicy(
 )
 
 _BUILT_IN = {"medicare": MEDICARE, "commercial": COMMERCIAL}
+_BASES = _BUILT_IN
 
 
-def _builtin(name: str) -> PayerPolicy | None:
+def _load_versions() -> dict[str, tuple[PayerPolicy, ...]]:
+    from ._data import read_json
+
+    out: dict[str, list[PayerPolicy]] = {}
+    for i, rec in enumerate(read_json("payers.json")["policies"]):
+        flags = dict(rec["policy"])
+        base = _BASES[flags.pop("base")]
+        terms = PayerTerms.from_dict(rec["terms"], f"payers.json[{i}].terms")
+        out.setdefault(terms.id, []).append(attrs.evolve(base, **flags, terms=terms))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _versions() -> dict[str, tuple[PayerPolicy, ...]]:
+    from ._data import once
+
+    return once("payer_versions", _load_versions)
+
+
+def _key(name: str) -> str | None:
     # lower() maps the Kelvin sign onto 'k': only ASCII names may match.
-    return _BUILT_IN.get(name.strip().lower()) if name.isascii() else None
+    return name.strip().lower() if name.isascii() else None
+
+
+def _builtin(name: str, on: date | None = None, state: str | None = None) -> PayerPolicy | None:
+    key = _key(name)
+    if key is None:
+        return None
+    if key in _BUILT_IN:
+        return _BUILT_IN[key]
+    versions = _versions()
+    found = versions.get(key) or next(
+        (v for v in versions.values() if v[0].name.lower() == key), None
+    )
+    if found is None:
+        return None
+    return _in_force(found, on, state)
+
+
+def _in_force(versions: tuple[PayerPolicy, ...], on: date | None, state: str | None) -> PayerPolicy:
+    if on is None:
+        # No date: the newest version for every state.
+        general = [v for v in versions if v.terms is not None and v.terms.state is None]
+        return max(general or versions, key=lambda v: v.terms.effective or date.min if v.terms else date.min)
+    hits = [v for v in versions if v.terms is not None and v.terms.in_force(on, state)]
+    if not hits and state is None:
+        # A one-state record (a state's Medicaid) needs no state on the visit.
+        hits = [
+            v for v in versions if v.terms is not None and v.terms.in_force(on, v.terms.state)
+        ]
+        if len({v.terms.state for v in hits if v.terms is not None}) > 1:
+            hits = []
+    if not hits:
+        first = versions[0]
+        raise InvalidOptionError(
+            f"payer {first.id!r} has no version in force on {on.isoformat()}"
+            + (f" in {state}" if state else ""),
+            value=on.isoformat(),
+            field="date_of_service",
+        )
+    # A state's own version wins over the every-state one.
+    return max(hits, key=lambda v: v.terms is not None and v.terms.state is not None)
+
+
+def is_versioned_builtin(policy: PayerPolicy) -> bool:
+    """Whether ``policy`` is one version of a built-in record (the visit re-selects by date)."""
+    if policy.terms is None:
+        return False
+    return any(policy is v for v in _versions().get(policy.terms.id, ()))
 
 
 def payer_policy_names() -> tuple[str, ...]:
-    """Names of the built-in policies."""
-    return tuple(_BUILT_IN)
+    """Ids of the built-in policies (``medicare``, ``commercial`` and every data record)."""
+    return (*_BUILT_IN, *_versions())
 
 
-def payer_policy(name_or_policy: str | PayerPolicy | Mapping[str, Any]) -> PayerPolicy:
+def payer_policies() -> tuple[PayerPolicy, ...]:
+    """Every built-in policy version, in record order (``medicare`` and ``commercial`` first)."""
+    return (*_BUILT_IN.values(), *(p for v in _versions().values() for p in v))
+
+
+def payer_policy(
+    name_or_policy: str | PayerPolicy | Mapping[str, Any],
+    on: date | None = None,
+    state: str | None = None,
+) -> PayerPolicy:
     """Return the policy named ``name_or_policy``, or the policy itself.
 
-    A string names a built-in (case-insensitive); a :class:`PayerPolicy`
-    passes through; a mapping is read with :meth:`PayerPolicy.from_dict`.
+    A string names a built-in by id or display name (case-insensitive); with
+    ``on`` (and ``state``) the version in force that day in that state, else
+    the newest. A :class:`PayerPolicy` passes through; a mapping is read with
+    :meth:`PayerPolicy.from_dict`.
 
     >>> payer_policy("Commercial").unit_method
     <UnitMethod.AMA: 'ama'>
-    >>> payer_policy("aetna")
+    >>> from datetime import date
+    >>> payer_policy("cigna", on=date(2022, 10, 20), state="TX").terms.daily_caps
+    ()
+    >>> payer_policy("acme")
     Traceback (most recent call last):
     ...
-    ot_billing_rules.errors.InvalidOptionError: payer='aetna' is not a built-in policy \
-(medicare, commercial); define your own PayerPolicy for it
+    ot_billing_rules.errors.InvalidOptionError: payer='acme' is not a built-in policy; \
+see payer_policy_names(), or define your own PayerPolicy for it
     """
     if isinstance(name_or_policy, PayerPolicy):
         return name_or_policy
     if isinstance(name_or_policy, str):
-        policy = _builtin(name_or_policy)
+        policy = _builtin(name_or_policy, on, state)
         if policy is None:
             raise InvalidOptionError(
-                f"payer={name_or_policy!r} is not a built-in policy "
-                f"({', '.join(_BUILT_IN)}); define your own PayerPolicy for it",
+                f"payer={name_or_policy!r} is not a built-in policy; see payer_policy_names(), "
+                "or define your own PayerPolicy for it",
                 value=name_or_policy,
                 field="payer",
-                valid=tuple(_BUILT_IN),
+                valid=payer_policy_names(),
             )
         return policy
     if isinstance(name_or_policy, Mapping):
         return PayerPolicy.from_dict(name_or_policy)
     raise InvalidTypeError(
-        f"payer must be a policy name ({', '.join(_BUILT_IN)}) or a PayerPolicy, "
+        f"payer must be a policy name ({', '.join(_BUILT_IN)} …) or a PayerPolicy, "
         f"not {type(name_or_policy).__name__} {name_or_policy!r}",
         value=name_or_policy,
         field="payer",

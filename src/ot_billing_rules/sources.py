@@ -86,6 +86,8 @@ _GRADES = {
     "B": Evidence.SOURCE,
     "C": Evidence.WEAK_SOURCE,
     "D": Evidence.INFERRED,
+    # The payer research grades the project's own inference "I".
+    "I": Evidence.INFERRED,
 }
 
 
@@ -232,6 +234,14 @@ _CITATIONS = (
     Citation("kx_therapy_services", "CMS Therapy Services page (KX threshold)", _S),
     Citation("caller", "amount supplied by the caller", _U),
     Citation("payer_policy", "payer policy", _U),
+    # The payer records' own public sources (each record names its URLs and grade).
+    Citation("payer_record", "the payer's published policy", _S, data="payers.json"),
+    Citation("epsdt", "42 U.S.C. 1396d(r)(5) (EPSDT); CMS, EPSDT - A Guide for States (2014)", _S),
+    Citation(
+        "medicaid_ncci",
+        "SSA §1903(r) (ACA §6507); CMS SMD #10-017 (Medicaid NCCI edit files)",
+        _S,
+    ),
     # NCCI edits and fee-schedule status
     Citation("ncci_edits", "CMS NCCI", _S),
     Citation(
@@ -503,6 +513,59 @@ _RULES = (
         _IN,
         ("payer_policy",),
         "The payer does not use CO/CQ; assistant minutes counted with the rest.",
+    ),
+    # payer records (issue 18)
+    Rule(
+        "payer.daily_cap",
+        "payer",
+        _E,
+        ("payer_record", "payer_policy"),
+        "More units than the payer's daily or per-visit cap: which lines it pays and which not.",
+        also=(_WN,),
+    ),
+    Rule(
+        "payer.visit_limit",
+        "payer",
+        _E,
+        ("payer_record", "payer_policy"),
+        "The visit is past the payer's visit limit for the period (denied, or prior "
+        "authorization needed).",
+        also=(_WN,),
+    ),
+    Rule(
+        "payer.prior_auth",
+        "payer",
+        _IN,
+        ("payer_record", "payer_policy"),
+        "The payer wants prior authorization for this therapy.",
+    ),
+    Rule(
+        "payer.age",
+        "payer",
+        _IN,
+        ("epsdt", "payer_record", "payer_policy"),
+        "An age rule applies (EPSDT under 21), or the birth date needed to apply one is missing.",
+    ),
+    Rule(
+        "payer.modifier_required",
+        "payer",
+        _WN,
+        ("payer_record", "payer_policy"),
+        "A modifier the payer requires is on no line.",
+    ),
+    Rule(
+        "payer.edits_not_loaded",
+        "payer",
+        _WN,
+        ("medicaid_ncci",),
+        "A Medicaid policy without the Medicaid NCCI edit set: no PTP or MUE edit was checked.",
+    ),
+    Rule(
+        "payer.unknown",
+        "payer",
+        _IN,
+        ("payer_record", "payer_policy"),
+        "Fields of the payer's record that no source settles; nothing is assumed for them.",
     ),
     # NCCI
     Rule(

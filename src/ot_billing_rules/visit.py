@@ -41,7 +41,7 @@ from .errors import (
     InvalidTypeError,
 )
 from .modifiers import normalize_modifiers
-from .payers import MEDICARE, PayerPolicy, payer_policy
+from .payers import MEDICARE, PayerPolicy, is_versioned_builtin, payer_policy
 from .place_of_service import FACILITY_RATE, POS_NAMES, normalize_pos
 from .plan_of_care import PlanOfCare
 from .terms import Discipline, Setting
@@ -212,6 +212,40 @@ def _opt_id(value: object) -> str | None:
     return str(value)
 
 
+def _opt_state(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+        raise InvalidInputError(
+            f"state={value!r} is not a two-letter US state code such as 'TX'",
+            value=value,
+            field="state",
+        )
+    return value.strip().upper()
+
+
+def _opt_provider(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidTypeError(
+            f"billing_provider must be a non-empty string (an NPI or a name), not {value!r}",
+            value=value,
+            field="billing_provider",
+        )
+    return value.strip()
+
+
+def _opt_count(value: object) -> int | None:
+    return None if value is None else require_int(value, field="visits_this_period")
+
+
+def _opt_birth(value: object) -> date | None:
+    if value is None:
+        return None
+    return coerce_date(value, field="patient_birth_date", default_today=False)
+
+
 #: "MAC-locality" as CMS numbers payment localities: "10112-00".
 _LOCALITY = re.compile(r"[0-9]{5}-[0-9]{2}", re.ASCII)
 
@@ -285,6 +319,16 @@ class Visit:
       string may carry cents); floats are refused.
     - ``plan_of_care``: a :class:`~ot_billing_rules.plan_of_care.PlanOfCare`.
     - ``visit_id``: the caller's identifier, carried into reports.
+    - ``state``: the two-letter state of service; it selects a payer's
+      state version (Cigna's 2022 start dates) and is ``None`` when unknown.
+    - ``billing_provider``: the provider (NPI or name) a payer's per-provider
+      cap counts under.
+    - ``visits_this_period``: visits already made in the payer's limit period
+      (fiscal, calendar or benefit year) before this one, for ``payer.visit_limit``.
+    - ``patient_birth_date``: for the payer's age rules (EPSDT under 21).
+
+    A built-in payer named by id (``"cigna"``) is the version in force on
+    ``date_of_service`` in ``state``.
     """
 
     date_of_service: date = attrs.field(converter=_dos)
@@ -301,8 +345,16 @@ class Visit:
     )
     plan_of_care: PlanOfCare | None = attrs.field(default=None, converter=_opt_plan, kw_only=True)
     visit_id: str | None = attrs.field(default=None, converter=_opt_id, kw_only=True)
+    state: str | None = attrs.field(default=None, converter=_opt_state, kw_only=True)
+    billing_provider: str | None = attrs.field(default=None, converter=_opt_provider, kw_only=True)
+    visits_this_period: int | None = attrs.field(default=None, converter=_opt_count, kw_only=True)
+    patient_birth_date: date | None = attrs.field(default=None, converter=_opt_birth, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
+        if is_versioned_builtin(self.payer):
+            # The payer was named, not built: the version in force that day, in that state.
+            version = payer_policy(self.payer.id, on=self.date_of_service, state=self.state)
+            object.__setattr__(self, "payer", version)
         if not self.services:
             raise InvalidInputError(
                 "a visit needs at least one service", value=[], field="services"
@@ -352,6 +404,10 @@ class Visit:
         "ytd_allowed",
         "visit_allowed",
         "plan_of_care",
+        "state",
+        "billing_provider",
+        "visits_this_period",
+        "patient_birth_date",
     )
 
     @classmethod
@@ -371,7 +427,8 @@ class Visit:
         ...
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
 visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
-services, ytd_allowed, visit_allowed, plan_of_care
+services, ytd_allowed, visit_allowed, plan_of_care, state, billing_provider, visits_this_period, \
+patient_birth_date
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -385,12 +442,25 @@ services, ytd_allowed, visit_allowed, plan_of_care
 
         ``payer`` is the policy's name for a built-in policy, else its mapping.
         """
-        builtin = self.payer == payer_policy(self.payer.name) if _is_builtin(self.payer) else False
+        if is_versioned_builtin(self.payer):
+            payer: Any = self.payer.id
+        elif _is_builtin(self.payer) and self.payer == payer_policy(self.payer.name):
+            payer = self.payer.name
+        else:
+            payer = self.payer.to_dict()
+        extra = {
+            "state": self.state,
+            "billing_provider": self.billing_provider,
+            "visits_this_period": self.visits_this_period,
+            "patient_birth_date": (
+                None if self.patient_birth_date is None else self.patient_birth_date.isoformat()
+            ),
+        }
         return {
             "visit_id": self.visit_id,
             "date_of_service": self.date_of_service.isoformat(),
             "discipline": self.discipline.value,
-            "payer": self.payer.name if builtin else self.payer.to_dict(),
+            "payer": payer,
             "setting": self.setting.value,
             "locality": self.locality,
             "facility": self.facility,
@@ -399,6 +469,8 @@ services, ytd_allowed, visit_allowed, plan_of_care
             "ytd_allowed": None if self.ytd_allowed is None else str(self.ytd_allowed),
             "visit_allowed": None if self.visit_allowed is None else str(self.visit_allowed),
             "plan_of_care": None if self.plan_of_care is None else self.plan_of_care.to_dict(),
+            # Issue 18's keys appear only when given: reports without them keep their shape.
+            **{k: v for k, v in extra.items() if v is not None},
         }
 
     @property

@@ -1,0 +1,355 @@
+"""The audit's payer-rules step: what the payer's record says about this claim.
+
+:func:`payer_findings` reads ``PayerPolicy.terms`` (the one step that does)
+and reports, for the claim lines as billed:
+
+- ``payer.daily_cap``: units over a daily or per-visit cap, which lines the
+  payer pays and which it does not, and why (claim order, highest value,
+  claim denied, not medically necessary);
+- ``payer.visit_limit``: this visit is past the period's visit limit
+  (``Visit.visits_this_period`` counts the visits before it);
+- ``payer.prior_auth``: the payer wants prior authorization;
+- ``payer.age``: an age rule applies (EPSDT: under 21 a limit means prior
+  authorization or medical-necessity review, never a denial), or the age
+  needed to decide is missing;
+- ``payer.modifier_required``: a modifier the payer requires is on no line;
+- ``payer.edits_not_loaded``: a Medicaid policy without the Medicaid NCCI
+  edit set (Medicare's rows are never used in its place);
+- ``payer.unknown``: the record's fields no source settles.
+
+Every finding cites the record's first public source and names its evidence
+grade (:meth:`Evidence.from_grade <ot_billing_rules.sources.Evidence.from_grade>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from .catalog import Code
+from .findings import Finding, Severity
+from .lines import ClaimLine
+from .payer_terms import DailyCap, PayerTerms
+from .payers import PayerPolicy
+from .sources import Evidence, cite
+from .visit import Visit
+
+__all__ = ["payer_findings", "with_policies"]
+
+
+def _age(visit: Visit) -> int | None:
+    born = visit.patient_birth_date
+    if born is None:
+        return None
+    on = visit.date_of_service
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _source(policy: PayerPolicy, terms: PayerTerms) -> str:
+    return terms.sources[0] if terms.sources else f"{cite('payer_policy')} {policy.name}"
+
+
+def _grade(terms: PayerTerms) -> str:
+    return f"evidence grade {terms.grade} ({Evidence.from_grade(terms.grade).value})"
+
+
+def _epsdt(terms: PayerTerms, age: int | None) -> int | None:
+    """The EPSDT age bound that applies at ``age`` (None: none applies)."""
+    for rule in terms.age_rules or ():
+        if age is not None and age < rule.under:
+            return rule.under
+    return None
+
+
+def _counted(cap: DailyCap, line: ClaimLine, entries: Mapping[str, Code]) -> bool:
+    if "all" in cap.codes:
+        return True
+    if "timed" in cap.codes:
+        entry = entries.get(line.code)
+        return entry is not None and entry.timed and entry.unit_minutes == 15
+    return cap.counts(line.code)
+
+
+def _show(items: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{code} x{units}" for code, units in items) or "none"
+
+
+_EXCESS = {
+    "paid_in_claim_order": "the payer pays the first units in the order the lines are listed on "
+    "the claim (it does not sort them by amount)",
+    "highest_value": "the payer pays the highest-valued units; the lines shown as paid are the "
+    "first in claim order, so list the highest-valued first",
+    "claim_denied": "the payer denies the whole claim (appealable)",
+    "not_medically_necessary": "the units over the cap are not medically necessary for the payer",
+    "unknown": "what the payer does with the units over the cap is not published",
+}
+
+
+def _caps(
+    visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+) -> list[Finding]:
+    out = []
+    policy = visit.payer
+    age = _age(visit)
+    epsdt = _epsdt(terms, age)
+    for cap in terms.daily_caps or ():
+        counted = [ln for ln in lines if _counted(cap, ln, entries)]
+        total = sum(ln.units for ln in counted)
+        if total <= cap.max_units:
+            continue
+        paid: list[tuple[str, int]] = []
+        unpaid: list[tuple[str, int]] = []
+        left = 0 if cap.excess == "claim_denied" else cap.max_units
+        for ln in counted:
+            take = min(left, ln.units)
+            left -= take
+            if take:
+                paid.append((ln.code, take))
+            if ln.units - take:
+                unpaid.append((ln.code, ln.units - take))
+        scope = {
+            "visit": "a visit",
+            "day": "a date of service",
+            "discipline": f"a date of service for {visit.discipline.value}",
+            "provider": "a date of service per provider"
+            + (
+                f" ({visit.billing_provider})"
+                if visit.billing_provider
+                else " (billing_provider not given: counted for this visit)"
+            ),
+        }[cap.per]
+        message = (
+            f"{policy.name} pays at most {cap.max_units} units {scope}; this claim bills "
+            f"{total}. Paid: {_show(paid)}; not paid: {_show(unpaid)} — {_EXCESS[cap.excess]} "
+            f"({_grade(terms)})."
+        )
+        severity = Severity.ERROR
+        suggestion = "Bill within the cap, or document why the payer's exception applies."
+        if epsdt is not None:
+            severity = Severity.WARNING
+            suggestion = (
+                f"The patient is under {epsdt}: EPSDT turns the cap into prior authorization or "
+                "medical-necessity review; document medical necessity."
+            )
+        out.append(
+            Finding(
+                "payer.daily_cap",
+                severity,
+                tuple(dict.fromkeys(code for code, _ in unpaid)),
+                message,
+                suggestion,
+                _source(policy, terms),
+            )
+        )
+    return out
+
+
+def _period(on: date, start: str) -> str:
+    month, day = (int(x) for x in start.split("-"))
+    year = on.year if (on.month, on.day) >= (month, day) else on.year - 1
+    first = date(year, month, day)
+    return f"the period starting {first.isoformat()}"
+
+
+def _limits(visit: Visit, terms: PayerTerms) -> list[Finding]:
+    out = []
+    policy = visit.payer
+    age = _age(visit)
+    epsdt = _epsdt(terms, age)
+    for lim in terms.visit_limits or ():
+        if lim.min_age is not None:
+            if age is None:
+                out.append(
+                    Finding(
+                        "payer.age",
+                        Severity.INFO,
+                        (),
+                        f"{policy.name} limits visits to {lim.max_visits} a {lim.period} from "
+                        f"age {lim.min_age}; the patient's birth date is not given, so the limit "
+                        "was not checked.",
+                        "Give patient_birth_date.",
+                        _source(policy, terms),
+                    )
+                )
+                continue
+            if age < lim.min_age:
+                continue
+        if visit.visits_this_period is None:
+            continue
+        nth = visit.visits_this_period + 1
+        if nth <= lim.max_visits:
+            continue
+        scope = "for " + visit.discipline.value if lim.scope == "per_discipline" else "combined"
+        under = lim.beyond == "prior_auth" or epsdt is not None
+        out.append(
+            Finding(
+                "payer.visit_limit",
+                Severity.WARNING if under else Severity.ERROR,
+                (),
+                f"This is visit {nth} in {_period(visit.date_of_service, lim.period_start)} "
+                f"({lim.period.replace('_', ' ')}); {policy.name} allows {lim.max_visits} "
+                f"({scope}){' without prior authorization' if lim.beyond == 'prior_auth' else ''}"
+                f" ({_grade(terms)}).",
+                "Obtain prior authorization."
+                if under
+                else "The visit is over the payer's limit: it will be denied.",
+                _source(policy, terms),
+            )
+        )
+    return out
+
+
+def _prior_auth(visit: Visit, terms: PayerTerms) -> list[Finding]:
+    out = []
+    age = _age(visit)
+    for pa in terms.prior_auth or ():
+        if not pa.applies(age):
+            if age is None:
+                out.append(
+                    Finding(
+                        "payer.age",
+                        Severity.INFO,
+                        (),
+                        f"{visit.payer.name} has an age-dependent prior-authorization rule "
+                        f"({pa.note}); the patient's birth date is not given.",
+                        "Give patient_birth_date.",
+                        _source(visit.payer, terms),
+                    )
+                )
+            continue
+        done = visit.visits_this_period
+        if pa.after_visits and (done is None or done < pa.after_visits):
+            continue
+        out.append(
+            Finding(
+                "payer.prior_auth",
+                Severity.INFO,
+                (),
+                f"{visit.payer.name}: {pa.note} ({_grade(terms)}).",
+                "Check that the authorization covers this date of service.",
+                _source(visit.payer, terms),
+            )
+        )
+    return out
+
+
+def _ages(visit: Visit, terms: PayerTerms) -> list[Finding]:
+    age = _age(visit)
+    bound = _epsdt(terms, age)
+    if bound is None:
+        return []
+    note = next(r.note for r in terms.age_rules or () if r.under == bound)
+    return [
+        Finding(
+            "payer.age",
+            Severity.INFO,
+            (),
+            f"The patient is {age}, under {bound}: {note}.",
+            "Document medical necessity; request authorization rather than accept a cap.",
+            cite("epsdt"),
+        )
+    ]
+
+
+def _modifiers(visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine]) -> list[Finding]:
+    out = []
+    age = _age(visit)
+    for req in terms.required_modifiers or ():
+        if req.max_age is not None and age is not None and age > req.max_age:
+            continue
+        if not lines or any(req.modifier in ln.modifiers for ln in lines):
+            continue
+        who = f" for patients {req.max_age} and under" if req.max_age is not None else ""
+        out.append(
+            Finding(
+                "payer.modifier_required",
+                Severity.WARNING,
+                tuple(dict.fromkeys(ln.code for ln in lines)),
+                f"{visit.payer.name} requires {req.modifier} on {req.when}{who}; no line "
+                f"carries it ({_grade(terms)}).",
+                f"Add {req.modifier} to the therapy lines if the therapy is {req.when}.",
+                _source(visit.payer, terms),
+            )
+        )
+    return out
+
+
+def _edits(policy: PayerPolicy, terms: PayerTerms) -> list[Finding]:
+    if terms.edit_set != "medicaid_ncci" or (policy.ncci_edits and policy.edits is not None):
+        return []
+    return [
+        Finding(
+            "payer.edits_not_loaded",
+            Severity.WARNING,
+            (),
+            f"{policy.name} uses the Medicaid NCCI edits, which are not loaded; the Medicare NCCI "
+            "rows differ and are not used in their place, so no PTP or MUE edit was checked.",
+            "Load the state's Medicaid NCCI files and pass them as PayerPolicy(edits=..., "
+            "ncci_edits=True).",
+            cite("medicaid_ncci"),
+        )
+    ]
+
+
+def _unknown(policy: PayerPolicy, terms: PayerTerms) -> list[Finding]:
+    fields = terms.unknown_fields()
+    if not fields:
+        return []
+    return [
+        Finding(
+            "payer.unknown",
+            Severity.INFO,
+            (),
+            f"{policy.name}'s record does not settle: {', '.join(fields)}; nothing is assumed "
+            "for them.",
+            "Check the payer's contract or policy for these.",
+            _source(policy, terms),
+        )
+    ]
+
+
+def payer_findings(
+    visit: Visit, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+) -> list[Finding]:
+    """Every payer-record finding for ``visit`` billed as ``lines`` (none without a record)."""
+    terms = visit.payer.terms
+    if terms is None:
+        return []
+    return [
+        *_caps(visit, terms, lines, entries),
+        *_limits(visit, terms),
+        *_prior_auth(visit, terms),
+        *_ages(visit, terms),
+        *_modifiers(visit, terms, lines),
+        *_edits(visit.payer, terms),
+        *_unknown(visit.payer, terms),
+    ]
+
+
+def with_policies(
+    visit: Visit | Mapping[str, Any], policies: Iterable[PayerPolicy]
+) -> Visit | Mapping[str, Any]:
+    """Resolve a visit's ``payer`` name in the caller's own ``policies`` first.
+
+    ``policies`` may hold several versions of one id: the one in force on the
+    date (and in the visit's state) is chosen. Nothing is registered globally.
+    """
+    if isinstance(visit, Visit) or not isinstance(visit, Mapping):
+        return visit
+    name = visit.get("payer")
+    if not isinstance(name, str):
+        return visit
+    key = name.strip().lower()
+    mine = [p for p in policies if key in (p.id.lower(), p.name.lower())]
+    if not mine:
+        return visit
+    on = Visit.from_dict({**visit, "payer": "medicare"}).date_of_service
+    state = visit.get("state")
+    hits = [
+        p
+        for p in mine
+        if p.terms is None or p.terms.in_force(on, state.upper() if isinstance(state, str) else None)
+    ]
+    chosen = max(hits or mine, key=lambda p: p.terms is not None and p.terms.state is not None)
+    return {**visit, "payer": chosen}
