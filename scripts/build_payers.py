@@ -30,7 +30,11 @@ def build(sources: Path, dest: Path) -> None:
         data = json.loads(path.read_text("utf-8"))
         for i, rec in enumerate(data["policies"]):
             if set(rec) != _KEYS or "base" not in rec["policy"]:
-                raise SystemExit(f"{path.name}: policies[{i}] needs exactly policy (with base) and terms")
+                raise SystemExit(
+                    f"{path.name}: policies[{i}] needs exactly policy (with base) and terms"
+                )
             policies.append(rec)
-    (dest / OUT).write_text(json.dumps({"policies": policies}, indent=1, sort_keys=True) + "\n", "utf-8")
+    (dest / OUT).write_text(
+        json.dumps({"policies": policies}, indent=1, sort_keys=True) + "\n", "utf-8"
+    )
     record(dest, OUT, source=f"data/sources/{FOLDER}/*.json", release="2026-12")

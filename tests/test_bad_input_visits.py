@@ -169,9 +169,9 @@ CASES = [
     case(
         "visit-payer",
         ob.Visit.from_dict,
-        visit(payer="aetna"),
+        visit(payer="acme-health"),
         exc=ob.InvalidOptionError,
-        match="'aetna'",
+        match="'acme-health'",
     ),
     case(
         "visit-payer-int",
@@ -532,7 +532,13 @@ CASES = [
     ),
     # payers
     case("payer-empty", ob.payer_policy, "", exc=ob.InvalidOptionError, match="''"),
-    case("payer-unknown", ob.payer_policy, "aetna", exc=ob.InvalidOptionError, match="'aetna'"),
+    case(
+        "payer-unknown",
+        ob.payer_policy,
+        "acme-health",
+        exc=ob.InvalidOptionError,
+        match="'acme-health'",
+    ),
     case("payer-dict-empty", ob.payer_policy, {}, exc=ob.InvalidInputError, match="'name'"),
     case(
         "payer-dict-method",

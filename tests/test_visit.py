@@ -114,7 +114,7 @@ def test_round_trip() -> None:
             "1500",
         ),
         ({"discipline": "OTA"}, errors.InvalidOptionError, "OTA"),
-        ({"payer": "aetna"}, errors.InvalidOptionError, "aetna"),
+        ({"payer": "acme-health"}, errors.InvalidOptionError, "acme-health"),
         ({"setting": "home"}, errors.InvalidOptionError, "home"),
         ({"ytd_allowed": 1200.5}, errors.InvalidTypeError, "float"),
         ({"visit_allowed": "-3"}, errors.InvalidInputError, "-3"),

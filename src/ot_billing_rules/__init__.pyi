@@ -79,10 +79,20 @@ from .ncci import MUEAdjudication as MUEAdjudication
 from .ncci import ModifierIndicator as ModifierIndicator
 from .ncci import PTPEdit as PTPEdit
 from .ncci import import_cms_files as import_cms_files
+from .payer_terms import AgeRule as AgeRule
+from .payer_terms import AssistantFactor as AssistantFactor
+from .payer_terms import DailyCap as DailyCap
+from .payer_terms import PayerKind as PayerKind
+from .payer_terms import PayerTerms as PayerTerms
+from .payer_terms import PriorAuth as PriorAuth
+from .payer_terms import RequiredModifier as RequiredModifier
+from .payer_terms import VisitLimit as VisitLimit
 from .payers import COMMERCIAL as COMMERCIAL
 from .payers import MEDICARE as MEDICARE
 from .payers import PayerPolicy as PayerPolicy
+from .payers import payer_policies as payer_policies
 from .payers import payer_policy as payer_policy
+from .payers import payer_policy_names as payer_policy_names
 from .payment import ClaimType as ClaimType
 from .payment import Fee as Fee
 from .payment import FeeSchedule as FeeSchedule
@@ -142,6 +152,8 @@ from .visit import Visit as Visit
 
 __all__ = [
     "Activity",
+    "AgeRule",
+    "AssistantFactor",
     "AssistantPeriod",
     "AssistantPolicy",
     "AuditReport",
@@ -162,6 +174,7 @@ __all__ = [
     "Comorbidities",
     "Complexity",
     "ComponentLevel",
+    "DailyCap",
     "DataFile",
     "DataFileError",
     "DataVersion",
@@ -202,17 +215,21 @@ __all__ = [
     "OTBillingError",
     "OccupationalProfile",
     "PTPEdit",
+    "PayerKind",
     "PayerPolicy",
+    "PayerTerms",
     "PlanOfCare",
     "Presentation",
     "PricedLine",
     "Pricing",
+    "PriorAuth",
     "RESULT_SCHEMA",
     "ROW_COLUMNS",
     "RULES",
     "ReevaluationDecision",
     "ReevaluationReason",
     "Release",
+    "RequiredModifier",
     "Rule",
     "Service",
     "ServiceLine",
@@ -238,6 +255,7 @@ __all__ = [
     "UnknownActivityError",
     "UnknownCodeError",
     "Visit",
+    "VisitLimit",
     "WorkerError",
     "__version__",
     "activities",
@@ -267,7 +285,9 @@ __all__ = [
     "lookup",
     "normalize_code",
     "parse_line_token",
+    "payer_policies",
     "payer_policy",
+    "payer_policy_names",
     "price_lines",
     "progress_report_due_by",
     "reevaluation_billable",

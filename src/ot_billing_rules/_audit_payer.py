@@ -310,12 +310,9 @@ def _unknown(policy: PayerPolicy, terms: PayerTerms) -> list[Finding]:
 
 
 def payer_findings(
-    visit: Visit, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+    visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
 ) -> list[Finding]:
-    """Every payer-record finding for ``visit`` billed as ``lines`` (none without a record)."""
-    terms = visit.payer.terms
-    if terms is None:
-        return []
+    """Every finding the payer's record ``terms`` gives for ``visit`` billed as ``lines``."""
     return [
         *_caps(visit, terms, lines, entries),
         *_limits(visit, terms),
@@ -349,7 +346,8 @@ def with_policies(
     hits = [
         p
         for p in mine
-        if p.terms is None or p.terms.in_force(on, state.upper() if isinstance(state, str) else None)
+        if p.terms is None
+        or p.terms.in_force(on, state.upper() if isinstance(state, str) else None)
     ]
     chosen = max(hits or mine, key=lambda p: p.terms is not None and p.terms.state is not None)
     return {**visit, "payer": chosen}

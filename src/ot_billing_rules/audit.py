@@ -364,7 +364,7 @@ def audit_visit(
         lines = _bundle(work, lines)
     lines = _fit_all(work, lines)
     _plan(work)
-    work.findings.extend(_audit_payer.payer_findings(v, lines, work.entries))
+    _payer_rules(work, lines)
     outcomes = _outcomes(work, lines, allocation)
     kept = [f for f in work.findings if not v.payer.suppresses(f.rule)]
     pricing, at_risk = _at_risk(work, kept, lines)
@@ -560,6 +560,12 @@ def _plan(work: _Work) -> None:
         work.findings.append(POC_NOT_CHECKED)
         return
     work.findings.extend(check_plan_of_care(v.plan_of_care, v.date_of_service))
+
+
+def _payer_rules(work: _Work, lines: Sequence[ClaimLine]) -> None:
+    terms = work.visit.payer.terms
+    if terms is not None:
+        work.findings.extend(_audit_payer.payer_findings(work.visit, terms, lines, work.entries))
 
 
 def _fit(line: ClaimLine) -> ClaimLine:

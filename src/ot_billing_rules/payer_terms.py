@@ -205,7 +205,9 @@ class VisitLimit:
             data, path, {"max_visits", "period", "scope", "beyond"}, {"period_start", "min_age"}
         )
         start = d.get("period_start", "01-01")
-        if not isinstance(start, str) or not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", start):
+        if not isinstance(start, str) or not re.fullmatch(
+            r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", start
+        ):
             raise _bad(f"{path}.period_start", start, "a month and day as MM-DD")
         return cls(
             max_visits=_int(d["max_visits"], f"{path}.max_visits", minimum=1),
@@ -307,7 +309,9 @@ class AgeRule:
     def from_dict(cls, data: object, path: str) -> AgeRule:
         """Read one age rule; refuse unknown keys and values, naming ``path``."""
         d = _keys(data, path, {"under", "note"}, set())
-        return cls(under=_int(d["under"], f"{path}.under", minimum=1), note=_str(d["note"], f"{path}.note"))
+        return cls(
+            under=_int(d["under"], f"{path}.under", minimum=1), note=_str(d["note"], f"{path}.note")
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -404,7 +408,7 @@ class PayerTerms:
     OPTIONAL = ("unit_method", "mppr", "edit_set", *_LISTS)
 
     @classmethod
-    def from_dict(cls, data: object, path: str = "payer.terms") -> PayerTerms:
+    def from_dict(cls, data: object, path: str = "terms") -> PayerTerms:
         """Read a record; unknown keys and values are refused with their path."""
         d = _keys(data, path, set(cls.REQUIRED), set(cls.OPTIONAL))
         state = d["state"]

@@ -31,6 +31,7 @@ every one of them is a field you can change.
 from __future__ import annotations
 
 import enum
+import importlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -244,13 +245,14 @@ class PayerPolicy:
             raw = p.read_bytes()
         except OSError as exc:
             raise InvalidInputError(
-                f"cannot read payer policy file {str(p)!r}: {exc.strerror}", value=str(p), field="path"
+                f"cannot read payer policy file {str(p)!r}: {exc.strerror}",
+                value=str(p),
+                field="path",
             ) from None
         try:
             if p.suffix.lower() == ".toml":
-                import tomllib  # Python 3.11+; no third-party fallback (deps stay attrs + dateutil)
-
-                data = tomllib.loads(raw.decode("utf-8"))
+                # tomllib is Python 3.11+; no third-party fallback (deps stay attrs + dateutil).
+                data = importlib.import_module("tomllib").loads(raw.decode("utf-8"))
             else:
                 data = json.loads(raw.decode("utf-8"))
         except ImportError:
@@ -312,7 +314,11 @@ class PayerPolicy:
         if "name" not in kwargs:
             raise InvalidInputError("a payer policy mapping needs a 'name'", field="name")
         name = kwargs.pop("name")
-        base = _BUILT_IN.get(name.strip().lower()) if isinstance(name, str) and name.isascii() else None
+        base = (
+            _BUILT_IN.get(name.strip().lower())
+            if isinstance(name, str) and name.isascii()
+            else None
+        )
         if base is not None and cls is PayerPolicy:
             return attrs.evolve(base, **kwargs)
         return cls(name=name, **kwargs)
@@ -397,13 +403,14 @@ def _in_force(versions: tuple[PayerPolicy, ...], on: date | None, state: str | N
     if on is None:
         # No date: the newest version for every state.
         general = [v for v in versions if v.terms is not None and v.terms.state is None]
-        return max(general or versions, key=lambda v: v.terms.effective or date.min if v.terms else date.min)
+        return max(
+            general or versions,
+            key=lambda v: v.terms.effective or date.min if v.terms else date.min,
+        )
     hits = [v for v in versions if v.terms is not None and v.terms.in_force(on, state)]
     if not hits and state is None:
         # A one-state record (a state's Medicaid) needs no state on the visit.
-        hits = [
-            v for v in versions if v.terms is not None and v.terms.in_force(on, v.terms.state)
-        ]
+        hits = [v for v in versions if v.terms is not None and v.terms.in_force(on, v.terms.state)]
         if len({v.terms.state for v in hits if v.terms is not None}) > 1:
             hits = []
     if not hits:

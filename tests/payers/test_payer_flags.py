@@ -229,8 +229,22 @@ def test_every_field_has_a_test_here() -> None:
         "bypass_modifier",
         "description",
         "medicare_pricing",
+        "terms",
     }
     assert {f.name for f in attrs.fields(PayerPolicy)} == tested
+
+
+def test_terms_drive_the_payer_findings() -> None:
+    cigna = payer_policy("cigna", on=date(2023, 3, 1))
+    six = ({"code": "97530", "minutes": 45}, {"code": "97110", "minutes": 45})
+    with_terms = audit_visit(
+        {"date_of_service": "2023-03-01", "services": list(six), "payer": cigna}
+    )
+    without = attrs.evolve(cigna, terms=None)
+    bare = audit_visit({"date_of_service": "2023-03-01", "services": list(six), "payer": without})
+    assert "payer.daily_cap" in _rules(with_terms)
+    assert not {r for r in _rules(bare) if r.startswith("payer.")}
+    assert _lines(with_terms) == _lines(bare)
 
 
 # -- partial mappings (item 6) ------------------------------------------------------
