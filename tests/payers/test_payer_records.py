@@ -278,3 +278,32 @@ def test_records_load_in_a_fresh_process() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "payer.daily_cap" in out.stdout
+
+
+# -- docs ----------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_payer_docs_table_is_generated_from_the_data() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_payer_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    page = (ROOT / "docs" / "payer-policies.md").read_text("utf-8")
+    for p in payer_policies():
+        if p.terms is not None:
+            assert f"`{p.id}`" in page
+
+
+def test_schema_names_every_key_policies_write() -> None:
+    schema = json.loads((ROOT / "docs" / "payer-policy.schema.json").read_text("utf-8"))
+    terms_schema = schema["properties"]["terms"]
+    for p in payer_policies():
+        data = p.to_dict()
+        assert set(data) <= set(schema["properties"])
+        if p.terms is not None:
+            assert set(data["terms"]) <= set(terms_schema["properties"])
+            assert set(terms_schema["required"]) <= set(data["terms"])
