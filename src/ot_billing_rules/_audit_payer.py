@@ -28,14 +28,16 @@ from datetime import date
 from typing import Any
 
 from .catalog import Code
+from .errors import OTBillingError
 from .findings import Finding, Severity
 from .lines import ClaimLine
 from .payer_terms import DailyCap, PayerTerms
 from .payers import PayerPolicy
 from .sources import Evidence, cite
+from .terms import UnitMethod
 from .visit import Visit
 
-__all__ = ["payer_findings", "with_policies"]
+__all__ = ["payer_findings", "unit_method", "with_policies"]
 
 
 def _age(visit: Visit) -> int | None:
@@ -307,6 +309,57 @@ def _unknown(policy: PayerPolicy, terms: PayerTerms) -> list[Finding]:
             _source(policy, terms),
         )
     ]
+
+
+def unit_method(
+    visit: Visit,
+    flag: UnitMethod,
+    minutes: Mapping[str, int | None],
+    assistant: Mapping[str, int] | None,
+) -> tuple[UnitMethod, Finding | None]:
+    """The unit method to bill: ``flag``, unless the payer's record says the
+    method is unknown — then both are computed and the one giving fewer units
+    is billed (an over-billed unit is a denial or a refund; an under-billed
+    one is not), with a ``payer.unit_method_unknown`` finding saying why."""
+    terms = visit.payer.terms
+    if terms is None or terms.unit_method != "unknown" or not any(minutes.values()):
+        return flag, None
+    from .units import compute_units
+
+    totals: dict[UnitMethod, int] = {}
+    try:
+        for method in (UnitMethod.CMS, UnitMethod.AMA):
+            alloc = compute_units(
+                minutes,
+                method=method,
+                on=visit.date_of_service,
+                assistant_minutes=assistant,
+                discipline=visit.discipline.value,
+            )
+            totals[method] = sum(line.units for line in alloc.lines)
+    except OTBillingError:
+        # The bill itself reports the bad input; the policy's method stands.
+        return flag, None
+    other = UnitMethod.AMA if flag is UnitMethod.CMS else UnitMethod.CMS
+    chosen = other if totals[other] < totals[flag] else flag
+    message = (
+        f"{visit.payer.name} does not publish how it counts timed minutes: the CMS total-time "
+        f"rule gives {totals[UnitMethod.CMS]} units, the CPT per-code rule "
+        f"{totals[UnitMethod.AMA]}; "
+        + (
+            "both give the same."
+            if totals[other] == totals[flag]
+            else f"the audit bills the lower ({chosen.value})."
+        )
+    )
+    return chosen, Finding(
+        "payer.unit_method_unknown",
+        Severity.INFO,
+        (),
+        message,
+        "Ask the payer which rule it applies; until then the lower count is the safe one.",
+        _source(visit.payer, terms),
+    )
 
 
 def payer_findings(

@@ -16,7 +16,10 @@ step  what                                                          payer flag r
       (:func:`~ot_billing_rules.units.minutes_missing`)
 2     units: minutes become units (:func:`compute_units`: CMS       ``unit_method``,
       8-minute rule or CPT per-code); assistant minutes onto CO/CQ  ``assistant_modifiers``
-      lines
+      lines. A payer whose record leaves the method ``unknown``
+      is billed by the method giving fewer units, and a
+      ``payer.unit_method_unknown`` finding says why
+      (:func:`~ot_billing_rules._audit_payer.unit_method`)
 3     modifiers, in the one billing order                           ``discipline_modifiers``
       (:func:`~ot_billing_rules.modifiers.order_modifiers`):
       discipline GO/GP/GN, assistant CO/CQ, KX (step 5), the
@@ -419,13 +422,18 @@ def _allocate(work: _Work, services: Sequence[Service]) -> UnitAllocation:
         )
     from .units import compute_units  # imported on first audit: keeps the package import light
 
+    helper = {k: int(m) for k, m in assistant.items()} if assistant else None
+    method, why = _audit_payer.unit_method(
+        v, policy.unit_method, minutes, helper if policy.assistant_modifiers else None
+    )
+    work.method = method
+    if why is not None:
+        work.findings.append(why)
     allocation = compute_units(
         minutes,
-        method=policy.unit_method,
+        method=method,
         on=v.date_of_service,
-        assistant_minutes={k: int(m) for k, m in assistant.items()}
-        if assistant and policy.assistant_modifiers
-        else None,
+        assistant_minutes=helper if policy.assistant_modifiers else None,
         discipline=v.discipline.value,
     )
     for finding in getattr(allocation, "findings", ()) or ():

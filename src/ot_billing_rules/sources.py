@@ -561,6 +561,13 @@ _RULES = (
         "A Medicaid policy without the Medicaid NCCI edit set: no PTP or MUE edit was checked.",
     ),
     Rule(
+        "payer.unit_method_unknown",
+        "payer",
+        _IN,
+        ("payer_record", "payer_policy"),
+        "The payer does not publish its unit method: both were computed and the lower billed.",
+    ),
+    Rule(
         "payer.unknown",
         "payer",
         _IN,

@@ -307,3 +307,17 @@ def test_schema_names_every_key_policies_write() -> None:
         if p.terms is not None:
             assert set(data["terms"]) <= set(terms_schema["properties"])
             assert set(terms_schema["required"]) <= set(data["terms"])
+
+
+def test_unknown_unit_method_bills_the_lower_and_says_why() -> None:
+    ten_ten = [{"code": "97530", "minutes": 10}, {"code": "97110", "minutes": 10}]
+    report = _audit("cigna", "2023-03-01", ten_ten)
+    # CPT per code: 1 + 1; CMS total time (20 minutes): 1. Cigna publishes neither.
+    assert sum(line.units for line in report.lines) == 1
+    (why,) = _by_rule(report, "payer.unit_method_unknown")
+    assert "bills the lower (cms)" in why.message
+    # A payer that publishes its method is billed by it: UHC commercial is CMS-aligned.
+    uhc = _audit("uhc-commercial", "2023-03-01", ten_ten)
+    assert not _by_rule(uhc, "payer.unit_method_unknown")
+    # The generic commercial policy (AMA, no record) bills 2.
+    assert sum(line.units for line in _audit("commercial", "2023-03-01", ten_ten).lines) == 2
