@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from .catalog import Code
-from .errors import OTBillingError
+from .errors import InvalidTypeError, OTBillingError
 from .findings import Finding, Severity
 from .lines import ClaimLine
 from .payer_terms import DailyCap, PayerTerms
@@ -385,6 +385,23 @@ def with_policies(
     ``policies`` may hold several versions of one id: the one in force on the
     date (and in the visit's state) is chosen. Nothing is registered globally.
     """
+    if isinstance(policies, (str, bytes, Mapping, PayerPolicy)) or not isinstance(
+        policies, Iterable
+    ):
+        raise InvalidTypeError(
+            f"policies must be a list of PayerPolicy, not {type(policies).__name__}",
+            value=policies,
+            field="policies",
+        )
+    policies = list(policies)
+    for i, p in enumerate(policies):
+        if not isinstance(p, PayerPolicy):
+            raise InvalidTypeError(
+                f"policies[{i}] must be a PayerPolicy (PayerPolicy.from_file reads one), "
+                f"not {type(p).__name__} {p!r}",
+                value=p,
+                field="policies",
+            )
     if isinstance(visit, Visit) or not isinstance(visit, Mapping):
         return visit
     name = visit.get("payer")

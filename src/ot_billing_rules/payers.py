@@ -425,6 +425,21 @@ def _in_force(versions: tuple[PayerPolicy, ...], on: date | None, state: str | N
     return max(hits, key=lambda v: v.terms is not None and v.terms.state is not None)
 
 
+def _when(on: object, state: object) -> tuple[date | None, str | None]:
+    from ._coerce import coerce_date
+
+    day = None if on is None else coerce_date(on, field="on", default_today=False)
+    if state is None:
+        return day, None
+    if not isinstance(state, str) or len(state.strip()) != 2 or not state.strip().isalpha():
+        raise InvalidInputError(
+            f"state={state!r} is not a two-letter US state code such as 'TX'",
+            value=state,
+            field="state",
+        )
+    return day, state.strip().upper()
+
+
 def is_versioned_builtin(policy: PayerPolicy) -> bool:
     """Whether ``policy`` is one version of a built-in record (the visit re-selects by date)."""
     if policy.terms is None:
@@ -444,7 +459,7 @@ def payer_policies() -> tuple[PayerPolicy, ...]:
 
 def payer_policy(
     name_or_policy: str | PayerPolicy | Mapping[str, Any],
-    on: date | None = None,
+    on: date | str | None = None,
     state: str | None = None,
 ) -> PayerPolicy:
     """Return the policy named ``name_or_policy``, or the policy itself.
@@ -468,7 +483,7 @@ see payer_policy_names(), or define your own PayerPolicy for it
     if isinstance(name_or_policy, PayerPolicy):
         return name_or_policy
     if isinstance(name_or_policy, str):
-        policy = _builtin(name_or_policy, on, state)
+        policy = _builtin(name_or_policy, *_when(on, state))
         if policy is None:
             raise InvalidOptionError(
                 f"payer={name_or_policy!r} is not a built-in policy; see payer_policy_names(), "
