@@ -194,7 +194,7 @@ def _modifier_checks(row: _Row, discipline: Discipline | None, target: str) -> l
             )
         )
     entry = get(row.code)
-    implied = discipline or _EVAL_DISCIPLINE.get(row.code)
+    implied = discipline or _EVAL_DISCIPLINE.get(row.code) or _line_discipline(row, mods)
     out += check_line_modifiers(
         row.code,
         tuple(mods),
@@ -243,6 +243,23 @@ def _modifier_checks(row: _Row, discipline: Discipline | None, target: str) -> l
     if target in ("837i", "ub04"):
         out += _revenue_checks(row, have)
     return out
+
+
+_BY_MODIFIER = {"GO": Discipline.OT, "GP": Discipline.PT, "GN": Discipline.SLP}
+_BY_REVENUE = {"042": Discipline.PT, "043": Discipline.OT, "044": Discipline.SLP}
+
+
+def _line_discipline(row: _Row, mods: list[str]) -> Discipline:
+    # Without a plan of care to compare with, the line speaks for itself:
+    # its revenue code, else its own therapy modifier (so no mismatch is
+    # invented), else OT, the library's default discipline.
+    rev = row.revenue_code
+    if isinstance(rev, str) and rev[:3] in _BY_REVENUE:
+        return _BY_REVENUE[rev[:3]]
+    for m in mods:
+        if m in _BY_MODIFIER:
+            return _BY_MODIFIER[m]
+    return Discipline.OT
 
 
 def _revenue_checks(row: _Row, mods: set[str]) -> list[Finding]:

@@ -8,6 +8,8 @@ naming the ``pip install`` that provides it.
 from __future__ import annotations
 
 import io
+import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,20 +43,53 @@ def validate_837(text: str) -> tuple[Finding, ...]:
         ) from None
     param = pyx12.params.params()
     report = io.StringIO()
-    ok = pyx12.x12n_document.x12n_document(param, io.StringIO(text), None, None, fd_json=report)
-    if ok:
+    logger = logging.getLogger("pyx12")
+    # pyx12 logs every error as it goes; the findings carry them instead.
+    was = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        ok = pyx12.x12n_document.x12n_document(param, io.StringIO(text), None, None, fd_json=report)
+    finally:
+        logger.setLevel(was)
+    try:
+        tree = json.loads(report.getvalue())
+    except ValueError:
+        tree = None
+    messages = list(_errors(tree, "")) if tree is not None else []
+    if ok and not messages:
         return ()
-    detail = " ".join(report.getvalue().split())[:2000] or "the file is not an X12 interchange"
-    return (
+    return tuple(
         Finding(
             "export.x12_invalid",
             Severity.ERROR,
             (),
-            f"pyx12 rejects the 837: {detail}",
+            f"pyx12 rejects the 837: {message}",
             "fix the segment and element pyx12 names",
             cite("x12_837p_sv1"),
-        ),
+        )
+        for message in (messages or ["the text is not a valid X12 interchange"])
     )
+
+
+def _errors(node: object, where: str) -> list[str]:
+    # pyx12's JSON report nests interchanges > groups > transactions >
+    # segments > elements, each with its own "errors" list.
+    out: list[str] = []
+    if isinstance(node, dict):
+        seg = node.get("seg_id")
+        here = f"{seg} (line {node.get('cur_line')})" if seg else where
+        if node.get("ele_pos") is not None:
+            here = f"{where} element {node.get('ele_pos')}"
+        for err in node.get("errors") or ():
+            if isinstance(err, dict):
+                out.append(f"{here + ': ' if here else ''}{err.get('err_str', err)}")
+        for key, value in node.items():
+            if key != "errors":
+                out += _errors(value, here)
+    elif isinstance(node, list):
+        for value in node:
+            out += _errors(value, where)
+    return out
 
 
 def validate_fhir(resource: Mapping[str, Any]) -> tuple[Finding, ...]:
