@@ -85,7 +85,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--format",
         choices=("837p-lines", "837i-lines", "cms1500-csv", "ub04-csv", "fhir"),
-        help="write claim lines instead of the report (see docs/export.md)",
+        help="write claim lines instead of the report (the export page of the docs)",
     )
     p.add_argument("--charges", help="with --format: a JSON object of code to charge per unit")
     p.add_argument("--force", action="store_true", help="with --format: write refused lines too")
