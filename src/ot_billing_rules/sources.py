@@ -294,6 +294,51 @@ _CITATIONS = (
     Citation(
         "ncci_bypass_added", "NCCI Policy Manual Ch. I and XI; CMS modifier 59 fact sheet", _S
     ),
+    # claim export
+    Citation(
+        "x12_837p_sv1",
+        "ASC X12 005010X222A1 (837P) loop 2400: LX, SV1 (SV101-SV111), DTP*472, REF*6R",
+        _S,
+    ),
+    Citation(
+        "x12_837i_sv2",
+        "ASC X12 005010X223A2 (837I) loop 2400: LX, SV2 (SV201-SV207), DTP*472, REF*6R",
+        _S,
+    ),
+    Citation(
+        "cms_1500_item_24",
+        "NUCC 1500 Claim Form Reference Instruction Manual, items 24A-24J; "
+        "CMS Pub. 100-04 Ch. 26 §10.4",
+        _S,
+    ),
+    Citation(
+        "nubc_ub04",
+        "NUBC UB-04 Data Specifications, FL 42-47; CMS Pub. 100-04 Ch. 25 §75",
+        _S,
+    ),
+    Citation(
+        "cms_therapy_revenue_codes",
+        "CMS Pub. 100-04 Ch. 5 §40.3 (revenue codes 042x PT, 043x OT, 044x SLP; NUBC)",
+        _S,
+    ),
+    Citation(
+        "cms_therapy_institutional_edits",
+        "CMS Pub. 100-04 Ch. 5 §20.1 (one of GN/GO/GP a line, matching 044x/043x/042x); "
+        "CMS Transmittal 2091 (MM7170)",
+        _S,
+    ),
+    Citation(
+        "cms_line_item_dates",
+        "CMS Pub. 100-04 Ch. 5 §40.5 (line-item date of service); X12 DTP*472 D8 CCYYMMDD",
+        _S,
+    ),
+    Citation(
+        "mac_one_line_per_code",
+        "First Coast Service Options: a timed therapy code on one line per date of service "
+        "(claims received from 2021-04-19); CMS Pub. 100-04 Ch. 5 §20.2",
+        _S,
+    ),
+    Citation("fhir_r4_claim", "HL7 FHIR R4 (4.0.1) Claim and OperationOutcome", _S),
 )
 
 #: Every citation by id.
@@ -738,6 +783,148 @@ _RULES = (
         _IN,
         ("cms_timed_codes", "cpt_time_rule_short"),
         "A service's minutes give no billable unit under the payer's method.",
+    ),
+    # claim export pre-checks (export.precheck)
+    Rule(
+        "export.modifier_format",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A modifier is not two letters or digits (a warning when it is only lowercase: "
+        "the exporters write it uppercase).",
+        also=(_WN,),
+    ),
+    Rule(
+        "export.modifier_duplicate",
+        "export",
+        _E,
+        ("cms_claim_line_modifiers",),
+        "The same modifier twice on one line.",
+    ),
+    Rule(
+        "export.discipline_multiple",
+        "export",
+        _E,
+        ("cms_therapy_institutional_edits",),
+        "More than one of GO/GP/GN on one line.",
+    ),
+    Rule(
+        "export.discipline_position",
+        "export",
+        _E,
+        ("hcpcs_therapy_modifiers",),
+        "GO/GP/GN is not in modifier position 1 or 2.",
+    ),
+    Rule(
+        "export.assistant_unpaired",
+        "export",
+        _E,
+        ("cms_assistant_modifiers",),
+        "CO without GO, CQ without GP, or CO and CQ on one line.",
+    ),
+    Rule(
+        "export.revenue_code",
+        "export",
+        _E,
+        ("cms_therapy_revenue_codes", "cms_therapy_institutional_edits"),
+        "An institutional line's revenue code is missing, malformed, or does not match its "
+        "therapy modifier (042x GP, 043x GO, 044x GN).",
+    ),
+    Rule("export.units_nonpositive", "export", _E, ("cms_timed_codes",), "Units of zero or less."),
+    Rule(
+        "export.units_fractional",
+        "export",
+        _E,
+        ("cms_timed_codes",),
+        "Units that are not a whole number.",
+    ),
+    Rule(
+        "export.units_capacity", "export", _E, ("x12_837p_sv1",), "Units beyond 9999 on one line."
+    ),
+    Rule(
+        "export.duplicate_code_date",
+        "export",
+        _E,
+        ("mac_one_line_per_code",),
+        "One code on several lines for one date, other than the therapist/assistant split.",
+    ),
+    Rule(
+        "export.date_format",
+        "export",
+        _E,
+        ("cms_line_item_dates",),
+        "A line's date of service is not one YYYY-MM-DD date.",
+    ),
+    Rule(
+        "export.date_range",
+        "export",
+        _E,
+        ("cms_line_item_dates",),
+        "A line's date is outside the claim's statement period.",
+    ),
+    Rule(
+        "export.pointer_missing",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A professional line without a diagnosis pointer (SV107-01 is required).",
+    ),
+    Rule(
+        "export.pointer_range",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A diagnosis pointer outside 1-12 or beyond the claim's diagnoses.",
+    ),
+    Rule(
+        "export.pointer_count",
+        "export",
+        _E,
+        ("x12_837p_sv1", "cms_1500_item_24"),
+        "More than four pointers (a warning for more than one on Medicare's paper CMS-1500).",
+        also=(_WN,),
+    ),
+    Rule(
+        "export.charge_missing",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A line without a charge (SV102, SV203, 24F and FL 47 are required).",
+    ),
+    Rule(
+        "export.charge_negative",
+        "export",
+        _E,
+        ("cms_1500_item_24",),
+        "A negative or unreadable line charge.",
+    ),
+    Rule(
+        "export.line_limit",
+        "export",
+        _E,
+        ("x12_837p_sv1", "x12_837i_sv2"),
+        "More lines than one claim holds (837P 50, 837I 999).",
+    ),
+    Rule(
+        "export.line_control_number",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A line control number (REF*6R) over 30 characters, empty or repeated.",
+    ),
+    Rule(
+        "export.x12_invalid",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "pyx12 rejects the 837 interchange (validate_837).",
+    ),
+    Rule(
+        "export.fhir_invalid",
+        "export",
+        _E,
+        ("fhir_r4_claim",),
+        "fhir.resources rejects the FHIR resource (validate_fhir).",
     ),
 )
 

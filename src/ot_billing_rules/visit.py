@@ -71,6 +71,55 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _charge(value: object) -> Decimal | None:
+    return None if value is None else coerce_money(value, field="charge")
+
+
+def _diagnosis_pointers(value: object) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise InvalidTypeError(
+            f"diagnosis_pointers must be a list of ints 1-12 such as [1, 2], not "
+            f"{type(value).__name__} {value!r}",
+            value=value,
+            field="diagnosis_pointers",
+        )
+    out = tuple(require_int(p, field="diagnosis_pointers", minimum=1, maximum=12) for p in value)
+    if len(out) > 4:
+        raise InvalidInputError(
+            f"diagnosis_pointers {list(out)}: a claim line takes at most 4 pointers",
+            value=list(out),
+            field="diagnosis_pointers",
+        )
+    return out
+
+
+_ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?", re.ASCII)
+
+
+def _diagnoses(value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise InvalidTypeError(
+            f"diagnoses must be a list of ICD-10-CM codes such as ['R26.89'], not "
+            f"{type(value).__name__} {value!r}",
+            value=value,
+            field="diagnoses",
+        )
+    out = []
+    for code in value:
+        if not isinstance(code, str) or not _ICD10.fullmatch(code.strip().upper()):
+            raise InvalidInputError(
+                f"diagnosis {code!r} is not an ICD-10-CM code such as 'R26.89' or 'R2689'",
+                value=code,
+                field="diagnoses",
+            )
+        out.append(code.strip().upper())
+    if len(out) > 12:
+        raise InvalidInputError(
+            f"{len(out)} diagnoses; a claim carries at most 12", value=out, field="diagnoses"
+        )
+    return tuple(out)
+
+
 @compact_pickle
 @attrs.frozen
 class Service:
@@ -86,6 +135,10 @@ class Service:
     - ``separate_interval``: the documentation says this service was
       furnished in its own time interval(s), apart from the other services —
       the condition for bypassing a PTP edit with 59/X{EPSU}.
+    - ``charge``: the practice's charge for one unit, for claim export
+      (optional; the audit never reads it).
+    - ``diagnosis_pointers``: 1-based indexes into the visit's ``diagnoses``
+      the service treats, primary first, for claim export (optional).
 
     >>> Service("97530", minutes=38, assistant_minutes=20)
     Service(code='97530', minutes=38, assistant_minutes=20, modifiers=(), separate_interval=False)
@@ -96,6 +149,12 @@ class Service:
     assistant_minutes: int | None = attrs.field(default=None, converter=_assistant_minutes)
     modifiers: tuple[str, ...] = attrs.field(default=(), converter=normalize_modifiers)
     separate_interval: bool = attrs.field(default=False, converter=_flag)
+    # Claim-assembly facts for the export; kw_only and out of the repr so the
+    # positional order and the printed form of a service stay as they were.
+    charge: Decimal | None = attrs.field(default=None, converter=_charge, kw_only=True, repr=False)
+    diagnosis_pointers: tuple[int, ...] = attrs.field(
+        default=(), converter=_diagnosis_pointers, kw_only=True, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.assistant_minutes is not None:
@@ -114,7 +173,15 @@ class Service:
                     field="assistant_minutes",
                 )
 
-    _KEYS = ("code", "minutes", "assistant_minutes", "modifiers", "separate_interval")
+    _KEYS = (
+        "code",
+        "minutes",
+        "assistant_minutes",
+        "modifiers",
+        "separate_interval",
+        "charge",
+        "diagnosis_pointers",
+    )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "service") -> Service:
@@ -126,8 +193,9 @@ class Service:
         kwargs = dict(data)
         if kwargs.get("modifiers") is None:
             kwargs.pop("modifiers", None)
-        if kwargs.get("separate_interval") is None:
-            kwargs.pop("separate_interval", None)
+        for optional in ("separate_interval", "charge", "diagnosis_pointers"):
+            if kwargs.get(optional) is None:
+                kwargs.pop(optional, None)
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +206,14 @@ class Service:
             "assistant_minutes": self.assistant_minutes,
             "modifiers": list(self.modifiers),
             "separate_interval": self.separate_interval,
+            # The export's keys appear only when given: reports of visits
+            # without them stay byte-identical.
+            **({} if self.charge is None else {"charge": str(self.charge)}),
+            **(
+                {"diagnosis_pointers": list(self.diagnosis_pointers)}
+                if self.diagnosis_pointers
+                else {}
+            ),
         }
 
 
@@ -319,6 +395,8 @@ class Visit:
       string may carry cents); floats are refused.
     - ``plan_of_care``: a :class:`~ot_billing_rules.plan_of_care.PlanOfCare`.
     - ``visit_id``: the caller's identifier, carried into reports.
+    - ``diagnoses``: ICD-10-CM codes in claim order, for claim export (the
+      services' ``diagnosis_pointers`` index them); the audit never reads them.
     - ``state``: the two-letter state of service; it selects a payer's
       state version (Cigna's 2022 start dates) and is ``None`` when unknown.
     - ``billing_provider``: the provider (NPI or name) a payer's per-provider
@@ -345,6 +423,9 @@ class Visit:
     )
     plan_of_care: PlanOfCare | None = attrs.field(default=None, converter=_opt_plan, kw_only=True)
     visit_id: str | None = attrs.field(default=None, converter=_opt_id, kw_only=True)
+    diagnoses: tuple[str, ...] = attrs.field(
+        default=(), converter=_diagnoses, kw_only=True, repr=False
+    )
     state: str | None = attrs.field(default=None, converter=_opt_state, kw_only=True)
     billing_provider: str | None = attrs.field(default=None, converter=_opt_provider, kw_only=True)
     visits_this_period: int | None = attrs.field(default=None, converter=_opt_count, kw_only=True)
@@ -404,6 +485,7 @@ class Visit:
         "ytd_allowed",
         "visit_allowed",
         "plan_of_care",
+        "diagnoses",
         "state",
         "billing_provider",
         "visits_this_period",
@@ -417,7 +499,8 @@ class Visit:
         Keys: ``date_of_service`` and ``services`` (required); ``discipline``,
         ``payer``, ``setting``, ``locality``, ``facility``, ``place_of_service``,
         ``ytd_allowed``, ``visit_allowed``,
-        ``plan_of_care``, ``visit_id`` (optional; ``null`` means the default).
+        ``plan_of_care``, ``visit_id``, ``diagnoses`` (ICD-10-CM codes for claim
+        export) (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
         naming it.
 
@@ -427,8 +510,8 @@ class Visit:
         ...
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
 visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
-services, ytd_allowed, visit_allowed, plan_of_care, state, billing_provider, visits_this_period, \
-patient_birth_date
+services, ytd_allowed, visit_allowed, plan_of_care, diagnoses, state, billing_provider, \
+visits_this_period, patient_birth_date
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -469,6 +552,7 @@ patient_birth_date
             "ytd_allowed": None if self.ytd_allowed is None else str(self.ytd_allowed),
             "visit_allowed": None if self.visit_allowed is None else str(self.visit_allowed),
             "plan_of_care": None if self.plan_of_care is None else self.plan_of_care.to_dict(),
+            **({"diagnoses": list(self.diagnoses)} if self.diagnoses else {}),
             # Issue 18's keys appear only when given: reports without them keep their shape.
             **{k: v for k, v in extra.items() if v is not None},
         }
