@@ -466,3 +466,20 @@ def test_pricing_pickles_into_a_fresh_process() -> None:
         "23.13",
         str(p.kx_amounts["OT"]),
     ]
+
+
+def test_payment_neutral_modifiers_never_move_the_full_pe_unit() -> None:
+    # Found by the audit-pricing property: the same code split into a therapist
+    # line and a CO line tie on PE and amount; KX used to flip the tie.
+    plain = price_lines(["97760x3:GO", "97760x1:GO,CO"], on="2024-01-01", locality="01112-05")
+    with_kx = price_lines(
+        ["97760x3:GO,KX", "97760x1:GO,CO,KX"], on="2024-01-01", locality="01112-05"
+    )
+    assert plain.paid == with_kx.paid
+    # The CO line takes the full unit (inferred, never overstates the payment).
+    assert [(p.full_units, p.reduced_units) for p in with_kx.lines] == [(0, 3), (1, 0)]
+    # Line order never decides it either.
+    reverse = price_lines(
+        ["97760x1:GO,CO,KX", "97760x3:GO,KX"], on="2024-01-01", locality="01112-05"
+    )
+    assert reverse.paid == with_kx.paid

@@ -33,10 +33,14 @@ from .._html import html_table
 from .._money import coerce_money, format_money
 from ..errors import FeeNotFoundError, InvalidInputError, InvalidModifierError, InvalidTypeError
 from ..lines import ClaimLine, ServiceLine, as_service_line
+from ..modifiers import ASSISTANT_MODIFIERS
 from ..terms import Discipline
 from ._model import ClaimType, Fee, cents
 from ._mppr import full_unit_line
 from ._schedule import FeeSchedule, _fee, _require_bool
+
+#: Modifiers that change a line's payment (the CQ/CO reduction).
+_PAYMENT_MODIFIERS = ASSISTANT_MODIFIERS
 
 COINSURANCE = Decimal("0.20")
 #: CQ/CO payment reduction and its first date of service (SSA §1834(v)(1)).
@@ -211,6 +215,19 @@ class Pricing:
         return html_table(f"Medicare payment, {self.on.isoformat()}", rows, header=header)
 
 
+def _tie_key(line: ServiceLine) -> tuple[str, ...]:
+    """Who takes the full-PE unit when two lines tie on PE and amount (the same code).
+
+    Pub. 100-04 Ch. 5 §10.7 names no rule for identical units. Inferred and
+    flagged: the CQ/CO line first, so its 15% reduction applies to the
+    larger amount and the estimate never overstates the payment; then the
+    larger line. Only modifiers that change payment count, so adding KX or a
+    bypass modifier never moves the full unit.
+    """
+    assistant = "0" if set(line.modifiers) & _PAYMENT_MODIFIERS else "1"
+    return (line.code, assistant, f"{99999 - line.units:05d}")
+
+
 def _label(line: ServiceLine) -> str:
     mods = f":{','.join(line.modifiers)}" if line.modifiers else ""
     return f"{line.code}x{line.units}{mods}"
@@ -303,7 +320,7 @@ def price_lines(
             (
                 fees[i].pe_rvu,  # type: ignore[union-attr]
                 fees[i].amount,  # type: ignore[union-attr]
-                (items[i].code, *items[i].modifiers, f"{items[i].units:05d}"),
+                _tie_key(items[i]),
             )
             for i in candidates
         ]
