@@ -200,16 +200,34 @@ def _opt_plan(value: object) -> PlanOfCare | None:
     )
 
 
-def _opt_id(value: object) -> str | None:
+def _opt_id(value: object, field: str = "visit_id") -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidTypeError(
-            f"visit_id must be a string, not {type(value).__name__} {value!r}",
+            f"{field} must be a string, not {type(value).__name__} {value!r}",
             value=value,
-            field="visit_id",
+            field=field,
         )
     return str(value)
+
+
+def _patient_id(value: object) -> str | None:
+    return _opt_id(value, "patient_id")
+
+
+def _billing_provider(value: object) -> str | None:
+    return _opt_id(value, "billing_provider")
+
+
+def _report_flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidTypeError(
+            f"progress_report must be true or false, not {type(value).__name__} {value!r}",
+            value=value,
+            field="progress_report",
+        )
+    return value
 
 
 #: "MAC-locality" as CMS numbers payment localities: "10112-00".
@@ -285,6 +303,12 @@ class Visit:
       string may carry cents); floats are refused.
     - ``plan_of_care``: a :class:`~ot_billing_rules.plan_of_care.PlanOfCare`.
     - ``visit_id``: the caller's identifier, carried into reports.
+    - ``patient_id``: the beneficiary; :func:`~ot_billing_rules.audit_history`
+      audits each patient's visits in date order with the state they imply.
+    - ``billing_provider``: the NPI or TIN billing the visit; same-day pooling
+      in :func:`~ot_billing_rules.audit_history` never crosses it.
+    - ``progress_report``: a progress report (Pub. 100-02 Ch. 15 §220.3.D) was
+      written at this visit; it restarts the treatment-day count in history mode.
     """
 
     date_of_service: date = attrs.field(converter=_dos)
@@ -301,6 +325,11 @@ class Visit:
     )
     plan_of_care: PlanOfCare | None = attrs.field(default=None, converter=_opt_plan, kw_only=True)
     visit_id: str | None = attrs.field(default=None, converter=_opt_id, kw_only=True)
+    patient_id: str | None = attrs.field(default=None, converter=_patient_id, kw_only=True)
+    billing_provider: str | None = attrs.field(
+        default=None, converter=_billing_provider, kw_only=True
+    )
+    progress_report: bool = attrs.field(default=False, converter=_report_flag, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.services:
@@ -352,6 +381,9 @@ class Visit:
         "ytd_allowed",
         "visit_allowed",
         "plan_of_care",
+        "patient_id",
+        "billing_provider",
+        "progress_report",
     )
 
     @classmethod
@@ -361,7 +393,8 @@ class Visit:
         Keys: ``date_of_service`` and ``services`` (required); ``discipline``,
         ``payer``, ``setting``, ``locality``, ``facility``, ``place_of_service``,
         ``ytd_allowed``, ``visit_allowed``,
-        ``plan_of_care``, ``visit_id`` (optional; ``null`` means the default).
+        ``plan_of_care``, ``visit_id``, ``patient_id``, ``billing_provider``,
+        ``progress_report`` (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
         naming it.
 
@@ -371,7 +404,8 @@ class Visit:
         ...
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
 visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
-services, ytd_allowed, visit_allowed, plan_of_care
+services, ytd_allowed, visit_allowed, plan_of_care, patient_id, billing_provider, \
+progress_report
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -384,9 +418,12 @@ services, ytd_allowed, visit_allowed, plan_of_care
         """Return a JSON-ready dict that :meth:`from_dict` reads back to an equal visit.
 
         ``payer`` is the policy's name for a built-in policy, else its mapping.
+        The history keys (``patient_id``, ``billing_provider``,
+        ``progress_report``) appear only when set, so a visit without them has
+        the same dict as before they existed.
         """
         builtin = self.payer == payer_policy(self.payer.name) if _is_builtin(self.payer) else False
-        return {
+        out: dict[str, Any] = {
             "visit_id": self.visit_id,
             "date_of_service": self.date_of_service.isoformat(),
             "discipline": self.discipline.value,
@@ -400,6 +437,13 @@ services, ytd_allowed, visit_allowed, plan_of_care
             "visit_allowed": None if self.visit_allowed is None else str(self.visit_allowed),
             "plan_of_care": None if self.plan_of_care is None else self.plan_of_care.to_dict(),
         }
+        if self.patient_id is not None:
+            out["patient_id"] = self.patient_id
+        if self.billing_provider is not None:
+            out["billing_provider"] = self.billing_provider
+        if self.progress_report:
+            out["progress_report"] = True
+        return out
 
     @property
     def facility_rate(self) -> bool | None:
