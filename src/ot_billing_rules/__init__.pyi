@@ -2,6 +2,8 @@
 
 from ._version import __version__ as __version__
 from .activities import activities as activities
+from ._history_state import HistoryState as HistoryState
+from ._history_state import PatientState as PatientState
 from .activities import Activity as Activity
 from .activities import CodeSuggestion as CodeSuggestion
 from .activities import get_activity as get_activity
@@ -32,6 +34,8 @@ from .errors import CodeNotEffectiveError as CodeNotEffectiveError
 from .errors import DataFileError as DataFileError
 from .errors import DuplicateCodeError as DuplicateCodeError
 from .errors import FeeNotFoundError as FeeNotFoundError
+from .errors import HistoryInputError as HistoryInputError
+from .errors import HistoryOrderError as HistoryOrderError
 from .errors import InvalidCodeError as InvalidCodeError
 from .errors import InvalidDateError as InvalidDateError
 from .errors import InvalidInputError as InvalidInputError
@@ -66,6 +70,10 @@ from .evaluation.reevaluation import ReevaluationReason as ReevaluationReason
 from .evaluation.reevaluation import reevaluation_billable as reevaluation_billable
 from .findings import Finding as Finding
 from .findings import Severity as Severity
+from .history import HistoryRun as HistoryRun
+from .history import PATIENT_SCHEMA as PATIENT_SCHEMA
+from .history import PatientSummary as PatientSummary
+from .history import audit_history as audit_history
 from .lines import ClaimLine as ClaimLine
 from .lines import ServiceLine as ServiceLine
 from .lines import parse_line_token as parse_line_token
@@ -181,6 +189,10 @@ __all__ = [
     "FeeSchedule",
     "FeeScheduleStatus",
     "Finding",
+    "HistoryInputError",
+    "HistoryOrderError",
+    "HistoryRun",
+    "HistoryState",
     "HourRule",
     "ImportSummary",
     "InvalidCodeError",
@@ -201,7 +213,10 @@ __all__ = [
     "NotGroupedError",
     "OTBillingError",
     "OccupationalProfile",
+    "PATIENT_SCHEMA",
     "PTPEdit",
+    "PatientState",
+    "PatientSummary",
     "PayerPolicy",
     "PlanOfCare",
     "Presentation",
@@ -242,6 +257,7 @@ __all__ = [
     "__version__",
     "activities",
     "assess_kx",
+    "audit_history",
     "audit_many",
     "audit_visit",
     "certification_deadline",
