@@ -396,9 +396,9 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
     groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
     for item in day:
         v = item[1]
-        groups.setdefault(
-            (v.discipline.value, v.payer.name, v.billing_provider or ""), []
-        ).append(item)
+        groups.setdefault((v.discipline.value, v.payer.name, v.billing_provider or ""), []).append(
+            item
+        )
     out: list[AuditResult] = []
     for group in groups.values():
         out.extend(_group(p, group, before, amounts, plans))
@@ -548,9 +548,7 @@ def _tally(
     v = r.visit
     s = p.summary(v.date_of_service.year)
     s.visits += 1
-    s.units[bucket] = s.units.get(bucket, 0) + sum(
-        ln.units for ln in r.lines if _therapy(ln.code)
-    )
+    s.units[bucket] = s.units.get(bucket, 0) + sum(ln.units for ln in r.lines if _therapy(ln.code))
     if amount is not None:
         s.allowed[bucket] = s.allowed.get(bucket, Decimal(0)) + amount
     kx = r.kx
@@ -732,7 +730,9 @@ def audit_history(
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     if not isinstance(presorted, bool):
         raise InvalidTypeError(
-            f"presorted must be true or false, not {presorted!r}", value=presorted, field="presorted"
+            f"presorted must be true or false, not {presorted!r}",
+            value=presorted,
+            field="presorted",
         )
     if state is not None and not isinstance(state, HistoryState):
         raise HistoryInputError(
@@ -773,4 +773,3 @@ def audit_history(
     for patient, st in saved.items():
         run._patients.setdefault(patient, st)
     return run
-
