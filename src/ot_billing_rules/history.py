@@ -38,7 +38,6 @@ visit's own ``ytd_allowed`` or ``treatment_days_since_report`` is refused here.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -47,6 +46,7 @@ from typing import Any
 import attrs
 
 from ._coerce import coerce_enum, require_int
+from ._fast import build
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
 from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
@@ -458,14 +458,16 @@ def _group(
     plan, extra, written = plans.get(first.discipline.value, (None, [], False))
     visits = [v for _, v in group]
     try:
-        services = _merge_services(visits) if len(group) > 1 else first.services
-        audited = attrs.evolve(
-            first,
-            services=services,
-            ytd_allowed=ytd,
-            visit_allowed=amounts.get(bucket),
-            plan_of_care=plan,
-        )
+        if len(group) > 1:  # converters run: the pooled minutes must fit in a day
+            audited = attrs.evolve(
+                first,
+                services=_merge_services(visits),
+                ytd_allowed=ytd,
+                visit_allowed=amounts.get(bucket),
+                plan_of_care=plan,
+            )
+        else:
+            audited = _with(first, ytd, amounts.get(bucket), plan)
         report = audit_visit(audited)
     except Exception as exc:  # the pooled day failed: every visit of it says why
         return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
@@ -480,7 +482,7 @@ def _group(
             moved = sorted({s.code for s in v.services} - {ln.code for ln in lines})
             mine.append(_merged(v, [o for o in visits if o is not v], moved))
         final = sort_findings(f for f in mine if not v.payer.suppresses(f.rule))
-        shown = attrs.evolve(v, ytd_allowed=ytd, plan_of_care=plan)
+        shown = _with(v, ytd, v.visit_allowed, plan)
         r = AuditReport(
             visit=shown,
             lines=lines,
@@ -493,6 +495,28 @@ def _group(
         _tally(p, r, bucket, _visit_amount(v), before)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
     return results
+
+
+def _with(v: Visit, ytd: Decimal | None, amount: Decimal | None, plan: PlanOfCare | None) -> Visit:
+    """``v`` with the history's state filled in; every value is already checked."""
+    return build(
+        Visit,
+        v.date_of_service,
+        v.services,
+        v.discipline,
+        v.payer,
+        v.setting,
+        v.locality,
+        v.facility,
+        v.place_of_service,
+        ytd,
+        amount,
+        plan,
+        v.visit_id,
+        v.patient_id,
+        v.billing_provider,
+        v.progress_report,
+    )
 
 
 def _keep(f: Finding, written: bool, ytd: Decimal | None, v: Visit) -> bool:
@@ -575,11 +599,6 @@ def _alone(index: int, v: Visit) -> AuditResult:
 
 
 # ---------------------------------------------------------------- the run
-
-
-class _Mode(str, enum.Enum):
-    RAISE = "raise"
-    COLLECT = "collect"
 
 
 class HistoryRun:
