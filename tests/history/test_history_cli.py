@@ -8,11 +8,14 @@ import sys
 from pathlib import Path
 
 HEADER = "visit_id,patient_id,billing_provider,date_of_service,code,minutes,visit_allowed,"
-CSV = HEADER + """progress_report
+CSV = (
+    HEADER
+    + """progress_report
 a,p1,111,2024-03-04,97530,10,50.00,
 b,p1,111,2024-03-04,97530,10,50.00,true
 c,p2,111,2024-03-04,97530,10,50.00,
 """
+)
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
