@@ -8,6 +8,7 @@ results back in input order.
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,6 +53,12 @@ def run_patients(
     """Yield one result per item, in input order (see the module notes)."""
     heap: list[tuple[int, AuditResult]] = []
     runner = _Runner(task, workers)
+    # Results wait in the heap until every earlier input has one (all of them,
+    # for shuffled input); each full collection would rescan them all, about a
+    # third of the run's time. Finished patients' objects are moved out of the
+    # collector's reach (gc.freeze) and given back at the end — unless the
+    # program froze objects itself, whose freeze must not be undone here.
+    freeze = gc.get_freeze_count() == 0 and gc.isenabled()
     try:
         tasks = _presorted(items, heap, alone) if presorted else _grouped(items, heap, alone)
         emitted = [0]
@@ -59,12 +66,16 @@ def run_patients(
             runner.submit((pid, visits, saved.get(pid), opening.get(pid)))
             for pid_out, out in runner.ready(wait=False):
                 _land(heap, pid_out, out, finish)
+            if freeze:
+                gc.freeze()
             yield from _ready(heap, emitted)
         for pid_out, out in runner.ready(wait=True):
             _land(heap, pid_out, out, finish)
         while heap:
             yield heapq.heappop(heap)[1]
     finally:
+        if freeze:
+            gc.unfreeze()
         runner.shutdown()
 
 

@@ -601,6 +601,23 @@ def _alone(index: int, v: Visit) -> AuditResult:
 # ---------------------------------------------------------------- the run
 
 
+class _Collected:
+    """Each patient's final state and summaries, as the walk finishes them.
+
+    Apart from :class:`HistoryRun` so the walk (which calls :meth:`finish`)
+    and the run do not reference each other: no cycle keeps an abandoned walk alive.
+    """
+
+    def __init__(self, saved: Mapping[str, PatientState]) -> None:
+        # Patients of the saved state not seen in this run keep their state.
+        self.patients: dict[str, PatientState] = dict(saved)
+        self.summaries: list[PatientSummary] = []
+
+    def finish(self, patient: str, state: PatientState, summaries: list[PatientSummary]) -> None:
+        self.patients[patient] = state
+        self.summaries.extend(summaries)
+
+
 class HistoryRun:
     """The results of :func:`audit_history`: iterate for one
     :class:`~ot_billing_rules.AuditResult` per input, in input order.
@@ -609,13 +626,12 @@ class HistoryRun:
     continue from and :attr:`summaries` the :class:`PatientSummary` values.
     """
 
-    def __init__(self, results: Iterator[AuditResult], collect: bool) -> None:
+    def __init__(self, results: Iterator[AuditResult], collect: bool, tally: _Collected) -> None:
         self._results = results
         self._collect = collect
         self._started = False
         self._done = False
-        self._patients: dict[str, PatientState] = {}
-        self._summaries: list[PatientSummary] = []
+        self._tally = tally
 
     def __iter__(self) -> Iterator[AuditResult]:
         if self._started:
@@ -626,15 +642,17 @@ class HistoryRun:
         return self._drain()
 
     def _drain(self) -> Iterator[AuditResult]:
-        for result in self._results:
-            if result.error is not None and not self._collect:
-                raise result.error
-            yield result
+        try:
+            for result in self._results:
+                if result.error is not None and not self._collect:
+                    raise result.error
+                yield result
+        finally:
+            # Abandoned or failed: end the walk now (it gives back the collector).
+            close = getattr(self._results, "close", None)
+            if close is not None:
+                close()
         self._done = True
-
-    def _finish(self, patient: str, state: PatientState, summaries: list[PatientSummary]) -> None:
-        self._patients[patient] = state
-        self._summaries.extend(summaries)
 
     def _finished(self) -> None:
         if not self._done:
@@ -647,13 +665,13 @@ class HistoryRun:
     def state(self) -> HistoryState:
         """Every patient's state after the run (pass as ``state=`` to continue)."""
         self._finished()
-        return HistoryState(dict(sorted(self._patients.items())))
+        return HistoryState(dict(sorted(self._tally.patients.items())))
 
     @property
     def summaries(self) -> tuple[PatientSummary, ...]:
         """One :class:`PatientSummary` per patient and calendar year of this run."""
         self._finished()
-        return tuple(sorted(self._summaries, key=lambda s: (s.patient_id, s.year)))
+        return tuple(sorted(self._tally.summaries, key=lambda s: (s.patient_id, s.year)))
 
     def to_records(self, *, level: str = "visit") -> Iterator[dict[str, Any]]:
         """Flat records: ``level="patient"`` gives one per patient-year
@@ -768,12 +786,17 @@ def audit_history(
         )
     opening = _openings(opening_balances)
     saved = dict(state.patients) if state is not None else {}
+    for patient, balances in opening.items():
+        both = sorted(set(balances) & set(saved[patient].kx)) if patient in saved else []
+        if both:
+            raise HistoryInputError(
+                f"opening_balances[{patient!r}] gives {both[0]}, which the continued state "
+                "already totals; give an opening balance only for a year the state has not seen",
+                value=both[0],
+                field="opening_balances",
+            )
     collect = mode is ErrorMode.COLLECT
-    holder: list[HistoryRun] = []
-
-    def finish(patient: str, st: PatientState, summaries: list[PatientSummary]) -> None:
-        holder[0]._finish(patient, st, summaries)
-
+    tally = _Collected(saved)
     from ._history_run import run_patients
 
     results = run_patients(
@@ -784,11 +807,6 @@ def audit_history(
         alone=_alone,
         saved=saved,
         opening=opening,
-        finish=finish,
+        finish=tally.finish,
     )
-    run = HistoryRun(results, collect)
-    holder.append(run)
-    # Patients of the saved state not seen in this run keep their state.
-    for patient, st in saved.items():
-        run._patients.setdefault(patient, st)
-    return run
+    return HistoryRun(results, collect, tally)

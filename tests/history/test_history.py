@@ -240,3 +240,24 @@ def test_state_and_summary_pickle_in_a_fresh_process(tmp_path: Any) -> None:
     ).stdout.decode()
     assert out.split() == ["HistoryState", "3", "3"]
     _ = Decimal
+
+
+def test_the_collector_is_given_back() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    list(audit_history(YEAR[:200]))
+    assert gc.get_freeze_count() == 0
+    run = iter(audit_history(YEAR[:200]))
+    next(run)
+    del run  # abandoned mid-way: closing the generator unfreezes
+    gc.collect()
+    assert gc.get_freeze_count() == 0
+    # A program's own freeze is left alone.
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        list(audit_history(YEAR[:200]))
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

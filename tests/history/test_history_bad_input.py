@@ -113,3 +113,14 @@ def test_state_before_the_run_finished() -> None:
     list(run)
     with pytest.raises(HistoryOrderError, match="once"):
         list(run)
+
+
+def test_opening_balance_for_a_year_the_state_already_totals() -> None:
+    run = audit_history([dict(V, visit_allowed="10.00")])
+    list(run)
+    later = dict(V, visit_id="b", date_of_service="2024-04-01")
+    with pytest.raises(HistoryInputError, match="already totals"):
+        audit_history([later], state=run.state, opening_balances={"p": {(2024, "OT"): "5"}})
+    # Another year is fine.
+    again = audit_history([later], state=run.state, opening_balances={"p": {(2025, "OT"): "5"}})
+    assert next(iter(again)).ok
