@@ -98,13 +98,32 @@ def _ready(heap: list[tuple[int, AuditResult]], emitted: list[int]) -> Iterator[
         emitted[0] += 1
 
 
+def _guarded(
+    items: Iterable[Visit | Exception], heap: list[tuple[int, AuditResult]]
+) -> Iterator[tuple[int, Visit | Exception]]:
+    """``enumerate(items)``; if the input iterator itself raises, its error becomes the
+    last result (``reader_failed``, as in :func:`~ot_billing_rules.audit_many`)."""
+    it = iter(items)
+    i = 0
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        except Exception as exc:  # the reader's own failure: no input follows
+            heapq.heappush(heap, (i, AuditResult(index=i, error=exc, reader_failed=True)))
+            return
+        yield i, item
+        i += 1
+
+
 def _grouped(
     items: Iterable[Visit | Exception],
     heap: list[tuple[int, AuditResult]],
     alone: Callable[[int, Visit], AuditResult],
 ) -> Iterator[tuple[str, list[tuple[int, Visit]]]]:
     patients: dict[str, list[tuple[int, Visit]]] = {}
-    for i, item in enumerate(items):
+    for i, item in _guarded(items, heap):
         if isinstance(item, Exception):
             heapq.heappush(heap, (i, AuditResult(index=i, error=item, visit_id=_visit_id(item))))
         elif item.patient_id is None:
@@ -123,7 +142,7 @@ def _presorted(
     current: str | None = None
     buf: list[tuple[int, Visit]] = []
     last: date | None = None
-    for i, item in enumerate(items):
+    for i, item in _guarded(items, heap):
         if isinstance(item, Exception):
             heapq.heappush(heap, (i, AuditResult(index=i, error=item, visit_id=_visit_id(item))))
             continue

@@ -750,7 +750,9 @@ def audit_history(
     (``errors="raise"`` raises the first failed input's error when it is
     reached, ``"collect"`` returns it in the result). Visits carry
     ``patient_id``; one without it is audited alone, with a
-    ``history.no_patient_id`` finding.
+    ``history.no_patient_id`` finding. If the input iterator itself raises,
+    the results before it still come; then ``"raise"`` re-raises its error and
+    ``"collect"`` ends with one result carrying it (``reader_failed=True``).
 
     - ``presorted=True``: the input is sorted by patient, then date; each
       patient is audited when their visits end, so memory holds one patient's

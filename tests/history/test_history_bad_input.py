@@ -124,3 +124,19 @@ def test_opening_balance_for_a_year_the_state_already_totals() -> None:
     # Another year is fine.
     again = audit_history([later], state=run.state, opening_balances={"p": {(2025, "OT"): "5"}})
     assert next(iter(again)).ok
+
+
+def _failing_reader() -> Any:
+    yield V
+    yield dict(V, visit_id="b")
+    raise OSError("disk gone")
+
+
+@pytest.mark.parametrize("presorted", [False, True])
+def test_the_input_iterator_failing(presorted: bool) -> None:
+    results = list(audit_history(_failing_reader(), errors="collect", presorted=presorted))
+    assert [r.ok for r in results] == [True, True, False]
+    assert results[-1].reader_failed
+    assert results[-1].error_kind == "reader"
+    with pytest.raises(OSError, match="disk gone"):
+        list(audit_history(_failing_reader(), presorted=presorted))
