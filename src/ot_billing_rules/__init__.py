@@ -216,6 +216,11 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "Service",
         "Visit",
     ),
+    ".export._lines": ("ExportLine", "ExportRefusedError", "export_lines"),
+    ".export._precheck": ("precheck",),
+    ".export._x12": ("X12Separators", "to_837i_sv2", "to_837p_sv1"),
+    ".export._forms": ("to_cms1500_rows", "to_ub04_rows"),
+    ".export._fhir": ("to_fhir_claim", "to_fhir_claim_items", "to_operation_outcome"),
 }
 
 _LAZY = {name: module for module, names in _NAMES.items() for name in names}

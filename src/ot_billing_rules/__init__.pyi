@@ -68,6 +68,18 @@ from .evaluation import select_pt_evaluation as select_pt_evaluation
 from .evaluation.reevaluation import ReevaluationDecision as ReevaluationDecision
 from .evaluation.reevaluation import ReevaluationReason as ReevaluationReason
 from .evaluation.reevaluation import reevaluation_billable as reevaluation_billable
+from .export._fhir import to_fhir_claim as to_fhir_claim
+from .export._fhir import to_fhir_claim_items as to_fhir_claim_items
+from .export._fhir import to_operation_outcome as to_operation_outcome
+from .export._forms import to_cms1500_rows as to_cms1500_rows
+from .export._forms import to_ub04_rows as to_ub04_rows
+from .export._lines import ExportLine as ExportLine
+from .export._lines import ExportRefusedError as ExportRefusedError
+from .export._lines import export_lines as export_lines
+from .export._precheck import precheck as precheck
+from .export._x12 import X12Separators as X12Separators
+from .export._x12 import to_837i_sv2 as to_837i_sv2
+from .export._x12 import to_837p_sv1 as to_837p_sv1
 from .findings import Finding as Finding
 from .findings import Severity as Severity
 from .history import HistoryRun as HistoryRun
@@ -183,6 +195,8 @@ __all__ = [
     "EvaluationDiscipline",
     "EvaluationSelection",
     "Evidence",
+    "ExportLine",
+    "ExportRefusedError",
     "FINDING_SCHEMA",
     "Fee",
     "FeeNotFoundError",
@@ -254,6 +268,7 @@ __all__ = [
     "UnknownCodeError",
     "Visit",
     "WorkerError",
+    "X12Separators",
     "__version__",
     "activities",
     "assess_kx",
@@ -272,6 +287,7 @@ __all__ = [
     "compute_units",
     "count_treatment_days",
     "data_version",
+    "export_lines",
     "fee",
     "get",
     "get_activity",
@@ -284,6 +300,7 @@ __all__ = [
     "normalize_code",
     "parse_line_token",
     "payer_policy",
+    "precheck",
     "price_lines",
     "progress_report_due_by",
     "reevaluation_billable",
@@ -294,6 +311,13 @@ __all__ = [
     "select_pt_evaluation",
     "sequestration_rate",
     "suggest_codes",
+    "to_837i_sv2",
+    "to_837p_sv1",
+    "to_cms1500_rows",
+    "to_fhir_claim",
+    "to_fhir_claim_items",
+    "to_operation_outcome",
     "to_records",
+    "to_ub04_rows",
     "visits_from_rows",
 ]

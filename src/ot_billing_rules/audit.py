@@ -17,13 +17,22 @@ step  what                                                          payer flag r
 2     units: minutes become units (:func:`compute_units`: CMS       ``unit_method``,
       8-minute rule or CPT per-code); assistant minutes onto CO/CQ  ``assistant_modifiers``
       lines
-3     KX and targeted review (:mod:`~ot_billing_rules.thresholds`;  ``kx_threshold``
-      ``kx.not_checked`` without a year-to-date amount)
-4     modifiers, in the one billing order                           ``discipline_modifiers``
+3     modifiers, in the one billing order                           ``discipline_modifiers``
       (:func:`~ot_billing_rules.modifiers.order_modifiers`):
-      discipline GO/GP/GN, assistant CO/CQ, KX, the bypass
-      modifier, then the clinician's
-5     NCCI and structural edits: the PTP and MUE hits are asked     ``ncci_edits``, ``edits``,
+      discipline GO/GP/GN, assistant CO/CQ, KX (step 5), the
+      bypass modifier (step 6), then the clinician's
+4     pricing, when the visit names its ``locality``: the lines'    ``medicare_pricing``
+      Medicare allowed amounts
+      (:func:`~ot_billing_rules.payment.price_lines`, bundled
+      schedule, facility rate from ``facility`` or the place of
+      service); what has no fee is ``fee.unknown``. KX, the bypass
+      modifier and the four-modifier cut change no amount, so
+      the lines are priced here and shown as finally billed
+5     KX and targeted review (:mod:`~ot_billing_rules.thresholds`;  ``kx_threshold``
+      ``kx.not_checked`` without a year-to-date amount); the
+      visit's amount is ``visit_allowed``, else step 4's accrual
+      for the discipline's bucket; KX goes on the therapy lines
+6     NCCI and structural edits: the PTP and MUE hits are asked     ``ncci_edits``, ``edits``,
       for once (:func:`~ot_billing_rules.bundling.hits`); the       ``bypass_modifier``
       bypass modifier goes on the column-2 line of an edit that
       allows a bypass when a service of the pair is marked
@@ -31,13 +40,19 @@ step  what                                                          payer flag r
       97140/97530 example), and is kept only where it bypasses;
       then the findings are worded once
       (:func:`~ot_billing_rules.bundling.findings`)
-6     four modifiers a line: the first four of the order stay,      —
+7     four modifiers a line: the first four of the order stay,      —
       the rest are named in ``modifier.too_many``
-7     plan-of-care timing (:mod:`~ot_billing_rules.plan_of_care`;   ``plan_of_care_timing``
+8     plan-of-care timing (:mod:`~ot_billing_rules.plan_of_care`;   ``plan_of_care_timing``
       ``poc.not_checked`` without a plan)
-8     services not billed (``audit.not_billed``)                    —
-9     report: drop the payer's suppressed rules, sort               ``suppress_rules``
+9     services not billed (``audit.not_billed``)                    —
+10    report: drop the payer's suppressed rules; on a priced        ``suppress_rules``
+      visit, each finding that denies a line carries its
+      ``amount_at_risk`` (:mod:`~ot_billing_rules._audit_pricing`
+      lists the rules); sort
 ====  ============================================================  =========================
+
+A visit without a ``locality`` is not priced (``pricing`` is ``None``):
+national GPCIs would be a guess at where the service was furnished.
 
 Every input service appears in :attr:`AuditReport.services`: billed with its
 units, or not billed with the reason (and a finding saying so).
@@ -55,12 +70,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._fast import build, compact_pickle
 from ._html import html_table
+from ._money import format_money
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, findings_html, sort_findings
@@ -80,8 +97,10 @@ from .thresholds import KX_NOT_CHECKED, KXAssessment, assess_kx
 from .visit import Service, Visit
 
 if TYPE_CHECKING:
+    from ._audit_pricing import VisitPricing
     from .bundling import Bundle
-    from .ncci import PTPHit
+    from .ncci import MUEHit, PTPHit
+    from .payment import Pricing
     from .units import UnitAllocation
 
 __all__ = ["AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"]
@@ -130,6 +149,11 @@ class AuditReport:
     - ``services``: one :class:`ServiceOutcome` per input service, in input order.
     - ``status``: ``errors`` if any finding is an error, else ``warnings`` if
       any is a warning, else ``clean``.
+    - ``pricing``: the claim lines' Medicare dollars
+      (:class:`~ot_billing_rules.payment.Pricing`) when the payer prices
+      (``medicare_pricing``) and the visit names its ``locality``; else ``None``.
+    - ``amount_at_risk``: on a priced visit, the allowed amount of the lines
+      some finding denies, each line counted once; else ``None``.
     """
 
     visit: Visit
@@ -139,6 +163,8 @@ class AuditReport:
     findings: tuple[Finding, ...]
     services: tuple[ServiceOutcome, ...]
     status: AuditStatus
+    pricing: Pricing | None = None
+    amount_at_risk: Decimal | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -170,6 +196,8 @@ class AuditReport:
                 "explanation": _explanation(alloc),
             },
             "kx": None if self.kx is None else self.kx.to_dict(),
+            "pricing": None if self.pricing is None else self.pricing.to_dict(),
+            "amount_at_risk": None if self.amount_at_risk is None else str(self.amount_at_risk),
             "visit": self.visit.to_dict(),
             "data_version": data_version().version,
         }
@@ -198,6 +226,14 @@ class AuditReport:
             mods = e(",".join(line.modifiers)) or "-"
             minutes = f"  ({line.minutes} min)" if line.minutes is not None else ""
             out.append(f"  {e(line.code)}  units={line.units}  modifiers={mods}{minutes}")
+        if self.pricing is not None:
+            p = self.pricing
+            where = f"locality {e(p.locality)}" if p.locality else "national GPCIs"
+            risk = format_money(self.amount_at_risk or Decimal(0))
+            out.append(
+                f"Medicare allowed {format_money(p.allowed)} (release {p.release}, {where}, "
+                f"{'facility' if p.facility else 'non-facility'} rate); at risk {risk}"
+            )
         skipped = [s for s in self.services if not s.billed]
         if skipped:
             out.append("Not billed:")
@@ -208,7 +244,12 @@ class AuditReport:
                 out.append(f"{sev.value.capitalize()}s:")
                 for f in group:
                     codes = f" [{e(' '.join(f.codes))}]" if f.codes else ""
-                    out.append(f"  {e(f.rule)}{codes}: {e(f.message)}")
+                    risk = (
+                        ""
+                        if f.amount_at_risk is None
+                        else f" (at risk {format_money(f.amount_at_risk)})"
+                    )
+                    out.append(f"  {e(f.rule)}{codes}: {e(f.message)}{risk}")
                     if f.suggestion:
                         out.append(f"    -> {e(f.suggestion)}")
         return "\n".join(out)
@@ -219,7 +260,8 @@ class AuditReport:
             [(ln.code, ln.units, " ".join(ln.modifiers), ln.minutes or "") for ln in self.lines],
             header=("code", "units", "modifiers", "minutes"),
         )
-        return lines + findings_html(self.findings)
+        pricing = "" if self.pricing is None else self.pricing._repr_html_()
+        return lines + pricing + findings_html(self.findings)
 
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -277,6 +319,10 @@ class _Work:
     method: UnitMethod = UnitMethod.CMS
     assistant_lines: bool = True
     discipline: Discipline | None = None
+    priced: VisitPricing | None = None
+    # The bundle the edit findings were worded from and its MUE hits (amounts at risk).
+    bundle: Bundle | None = None
+    mue: tuple[MUEHit, ...] = ()
 
     def skip(self, code: str, reason: str) -> None:
         self.not_billed.setdefault(code, reason)
@@ -299,15 +345,19 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
     usable = [s for s in v.services if _usable(work, s)]
     allocation = _allocate(work, usable) if usable else None
     lines = list(allocation.lines) if allocation is not None else []
+    lines = _decorate_all(work, lines)
+    _price(work, lines)
     kx = _kx(work)
-    kx_on = kx is not None and kx.kx_required is True
-    lines = _decorate_all(work, lines, kx_on)
+    if kx is not None and kx.kx_required is True:
+        lines = _add_kx(work, lines)
     if lines:
         lines = _bundle(work, lines)
     lines = _fit_all(work, lines)
     _plan(work)
     outcomes = _outcomes(work, lines, allocation)
-    findings = sort_findings(f for f in work.findings if not v.payer.suppresses(f.rule))
+    kept = [f for f in work.findings if not v.payer.suppresses(f.rule)]
+    pricing, at_risk = _at_risk(work, kept, lines)
+    findings = sort_findings(kept)
     return AuditReport(
         visit=v,
         lines=tuple(lines),
@@ -316,6 +366,8 @@ def audit_visit(visit: Visit | Mapping[str, Any]) -> AuditReport:
         findings=findings,
         services=outcomes,
         status=_status(findings),
+        pricing=pricing,
+        amount_at_risk=at_risk,
     )
 
 
@@ -376,14 +428,14 @@ def _is_therapy(work: _Work, code: str) -> bool:
     return entry is not None and entry.therapy_list is not TherapyList.NONE
 
 
-def _decorate_all(work: _Work, lines: Sequence[ClaimLine], kx_on: bool) -> list[ClaimLine]:
+def _decorate_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
     v = work.visit
     # A payer without therapy modifiers gets none added, and no check asks for them.
     work.discipline = v.discipline if v.payer.discipline_modifiers else None
-    return [_decorate(work, line, kx_on) for line in lines]
+    return [_decorate(work, line) for line in lines]
 
 
-def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
+def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
     v = work.visit
     applies = work.discipline is not None
     # An add-on line the allocation derived (e.g. 97130 from cognitive minutes
@@ -421,10 +473,29 @@ def _decorate(work: _Work, line: ClaimLine, kx_on: bool) -> ClaimLine:
         mods.append(m)
     if applies and therapy:
         mods.append(own)
-    if kx_on and therapy:
-        mods.append("KX")
     # Every modifier here is already normalised (the line's, the Service's, or a constant).
     return build(ClaimLine, line.code, line.units, order_modifiers(mods), line.minutes)
+
+
+def _add_kx(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
+    # KX has its own place in the billing order, so adding it last orders the
+    # line as if it had been there from the start.
+    return [
+        build(ClaimLine, ln.code, ln.units, order_modifiers([*ln.modifiers, "KX"]), ln.minutes)
+        if _is_therapy(work, ln.code)
+        else ln
+        for ln in lines
+    ]
+
+
+def _price(work: _Work, lines: Sequence[ClaimLine]) -> None:
+    v = work.visit
+    if not v.payer.medicare_pricing or v.locality is None:
+        return
+    from ._audit_pricing import price_visit  # the fee schedule loads on the first priced visit
+
+    work.priced = price_visit(v, lines)
+    work.findings.extend(work.priced.findings)
 
 
 def _kx(work: _Work) -> KXAssessment | None:
@@ -434,11 +505,40 @@ def _kx(work: _Work) -> KXAssessment | None:
     if v.ytd_allowed is None:
         work.findings.append(KX_NOT_CHECKED)
         return None
-    assessment = assess_kx(
-        v.ytd_allowed, v.visit_allowed, on=v.date_of_service, discipline=v.discipline
-    )
+    amount = v.visit_allowed
+    priced = work.priced
+    if amount is None and priced is not None and priced.pricing is not None:
+        from ._audit_pricing import kx_amount, note_computed_amount
+
+        amount = kx_amount(priced, v.discipline.kx_bucket)
+        assessment = assess_kx(v.ytd_allowed, amount, on=v.date_of_service, discipline=v.discipline)
+        if amount is not None:
+            assessment = note_computed_amount(assessment, priced.pricing)
+    else:
+        assessment = assess_kx(v.ytd_allowed, amount, on=v.date_of_service, discipline=v.discipline)
     work.findings.extend(assessment.findings)
     return assessment
+
+
+def _at_risk(
+    work: _Work, findings: list[Finding], lines: Sequence[ClaimLine]
+) -> tuple[Pricing | None, Decimal | None]:
+    """The report's pricing and amount at risk; ``findings`` get their amounts in place."""
+    priced = work.priced
+    if priced is None or priced.pricing is None:
+        return None, None
+    from ._audit_pricing import amounts_at_risk, relabel
+
+    pricing = relabel(priced.pricing, lines)
+    per_line: dict[Finding, int] = {}
+    if work.bundle is not None and any(h.scope == "per_line" for h in work.mue):
+        from .bundling import _mue_finding  # the finding each MAI-1 hit was worded into
+
+        per_line = {
+            _mue_finding(work.bundle, h): h.units for h in work.mue if h.scope == "per_line"
+        }
+    findings[:], total = amounts_at_risk(findings, pricing, per_line)
+    return pricing, total
 
 
 def _plan(work: _Work) -> None:
@@ -532,6 +632,7 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
         work.findings.extend(findings(bundle, (), (), ncci=False))
         return lines
     ptp, mue = hits(bundle)
+    work.bundle, work.mue = bundle, mue
     separate = {s.code for s in v.services if s.separate_interval}
     # Column 2 is the line the engines deny, and where CMS advises the bypass.
     tried: dict[tuple[str, ...], str] = {}
@@ -554,6 +655,7 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     if keep:
         final_lines = _with_bypass(lines, keep, policy.bypass_modifier)
         final = _bundle_of(work, final_lines)
+        work.bundle = final
         work.findings.extend(findings(final, _rebypassed(final, ptp), mue))
     else:
         final_lines = lines

@@ -27,6 +27,7 @@ import gc
 import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -193,6 +194,10 @@ def _serial(visits: Iterator[object], collect: bool) -> Iterator[AuditResult]:
 #: A report without its visit: what a worker sends back for a Visit the parent holds.
 _Packed = tuple[Any, ...]
 
+# Every field after ``visit``, in field order (what ``_unpack`` builds from): read
+# from the class, so a field added to AuditReport travels without a change here.
+_report_rest = attrgetter(*(a.name for a in attrs.fields(AuditReport)[1:]))
+
 
 def _describe(error: BaseException) -> str:
     try:
@@ -233,16 +238,7 @@ def _worker_chunk(start: int, visits: list[object]) -> list[AuditResult | _Packe
         result = _audit_one(start + n, visit, True)
         report = result.report
         if report is not None and isinstance(visit, Visit):
-            out.append(
-                (
-                    report.lines,
-                    report.allocation,
-                    report.kx,
-                    report.findings,
-                    report.services,
-                    report.status,
-                )
-            )
+            out.append(_report_rest(report))
         else:
             out.append(_sendable(result))
     return out
@@ -480,6 +476,8 @@ RESULT_SCHEMA: Mapping[str, type] = {
     "warnings": int,
     "infos": int,
     "rules": str,
+    "allowed": str,
+    "amount_at_risk": str,
     "data_version": str,
 }
 
@@ -506,6 +504,7 @@ FINDING_SCHEMA: Mapping[str, type] = {
     "message": str,
     "suggestion": str,
     "source": str,
+    "amount_at_risk": str,
     "data_version": str,
 }
 
@@ -527,7 +526,9 @@ def to_records(
     columns of :data:`RESULT_SCHEMA`; ``"line"`` one per claim line
     (:data:`LINE_SCHEMA`); ``"finding"`` one per finding
     (:data:`FINDING_SCHEMA`). Claim lines in the visit record read
-    ``CODExUNITS:MOD,MOD`` joined by ``;``.
+    ``CODExUNITS:MOD,MOD`` joined by ``;``. Money (``allowed``,
+    ``amount_at_risk``) is a string with two decimals, ``None`` when the
+    visit was not priced (no locality, or a payer without Medicare pricing).
     """
     _require_iterable(results, "results", "AuditResult")
     chosen = coerce_enum(RecordLevel, level, field="level")
@@ -588,6 +589,8 @@ def _visit_record(result: AuditResult, version: str) -> dict[str, Any]:
         warnings=counts[Severity.WARNING],
         infos=counts[Severity.INFO],
         rules=" ".join(sorted({f.rule for f in report.findings})),
+        allowed=None if report.pricing is None else str(report.pricing.allowed),
+        amount_at_risk=None if report.amount_at_risk is None else str(report.amount_at_risk),
     )
     return record
 
@@ -624,5 +627,6 @@ def _finding_records(
             "message": f.message,
             "suggestion": f.suggestion,
             "source": f.source,
+            "amount_at_risk": None if f.amount_at_risk is None else str(f.amount_at_risk),
             "data_version": version,
         }

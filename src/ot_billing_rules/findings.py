@@ -8,13 +8,16 @@ store them the same way whatever produced them.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
 from ._fast import compact_pickle
 from ._html import html_table
+from .errors import InvalidInputError, InvalidTypeError
 
 __all__ = ["Finding", "Severity", "findings_html", "sort_findings"]
 
@@ -44,6 +47,42 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+_CENT = Decimal("0.01")
+_MONEY_TEXT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?", re.ASCII)
+
+
+def _amount(value: object) -> Decimal | None:
+    """``None``, or dollars as a Decimal with exactly two places (``"31.8"`` -> ``31.80``).
+
+    A finding read back from its dict carries the amount as a string; floats
+    are refused as everywhere money is taken (binary rounding moves cents).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and _MONEY_TEXT.fullmatch(value):
+        value = Decimal(value)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise InvalidTypeError(
+            "amount_at_risk must be None or dollars as a Decimal, an int or a string such as "
+            f"'31.85' (never a float), not {type(value).__name__} {value!r}",
+            value=value,
+            field="amount_at_risk",
+        )
+    try:
+        amount = Decimal(value)
+        cents = amount.quantize(_CENT)
+    except InvalidOperation:
+        cents = None
+    if cents is None or cents != amount or amount < 0:
+        raise InvalidInputError(
+            f"amount_at_risk={value!r} is not a non-negative amount of dollars and cents",
+            value=value,
+            field="amount_at_risk",
+        )
+    # Adding a positive zero turns -0.00 into 0.00.
+    return cents + Decimal("0.00")
+
+
 @compact_pickle
 @attrs.frozen
 class Finding:
@@ -52,6 +91,9 @@ class Finding:
     ``rule`` is a stable dotted id (``"ncci.ptp"``, ``"ncci.mue"``,
     ``"status.bundled"`` ...) safe to key on; ``message`` says what is wrong
     and ``suggestion`` what to do; ``source`` cites the public rule.
+    ``amount_at_risk`` is the Medicare allowed amount of the claim lines the
+    finding denies, when the audit priced the visit (the rules are listed in
+    :mod:`ot_billing_rules._audit_pricing`); ``None`` otherwise.
     """
 
     rule: str
@@ -60,6 +102,7 @@ class Finding:
     message: str
     suggestion: str = ""
     source: str = ""
+    amount_at_risk: Decimal | None = attrs.field(default=None, converter=_amount)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -70,6 +113,7 @@ class Finding:
             "message": self.message,
             "suggestion": self.suggestion,
             "source": self.source,
+            "amount_at_risk": None if self.amount_at_risk is None else str(self.amount_at_risk),
         }
 
     def _repr_html_(self) -> str:

@@ -516,6 +516,7 @@ def _with(v: Visit, ytd: Decimal | None, amount: Decimal | None, plan: PlanOfCar
         v.patient_id,
         v.billing_provider,
         v.progress_report,
+        v.diagnoses,
     )
 
 

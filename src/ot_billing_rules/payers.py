@@ -165,6 +165,12 @@ class PayerPolicy:
       example uses 59; some contractors prefer ``"XU"``; no public source
       settles which).
     - ``description``: one sentence for reports.
+    - ``medicare_pricing``: price the claim lines with the Medicare Physician
+      Fee Schedule when the visit names its payment ``locality``
+      (:attr:`AuditReport.pricing <ot_billing_rules.AuditReport.pricing>`,
+      the KX amount when ``visit_allowed`` is not given, and each denying
+      finding's ``amount_at_risk``). ``False`` for :data:`COMMERCIAL`:
+      contracted commercial rates are not Medicare's.
     """
 
     name: str = attrs.field(converter=_name)
@@ -178,6 +184,8 @@ class PayerPolicy:
     plan_of_care_timing: bool = attrs.field(default=True, validator=_is_bool)
     bypass_modifier: str = attrs.field(default="59", converter=_bypass)
     description: str = ""
+    # Keyword-only and last: the positional order of the earlier fields stays as it was.
+    medicare_pricing: bool = attrs.field(default=True, validator=_is_bool, kw_only=True)
 
     def suppresses(self, rule: str) -> bool:
         """Whether findings with rule id ``rule`` are dropped for this payer."""
@@ -195,6 +203,7 @@ class PayerPolicy:
             "assistant_modifiers": self.assistant_modifiers,
             "kx_threshold": self.kx_threshold,
             "plan_of_care_timing": self.plan_of_care_timing,
+            "medicare_pricing": self.medicare_pricing,
             "bypass_modifier": self.bypass_modifier,
             "description": self.description,
         }
@@ -251,7 +260,8 @@ class PayerPolicy:
 
 #: Medicare Part B: CMS 8-minute rule, NCCI PTP/MUE edits and fee-schedule
 #: status, GO/GP/GN on every therapy line, CO/CQ for assistant minutes, KX
-#: above the annual threshold, plan-of-care timing checks.
+#: above the annual threshold, plan-of-care timing checks, fee-schedule pricing
+#: of a visit that names its locality.
 MEDICARE = PayerPolicy(
     name="medicare",
     unit_method="cms",
@@ -262,7 +272,8 @@ MEDICARE = PayerPolicy(
 #: A commercial payer following CPT: per-code (AMA midpoint) units, NCCI PTP
 #: and MUE edits kept (many commercial payers adopt them; set ``ncci_edits``
 #: to ``False`` if yours does not), Medicare fee-schedule status findings
-#: dropped, no GO/GP/GN, no CO/CQ, no KX, no Medicare plan-of-care timing.
+#: dropped, no GO/GP/GN, no CO/CQ, no KX, no Medicare plan-of-care timing, no
+#: Medicare fee-schedule pricing.
 #: These defaults are inferred, not a payer's published policy.
 COMMERCIAL = PayerPolicy(
     name="commercial",
@@ -272,6 +283,7 @@ COMMERCIAL = PayerPolicy(
     assistant_modifiers=False,
     kx_threshold=False,
     plan_of_care_timing=False,
+    medicare_pricing=False,
     description="Commercial (CPT/AMA per-code units; NCCI edits kept; no Medicare modifiers, "
     "KX or plan-of-care timing)",
 )

@@ -289,6 +289,51 @@ _CITATIONS = (
     Citation(
         "ncci_bypass_added", "NCCI Policy Manual Ch. I and XI; CMS modifier 59 fact sheet", _S
     ),
+    # claim export
+    Citation(
+        "x12_837p_sv1",
+        "ASC X12 005010X222A1 (837P) loop 2400: LX, SV1 (SV101-SV111), DTP*472, REF*6R",
+        _S,
+    ),
+    Citation(
+        "x12_837i_sv2",
+        "ASC X12 005010X223A2 (837I) loop 2400: LX, SV2 (SV201-SV207), DTP*472, REF*6R",
+        _S,
+    ),
+    Citation(
+        "cms_1500_item_24",
+        "NUCC 1500 Claim Form Reference Instruction Manual, items 24A-24J; "
+        "CMS Pub. 100-04 Ch. 26 §10.4",
+        _S,
+    ),
+    Citation(
+        "nubc_ub04",
+        "NUBC UB-04 Data Specifications, FL 42-47; CMS Pub. 100-04 Ch. 25 §75",
+        _S,
+    ),
+    Citation(
+        "cms_therapy_revenue_codes",
+        "CMS Pub. 100-04 Ch. 5 §40.3 (revenue codes 042x PT, 043x OT, 044x SLP; NUBC)",
+        _S,
+    ),
+    Citation(
+        "cms_therapy_institutional_edits",
+        "CMS Pub. 100-04 Ch. 5 §20.1 (one of GN/GO/GP a line, matching 044x/043x/042x); "
+        "CMS Transmittal 2091 (MM7170)",
+        _S,
+    ),
+    Citation(
+        "cms_line_item_dates",
+        "CMS Pub. 100-04 Ch. 5 §40.5 (line-item date of service); X12 DTP*472 D8 CCYYMMDD",
+        _S,
+    ),
+    Citation(
+        "mac_one_line_per_code",
+        "First Coast Service Options: a timed therapy code on one line per date of service "
+        "(claims received from 2021-04-19); CMS Pub. 100-04 Ch. 5 §20.2",
+        _S,
+    ),
+    Citation("fhir_r4_claim", "HL7 FHIR R4 (4.0.1) Claim and OperationOutcome", _S),
 )
 
 #: Every citation by id.
@@ -537,7 +582,8 @@ _RULES = (
         _E,
         ("ncci_edits",),
         "A PTP edit denies the column-2 code; the message names the edit, its rationale, "
-        "indicator and dates, and whether a modifier can bypass it.",
+        "indicator and dates, and whether a modifier can bypass it. On a priced visit, "
+        "amount_at_risk is the allowed amount of the column-2 line(s).",
     ),
     Rule(
         "ncci.bypass",
@@ -551,7 +597,9 @@ _RULES = (
         "ncci",
         _E,
         ("ncci_edits",),
-        "Units above the MUE (MAI 1 per line, 2/3 per date).",
+        "Units above the MUE (MAI 1 per line, 2/3 per date). On a priced visit, amount_at_risk "
+        "is the allowed amount of the denied lines: each line above the MUE (MAI 1), every "
+        "line of the code (MAI 2/3, MUE 0).",
     ),
     Rule(
         "ncci.stale",
@@ -566,28 +614,32 @@ _RULES = (
         "status",
         _E,
         ("pfs_status",),
-        "Fee-schedule status B/P: never paid separately (97010).",
+        "Fee-schedule status B/P: never paid separately (97010). Its line has no fee, so "
+        "amount_at_risk stays empty.",
     ),
     Rule(
         "status.invalid",
         "status",
         _E,
         ("pfs_status",),
-        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014).",
+        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014). Its "
+        "line has no fee, so amount_at_risk stays empty.",
     ),
     Rule(
         "status.noncovered",
         "status",
         _WN,
         ("pfs_status",),
-        "Status N/X/E: not covered by Medicare.",
+        "Status N/X/E: not covered by Medicare. amount_at_risk is the line's allowed amount "
+        "where the fee schedule has one.",
     ),
     Rule(
         "status.restricted",
         "status",
         _WN,
         ("pfs_status",),
-        "Status R: restricted coverage (97026, 97545).",
+        "Status R: restricted coverage (97026, 97545). On a priced visit, amount_at_risk is "
+        "the line's allowed amount.",
     ),
     Rule(
         "status.carrier_priced",
@@ -596,13 +648,24 @@ _RULES = (
         ("pfs_status",),
         "Status C: the contractor prices it (unlisted 97039, 97139, 97799).",
     ),
+    # the fee schedule (the audit's pricing)
+    Rule(
+        "fee.unknown",
+        "fee",
+        _IN,
+        ("pfs_rvu_file",),
+        "The visit names a payment locality, but the fee schedule held has no amount for a "
+        "line (no row for the code, or MAC-priced status C) or no release for the date; the "
+        "rest is priced, and KX uses no computed amount for the bucket.",
+    ),
     # add-on codes
     Rule(
         "addon.without_primary",
         "addon",
         _E,
         ("cpt_addon",),
-        "An add-on code is billed without its primary code (97130 without 97129).",
+        "An add-on code is billed without its primary code (97130 without 97129). On a "
+        "priced visit, amount_at_risk is the add-on line's allowed amount.",
     ),
     Rule(
         "addon.once_per_day",
@@ -676,6 +739,148 @@ _RULES = (
         _IN,
         ("cms_timed_codes", "cpt_time_rule_short"),
         "A service's minutes give no billable unit under the payer's method.",
+    ),
+    # claim export pre-checks (export.precheck)
+    Rule(
+        "export.modifier_format",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A modifier is not two letters or digits (a warning when it is only lowercase: "
+        "the exporters write it uppercase).",
+        also=(_WN,),
+    ),
+    Rule(
+        "export.modifier_duplicate",
+        "export",
+        _E,
+        ("cms_claim_line_modifiers",),
+        "The same modifier twice on one line.",
+    ),
+    Rule(
+        "export.discipline_multiple",
+        "export",
+        _E,
+        ("cms_therapy_institutional_edits",),
+        "More than one of GO/GP/GN on one line.",
+    ),
+    Rule(
+        "export.discipline_position",
+        "export",
+        _E,
+        ("hcpcs_therapy_modifiers",),
+        "GO/GP/GN is not in modifier position 1 or 2.",
+    ),
+    Rule(
+        "export.assistant_unpaired",
+        "export",
+        _E,
+        ("cms_assistant_modifiers",),
+        "CO without GO, CQ without GP, or CO and CQ on one line.",
+    ),
+    Rule(
+        "export.revenue_code",
+        "export",
+        _E,
+        ("cms_therapy_revenue_codes", "cms_therapy_institutional_edits"),
+        "An institutional line's revenue code is missing, malformed, or does not match its "
+        "therapy modifier (042x GP, 043x GO, 044x GN).",
+    ),
+    Rule("export.units_nonpositive", "export", _E, ("cms_timed_codes",), "Units of zero or less."),
+    Rule(
+        "export.units_fractional",
+        "export",
+        _E,
+        ("cms_timed_codes",),
+        "Units that are not a whole number.",
+    ),
+    Rule(
+        "export.units_capacity", "export", _E, ("x12_837p_sv1",), "Units beyond 9999 on one line."
+    ),
+    Rule(
+        "export.duplicate_code_date",
+        "export",
+        _E,
+        ("mac_one_line_per_code",),
+        "One code on several lines for one date, other than the therapist/assistant split.",
+    ),
+    Rule(
+        "export.date_format",
+        "export",
+        _E,
+        ("cms_line_item_dates",),
+        "A line's date of service is not one YYYY-MM-DD date.",
+    ),
+    Rule(
+        "export.date_range",
+        "export",
+        _E,
+        ("cms_line_item_dates",),
+        "A line's date is outside the claim's statement period.",
+    ),
+    Rule(
+        "export.pointer_missing",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A professional line without a diagnosis pointer (SV107-01 is required).",
+    ),
+    Rule(
+        "export.pointer_range",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A diagnosis pointer outside 1-12 or beyond the claim's diagnoses.",
+    ),
+    Rule(
+        "export.pointer_count",
+        "export",
+        _E,
+        ("x12_837p_sv1", "cms_1500_item_24"),
+        "More than four pointers (a warning for more than one on Medicare's paper CMS-1500).",
+        also=(_WN,),
+    ),
+    Rule(
+        "export.charge_missing",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A line without a charge (SV102, SV203, 24F and FL 47 are required).",
+    ),
+    Rule(
+        "export.charge_negative",
+        "export",
+        _E,
+        ("cms_1500_item_24",),
+        "A negative or unreadable line charge.",
+    ),
+    Rule(
+        "export.line_limit",
+        "export",
+        _E,
+        ("x12_837p_sv1", "x12_837i_sv2"),
+        "More lines than one claim holds (837P 50, 837I 999).",
+    ),
+    Rule(
+        "export.line_control_number",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "A line control number (REF*6R) over 30 characters, empty or repeated.",
+    ),
+    Rule(
+        "export.x12_invalid",
+        "export",
+        _E,
+        ("x12_837p_sv1",),
+        "pyx12 rejects the 837 interchange (validate_837).",
+    ),
+    Rule(
+        "export.fhir_invalid",
+        "export",
+        _E,
+        ("fhir_r4_claim",),
+        "fhir.resources rejects the FHIR resource (validate_fhir).",
     ),
 )
 

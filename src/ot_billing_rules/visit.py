@@ -71,6 +71,55 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _charge(value: object) -> Decimal | None:
+    return None if value is None else coerce_money(value, field="charge")
+
+
+def _diagnosis_pointers(value: object) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise InvalidTypeError(
+            f"diagnosis_pointers must be a list of ints 1-12 such as [1, 2], not "
+            f"{type(value).__name__} {value!r}",
+            value=value,
+            field="diagnosis_pointers",
+        )
+    out = tuple(require_int(p, field="diagnosis_pointers", minimum=1, maximum=12) for p in value)
+    if len(out) > 4:
+        raise InvalidInputError(
+            f"diagnosis_pointers {list(out)}: a claim line takes at most 4 pointers",
+            value=list(out),
+            field="diagnosis_pointers",
+        )
+    return out
+
+
+_ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?", re.ASCII)
+
+
+def _diagnoses(value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise InvalidTypeError(
+            f"diagnoses must be a list of ICD-10-CM codes such as ['R26.89'], not "
+            f"{type(value).__name__} {value!r}",
+            value=value,
+            field="diagnoses",
+        )
+    out = []
+    for code in value:
+        if not isinstance(code, str) or not _ICD10.fullmatch(code.strip().upper()):
+            raise InvalidInputError(
+                f"diagnosis {code!r} is not an ICD-10-CM code such as 'R26.89' or 'R2689'",
+                value=code,
+                field="diagnoses",
+            )
+        out.append(code.strip().upper())
+    if len(out) > 12:
+        raise InvalidInputError(
+            f"{len(out)} diagnoses; a claim carries at most 12", value=out, field="diagnoses"
+        )
+    return tuple(out)
+
+
 @compact_pickle
 @attrs.frozen
 class Service:
@@ -86,6 +135,10 @@ class Service:
     - ``separate_interval``: the documentation says this service was
       furnished in its own time interval(s), apart from the other services —
       the condition for bypassing a PTP edit with 59/X{EPSU}.
+    - ``charge``: the practice's charge for one unit, for claim export
+      (optional; the audit never reads it).
+    - ``diagnosis_pointers``: 1-based indexes into the visit's ``diagnoses``
+      the service treats, primary first, for claim export (optional).
 
     >>> Service("97530", minutes=38, assistant_minutes=20)
     Service(code='97530', minutes=38, assistant_minutes=20, modifiers=(), separate_interval=False)
@@ -96,6 +149,12 @@ class Service:
     assistant_minutes: int | None = attrs.field(default=None, converter=_assistant_minutes)
     modifiers: tuple[str, ...] = attrs.field(default=(), converter=normalize_modifiers)
     separate_interval: bool = attrs.field(default=False, converter=_flag)
+    # Claim-assembly facts for the export; kw_only and out of the repr so the
+    # positional order and the printed form of a service stay as they were.
+    charge: Decimal | None = attrs.field(default=None, converter=_charge, kw_only=True, repr=False)
+    diagnosis_pointers: tuple[int, ...] = attrs.field(
+        default=(), converter=_diagnosis_pointers, kw_only=True, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.assistant_minutes is not None:
@@ -114,7 +173,15 @@ class Service:
                     field="assistant_minutes",
                 )
 
-    _KEYS = ("code", "minutes", "assistant_minutes", "modifiers", "separate_interval")
+    _KEYS = (
+        "code",
+        "minutes",
+        "assistant_minutes",
+        "modifiers",
+        "separate_interval",
+        "charge",
+        "diagnosis_pointers",
+    )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "service") -> Service:
@@ -126,8 +193,9 @@ class Service:
         kwargs = dict(data)
         if kwargs.get("modifiers") is None:
             kwargs.pop("modifiers", None)
-        if kwargs.get("separate_interval") is None:
-            kwargs.pop("separate_interval", None)
+        for optional in ("separate_interval", "charge", "diagnosis_pointers"):
+            if kwargs.get(optional) is None:
+                kwargs.pop(optional, None)
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +206,14 @@ class Service:
             "assistant_minutes": self.assistant_minutes,
             "modifiers": list(self.modifiers),
             "separate_interval": self.separate_interval,
+            # The export's keys appear only when given: reports of visits
+            # without them stay byte-identical.
+            **({} if self.charge is None else {"charge": str(self.charge)}),
+            **(
+                {"diagnosis_pointers": list(self.diagnosis_pointers)}
+                if self.diagnosis_pointers
+                else {}
+            ),
         }
 
 
@@ -309,6 +385,8 @@ class Visit:
       in :func:`~ot_billing_rules.audit_history` never crosses it.
     - ``progress_report``: a progress report (Pub. 100-02 Ch. 15 §220.3.D) was
       written at this visit; it restarts the treatment-day count in history mode.
+    - ``diagnoses``: ICD-10-CM codes in claim order, for claim export (the
+      services' ``diagnosis_pointers`` index them); the audit never reads them.
     """
 
     date_of_service: date = attrs.field(converter=_dos)
@@ -330,6 +408,9 @@ class Visit:
         default=None, converter=_billing_provider, kw_only=True
     )
     progress_report: bool = attrs.field(default=False, converter=_report_flag, kw_only=True)
+    diagnoses: tuple[str, ...] = attrs.field(
+        default=(), converter=_diagnoses, kw_only=True, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.services:
@@ -384,6 +465,7 @@ class Visit:
         "patient_id",
         "billing_provider",
         "progress_report",
+        "diagnoses",
     )
 
     @classmethod
@@ -394,7 +476,8 @@ class Visit:
         ``payer``, ``setting``, ``locality``, ``facility``, ``place_of_service``,
         ``ytd_allowed``, ``visit_allowed``,
         ``plan_of_care``, ``visit_id``, ``patient_id``, ``billing_provider``,
-        ``progress_report`` (optional; ``null`` means the default).
+        ``progress_report``, ``diagnoses`` (ICD-10-CM codes for claim export)
+        (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
         naming it.
 
@@ -405,7 +488,7 @@ class Visit:
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
 visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
 services, ytd_allowed, visit_allowed, plan_of_care, patient_id, billing_provider, \
-progress_report
+progress_report, diagnoses
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -436,6 +519,7 @@ progress_report
             "ytd_allowed": None if self.ytd_allowed is None else str(self.ytd_allowed),
             "visit_allowed": None if self.visit_allowed is None else str(self.visit_allowed),
             "plan_of_care": None if self.plan_of_care is None else self.plan_of_care.to_dict(),
+            **({"diagnoses": list(self.diagnoses)} if self.diagnoses else {}),
         }
         if self.patient_id is not None:
             out["patient_id"] = self.patient_id

@@ -204,6 +204,8 @@ def test_report_outputs() -> None:
         "findings",
         "units",
         "kx",
+        "pricing",
+        "amount_at_risk",
         "visit",
         "data_version",
     ]

@@ -8,6 +8,7 @@ read nowhere (as ``ncci_edits`` was).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -183,6 +184,29 @@ def test_bypass_modifier() -> None:
     assert "ncci.ptp" not in _rules(xu)
 
 
+def test_medicare_pricing() -> None:
+    service = {"code": "97530", "minutes": 30}
+    kw = {"locality": "10112-00", "ytd_allowed": "2300"}
+    on = _audit(MEDICARE, service, **kw)
+    off = _audit(attrs.evolve(MEDICARE, medicare_pricing=False), service, **kw)
+    # 2 x 97530 in Alabama (10112-00), July 2024 (RVU24C, CF 33.2875; GPCIs 1, 0.869,
+    # 0.575): (0.44 + 0.65*0.869 + 0.01*0.575) * CF = 33.64, the MPPR unit with half
+    # the PE (0.44 + 0.325*0.869 + 0.00575) * CF = 24.24: $57.88.
+    assert on.pricing is not None
+    assert on.pricing.allowed == Decimal("57.88")
+    assert on.kx is not None
+    assert on.kx.visit_amount == Decimal("57.88")
+    assert "KX" in on.lines[0].modifiers
+    assert off.pricing is None
+    assert off.amount_at_risk is None
+    assert off.kx is not None
+    assert off.kx.visit_amount is None
+    assert "KX" not in off.lines[0].modifiers
+    assert COMMERCIAL.medicare_pricing is False
+    assert MEDICARE.medicare_pricing is True
+    assert PayerPolicy.from_dict({"name": "x"}).medicare_pricing is True
+
+
 def test_name_and_description_are_reported() -> None:
     policy = attrs.evolve(MEDICARE, name="state-medicaid", description="Medicaid, CMS rules")
     report = _audit(policy, {"code": "97530", "minutes": 30})
@@ -204,6 +228,7 @@ def test_every_field_has_a_test_here() -> None:
         "plan_of_care_timing",
         "bypass_modifier",
         "description",
+        "medicare_pricing",
     }
     assert {f.name for f in attrs.fields(PayerPolicy)} == tested
 

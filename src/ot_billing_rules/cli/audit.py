@@ -97,6 +97,14 @@ def register(sub: Any) -> None:
         help="audit the visits as one claim history per patient_id (KX totals, progress-report "
         "days and same-day visits carried from visit to visit)",
     )
+    # -- claim export (issue 19) --
+    p.add_argument(
+        "--format",
+        choices=("837p-lines", "837i-lines", "cms1500-csv", "ub04-csv", "fhir"),
+        help="write claim lines instead of the report (the export page of the docs)",
+    )
+    p.add_argument("--charges", help="with --format: a JSON object of code to charge per unit")
+    p.add_argument("--force", action="store_true", help="with --format: write refused lines too")
     p.set_defaults(func=_audit)
 
 
@@ -104,6 +112,11 @@ def _audit(args: argparse.Namespace) -> int:
     with open_source(args.file) as src:
         visits, single = read_visits(src, args.input_format)
         with contextlib.closing(visits):  # end the reading pass while the file is open
+            if getattr(args, "format", None):
+                from ._export import emit, read_charges
+
+                charges = read_charges(args.charges) if args.charges else None
+                return emit(visits, args.format, charges=charges, force=args.force)
             if args.history:
                 return _emit_history(visits, as_json=args.json, single=single)
             return _emit(visits, as_json=args.json, single=single)
