@@ -228,9 +228,10 @@ def _status(findings: Sequence[Finding]) -> AuditStatus:
 
 
 def _visit_amount(visit: Visit) -> Decimal | None:
-    # HOOK (pricing): when AuditReport.pricing reaches main, a visit with a
-    # locality should accrue its priced amount here (and the MPPR be applied
-    # per patient-day across disciplines); until then visit_allowed only.
+    # A visit without visit_allowed but with a locality accrues the amount the
+    # audit priced (AuditReport.kx.visit_amount, see _day). HOOK: the MPPR is
+    # applied per audited (pooled) visit by the pricing step, not yet per
+    # patient-day across disciplines.
     return visit.visit_allowed
 
 
@@ -400,10 +401,12 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
             item
         )
     out: list[AuditResult] = []
+    priced: dict[str, Decimal] = {}
     for group in groups.values():
-        out.extend(_group(p, group, before, amounts, plans))
+        out.extend(_group(p, group, before, amounts, plans, priced))
     for b, amount in amounts.items():
-        p.kx[(year, b)] = before[b] + (amount or Decimal(0))
+        # No visit_allowed that day: the amount the audit priced (visits with a locality).
+        p.kx[(year, b)] = before[b] + (amount if amount is not None else priced.get(b, Decimal(0)))
     return out
 
 
@@ -451,6 +454,7 @@ def _group(
     before: Mapping[str, Decimal],
     amounts: Mapping[str, Decimal | None],
     plans: Mapping[str, tuple[Any, ...]],
+    priced: dict[str, Decimal],
 ) -> list[AuditResult]:
     first = group[0][1]
     bucket = first.discipline.kx_bucket
@@ -471,6 +475,8 @@ def _group(
         report = audit_visit(audited)
     except Exception as exc:  # the pooled day failed: every visit of it says why
         return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
+    if amounts.get(bucket) is None and report.kx is not None and report.kx.visit_amount is not None:
+        priced[bucket] = priced.get(bucket, Decimal(0)) + report.kx.visit_amount
     findings = list(report.findings) + list(extra)
     findings = [f for f in findings if _keep(f, written, ytd, first)]
     results: list[AuditResult] = []
@@ -491,6 +497,9 @@ def _group(
             findings=final,
             services=_outcomes(v, lines, report) if len(group) > 1 else report.services,
             status=_status(final),
+            # A pooled day is priced as one: its pricing goes with the first visit.
+            pricing=report.pricing if n == 0 else None,
+            amount_at_risk=report.amount_at_risk if n == 0 else None,
         )
         _tally(p, r, bucket, _visit_amount(v), before)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))

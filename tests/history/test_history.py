@@ -261,3 +261,16 @@ def test_the_collector_is_given_back() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_priced_amount_accrues_without_visit_allowed() -> None:
+    # 97530 x4 in locality 10112-00 prices at $106.36 on 2024-07-01: 22 days are $2,340,
+    # above the $2,330 OT threshold, so the 22nd day takes KX (and not the 21st).
+    visits = [
+        _v("p", f"d{n:02d}", f"2024-07-{n:02d}", ("97530", 60), locality="10112-00")
+        for n in range(1, 23)
+    ]
+    results = list(audit_history(visits))
+    assert results[0].report.kx.visit_amount == Decimal("106.36")
+    kx = ["KX" in r.report.lines[0].modifiers for r in results]
+    assert kx == [False] * 21 + [True]
