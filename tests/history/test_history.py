@@ -274,3 +274,14 @@ def test_priced_amount_accrues_without_visit_allowed() -> None:
     assert results[0].report.kx.visit_amount == Decimal("106.36")
     kx = ["KX" in r.report.lines[0].modifiers for r in results]
     assert kx == [False] * 21 + [True]
+
+
+def test_once_per_day_code_pooled_across_visits() -> None:
+    # Alone, each 97129 session bills 97129 x1: two first-15-minute units on one day.
+    # Pooled, the day's 31 minutes bill 97129 once plus 97130, on the visit with more minutes.
+    b = _v("p", "b", "2024-07-01", ("97129", 15))
+    a = _v("p", "a", "2024-07-01", ("97129", 16))
+    assert [(ln.code, ln.units) for ln in audit_visit(b).lines] == [("97129", 1)]
+    results = list(audit_history([b, a]))
+    lines = [[(ln.code, ln.units) for ln in r.report.lines] for r in results]
+    assert lines == [[], [("97129", 1), ("97130", 1)]]
