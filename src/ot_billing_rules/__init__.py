@@ -27,6 +27,16 @@ from .activities import activities as activities
 
 #: Public name -> the module that defines it, grouped by module.
 _NAMES: dict[str, tuple[str, ...]] = {
+    ".history": (
+        "PATIENT_SCHEMA",
+        "HistoryRun",
+        "PatientSummary",
+        "audit_history",
+    ),
+    "._history_state": (
+        "HistoryState",
+        "PatientState",
+    ),
     ".activities": (
         "Activity",
         "CodeSuggestion",
@@ -66,6 +76,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "DataFileError",
         "DuplicateCodeError",
         "FeeNotFoundError",
+        "HistoryInputError",
+        "HistoryOrderError",
         "InvalidCodeError",
         "InvalidDateError",
         "InvalidInputError",

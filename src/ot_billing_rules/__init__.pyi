@@ -2,6 +2,8 @@
 
 from ._version import __version__ as __version__
 from .activities import activities as activities
+from ._history_state import HistoryState as HistoryState
+from ._history_state import PatientState as PatientState
 from .activities import Activity as Activity
 from .activities import CodeSuggestion as CodeSuggestion
 from .activities import get_activity as get_activity
@@ -32,6 +34,8 @@ from .errors import CodeNotEffectiveError as CodeNotEffectiveError
 from .errors import DataFileError as DataFileError
 from .errors import DuplicateCodeError as DuplicateCodeError
 from .errors import FeeNotFoundError as FeeNotFoundError
+from .errors import HistoryInputError as HistoryInputError
+from .errors import HistoryOrderError as HistoryOrderError
 from .errors import InvalidCodeError as InvalidCodeError
 from .errors import InvalidDateError as InvalidDateError
 from .errors import InvalidInputError as InvalidInputError
@@ -78,6 +82,10 @@ from .export._x12 import to_837i_sv2 as to_837i_sv2
 from .export._x12 import to_837p_sv1 as to_837p_sv1
 from .findings import Finding as Finding
 from .findings import Severity as Severity
+from .history import HistoryRun as HistoryRun
+from .history import PATIENT_SCHEMA as PATIENT_SCHEMA
+from .history import PatientSummary as PatientSummary
+from .history import audit_history as audit_history
 from .lines import ClaimLine as ClaimLine
 from .lines import ServiceLine as ServiceLine
 from .lines import parse_line_token as parse_line_token
@@ -208,6 +216,10 @@ __all__ = [
     "FeeSchedule",
     "FeeScheduleStatus",
     "Finding",
+    "HistoryInputError",
+    "HistoryOrderError",
+    "HistoryRun",
+    "HistoryState",
     "HourRule",
     "ImportSummary",
     "InvalidCodeError",
@@ -228,7 +240,10 @@ __all__ = [
     "NotGroupedError",
     "OTBillingError",
     "OccupationalProfile",
+    "PATIENT_SCHEMA",
     "PTPEdit",
+    "PatientState",
+    "PatientSummary",
     "PayerKind",
     "PayerPolicy",
     "PayerTerms",
@@ -275,6 +290,7 @@ __all__ = [
     "__version__",
     "activities",
     "assess_kx",
+    "audit_history",
     "audit_many",
     "audit_visit",
     "certification_deadline",

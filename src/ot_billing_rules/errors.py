@@ -29,6 +29,8 @@ __all__ = [
     "DataFileError",
     "DuplicateCodeError",
     "FeeNotFoundError",
+    "HistoryInputError",
+    "HistoryOrderError",
     "InvalidCodeError",
     "InvalidDateError",
     "InvalidInputError",
@@ -95,6 +97,18 @@ class InvalidTypeError(OTBillingError, TypeError):
         super().__init__(message)
         self.value = value
         self.field = field
+
+
+class HistoryInputError(InvalidInputError):
+    """A visit carries what :func:`~ot_billing_rules.audit_history` computes itself
+    (``ytd_allowed``, a plan's ``treatment_days_since_report``), or a history
+    argument (``opening_balances``, ``state``) is malformed."""
+
+
+class HistoryOrderError(InvalidInputError):
+    """:func:`~ot_billing_rules.audit_history` input out of the promised order:
+    ``presorted=True`` input not sorted by patient then date, or a visit dated
+    on or before the last date a continued ``state`` already audited."""
 
 
 class InvalidCodeError(InvalidInputError):

@@ -52,6 +52,9 @@ VISIT_COLUMNS = (
     "place_of_service",
     "ytd_allowed",
     "visit_allowed",
+    "patient_id",
+    "billing_provider",
+    "progress_report",
 )
 SERVICE_COLUMNS = ("code", "minutes", "assistant_minutes", "modifiers", "separate_interval")
 POC_COLUMNS = (
@@ -169,7 +172,7 @@ class _Group:
         target = self.poc if poc else self.visit
         key = col[4:] if poc else col
         value: Any = _int(cell, col, where, line) if col in _INT_COLUMNS else cell
-        if col == "facility":  # an empty cell never gets here: it stays "not given"
+        if col in ("facility", "progress_report"):  # an empty cell stays "not given"
             value = _bool(cell, where, line, col)
         if key in target and target[key] != value:
             raise DataFileError(

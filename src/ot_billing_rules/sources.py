@@ -153,6 +153,11 @@ _CITATIONS = (
         "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c05.pdf",
     ),
     Citation("cms_timed_codes", "CMS Pub. 100-04 Ch. 5 §20.2", _S),
+    Citation(
+        "cms_timed_codes_day",
+        "CMS Pub. 100-04 Ch. 5 §20.2 (total timed minutes per day and discipline)",
+        _S,
+    ),
     Citation("cpt_time_rule_short", "CPT time rule (per code)", _W),
     Citation(
         "cms_assistant_modifiers",
@@ -507,6 +512,27 @@ _RULES = (
         _E,
         ("cms_poc_certification",),
         "The date of service is before the first treatment.",
+    ),
+    Rule(
+        "poc.new_evaluation_in_episode",
+        "poc",
+        _WN,
+        ("cms_episode",),
+        "An initial evaluation inside an open, certified episode (history mode).",
+    ),
+    Rule(
+        "history.no_patient_id",
+        "history",
+        _WN,
+        ("cms_timed_codes_day",),
+        "A visit without patient_id was audited alone, without its patient's history.",
+    ),
+    Rule(
+        "history.same_day_merged",
+        "history",
+        _IN,
+        ("cms_timed_codes_day",),
+        "Same-day visits of one discipline and provider were pooled before the 8-minute rule.",
     ),
     Rule(
         "poc.not_checked",

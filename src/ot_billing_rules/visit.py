@@ -276,14 +276,14 @@ def _opt_plan(value: object) -> PlanOfCare | None:
     )
 
 
-def _opt_id(value: object) -> str | None:
+def _opt_id(value: object, field: str = "visit_id") -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidTypeError(
-            f"visit_id must be a string, not {type(value).__name__} {value!r}",
+            f"{field} must be a string, not {type(value).__name__} {value!r}",
             value=value,
-            field="visit_id",
+            field=field,
         )
     return str(value)
 
@@ -300,18 +300,6 @@ def _opt_state(value: object) -> str | None:
     return value.strip().upper()
 
 
-def _opt_provider(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidTypeError(
-            f"billing_provider must be a non-empty string (an NPI or a name), not {value!r}",
-            value=value,
-            field="billing_provider",
-        )
-    return value.strip()
-
-
 def _opt_count(value: object) -> int | None:
     return None if value is None else require_int(value, field="visits_this_period")
 
@@ -320,6 +308,34 @@ def _opt_birth(value: object) -> date | None:
     if value is None:
         return None
     return coerce_date(value, field="patient_birth_date", default_today=False)
+
+
+def _patient_id(value: object) -> str | None:
+    return _opt_id(value, "patient_id")
+
+
+def _billing_provider(value: object) -> str | None:
+    # Strings only: an NPI read as a number loses nothing here, but a TIN with
+    # a leading zero would, so the caller keeps it as text.
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidTypeError(
+            f"billing_provider must be a non-empty string (an NPI, TIN or name), not {value!r}",
+            value=value,
+            field="billing_provider",
+        )
+    return value.strip()
+
+
+def _report_flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidTypeError(
+            f"progress_report must be true or false, not {type(value).__name__} {value!r}",
+            value=value,
+            field="progress_report",
+        )
+    return value
 
 
 #: "MAC-locality" as CMS numbers payment localities: "10112-00".
@@ -395,12 +411,17 @@ class Visit:
       string may carry cents); floats are refused.
     - ``plan_of_care``: a :class:`~ot_billing_rules.plan_of_care.PlanOfCare`.
     - ``visit_id``: the caller's identifier, carried into reports.
+    - ``patient_id``: the beneficiary; :func:`~ot_billing_rules.audit_history`
+      audits each patient's visits in date order with the state they imply.
+    - ``billing_provider``: the NPI or TIN billing the visit; same-day pooling
+      in :func:`~ot_billing_rules.audit_history` never crosses it, and a
+      payer's per-provider cap counts under it.
+    - ``progress_report``: a progress report (Pub. 100-02 Ch. 15 §220.3.D) was
+      written at this visit; it restarts the treatment-day count in history mode.
     - ``diagnoses``: ICD-10-CM codes in claim order, for claim export (the
       services' ``diagnosis_pointers`` index them); the audit never reads them.
     - ``state``: the two-letter state of service; it selects a payer's
       state version (Cigna's 2022 start dates) and is ``None`` when unknown.
-    - ``billing_provider``: the provider (NPI or name) a payer's per-provider
-      cap counts under.
     - ``visits_this_period``: visits already made in the payer's limit period
       (fiscal, calendar or benefit year) before this one, for ``payer.visit_limit``.
     - ``patient_birth_date``: for the payer's age rules (EPSDT under 21).
@@ -423,11 +444,15 @@ class Visit:
     )
     plan_of_care: PlanOfCare | None = attrs.field(default=None, converter=_opt_plan, kw_only=True)
     visit_id: str | None = attrs.field(default=None, converter=_opt_id, kw_only=True)
+    patient_id: str | None = attrs.field(default=None, converter=_patient_id, kw_only=True)
+    billing_provider: str | None = attrs.field(
+        default=None, converter=_billing_provider, kw_only=True
+    )
+    progress_report: bool = attrs.field(default=False, converter=_report_flag, kw_only=True)
     diagnoses: tuple[str, ...] = attrs.field(
         default=(), converter=_diagnoses, kw_only=True, repr=False
     )
     state: str | None = attrs.field(default=None, converter=_opt_state, kw_only=True)
-    billing_provider: str | None = attrs.field(default=None, converter=_opt_provider, kw_only=True)
     visits_this_period: int | None = attrs.field(default=None, converter=_opt_count, kw_only=True)
     patient_birth_date: date | None = attrs.field(default=None, converter=_opt_birth, kw_only=True)
 
@@ -485,9 +510,11 @@ class Visit:
         "ytd_allowed",
         "visit_allowed",
         "plan_of_care",
+        "patient_id",
+        "billing_provider",
+        "progress_report",
         "diagnoses",
         "state",
-        "billing_provider",
         "visits_this_period",
         "patient_birth_date",
     )
@@ -499,8 +526,10 @@ class Visit:
         Keys: ``date_of_service`` and ``services`` (required); ``discipline``,
         ``payer``, ``setting``, ``locality``, ``facility``, ``place_of_service``,
         ``ytd_allowed``, ``visit_allowed``,
-        ``plan_of_care``, ``visit_id``, ``diagnoses`` (ICD-10-CM codes for claim
-        export) (optional; ``null`` means the default).
+        ``plan_of_care``, ``visit_id``, ``patient_id``, ``billing_provider``,
+        ``progress_report``, ``diagnoses`` (ICD-10-CM codes for claim export),
+        ``state``, ``visits_this_period``, ``patient_birth_date``
+        (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
         naming it.
 
@@ -510,8 +539,8 @@ class Visit:
         ...
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
 visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
-services, ytd_allowed, visit_allowed, plan_of_care, diagnoses, state, billing_provider, \
-visits_this_period, patient_birth_date
+services, ytd_allowed, visit_allowed, plan_of_care, patient_id, billing_provider, \
+progress_report, diagnoses, state, visits_this_period, patient_birth_date
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -524,6 +553,9 @@ visits_this_period, patient_birth_date
         """Return a JSON-ready dict that :meth:`from_dict` reads back to an equal visit.
 
         ``payer`` is the policy's name for a built-in policy, else its mapping.
+        The history keys (``patient_id``, ``billing_provider``,
+        ``progress_report``) appear only when set, so a visit without them has
+        the same dict as before they existed.
         """
         if is_versioned_builtin(self.payer):
             payer: Any = self.payer.id
@@ -533,13 +565,12 @@ visits_this_period, patient_birth_date
             payer = self.payer.to_dict()
         extra = {
             "state": self.state,
-            "billing_provider": self.billing_provider,
             "visits_this_period": self.visits_this_period,
             "patient_birth_date": (
                 None if self.patient_birth_date is None else self.patient_birth_date.isoformat()
             ),
         }
-        return {
+        out: dict[str, Any] = {
             "visit_id": self.visit_id,
             "date_of_service": self.date_of_service.isoformat(),
             "discipline": self.discipline.value,
@@ -556,6 +587,13 @@ visits_this_period, patient_birth_date
             # Issue 18's keys appear only when given: reports without them keep their shape.
             **{k: v for k, v in extra.items() if v is not None},
         }
+        if self.patient_id is not None:
+            out["patient_id"] = self.patient_id
+        if self.billing_provider is not None:
+            out["billing_provider"] = self.billing_provider
+        if self.progress_report:
+            out["progress_report"] = True
+        return out
 
     @property
     def facility_rate(self) -> bool | None:

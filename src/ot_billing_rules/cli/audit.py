@@ -37,7 +37,17 @@ poc_certified_on                plan of care: certification signature date
 poc_certified_through           plan of care: last certified day
 poc_interval_start              plan of care: recertification interval start
 poc_treatment_days_since_report plan of care: treatment days since last report
+patient_id                      the beneficiary (``--history``)
+billing_provider                NPI or TIN billing the visit (``--history``)
+progress_report                 true when a progress report was written
 ==============================  =============================================
+
+``--history`` audits the file as one claim history
+(:func:`~ot_billing_rules.audit_history`): each visit with the KX total,
+plan-of-care treatment days and same-day visits of its patient's other
+visits in the file; a visit without ``patient_id`` is audited alone, with a
+finding. The reports are printed in input order, in the same formats; every
+visit is held in memory until the file ends (the history needs them all).
 
 Memory is flat in the number of visits: the input is checked in one pass
 (nothing is printed if any of it is bad), then audited in a second, each
@@ -56,7 +66,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from ..audit import AuditReport, AuditStatus, audit_visit
@@ -81,6 +91,12 @@ def register(sub: Any) -> None:
         choices=("json", "csv"),
         help="how to read FILE (default: by its .csv suffix; standard input is sniffed)",
     )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="audit the visits as one claim history per patient_id (KX totals, progress-report "
+        "days and same-day visits carried from visit to visit)",
+    )
     # -- claim export (issue 19) --
     p.add_argument(
         "--format",
@@ -101,6 +117,8 @@ def _audit(args: argparse.Namespace) -> int:
 
                 charges = read_charges(args.charges) if args.charges else None
                 return emit(visits, args.format, charges=charges, force=args.force)
+            if args.history:
+                return _emit_history(visits, as_json=args.json, single=single)
             return _emit(visits, as_json=args.json, single=single)
 
 
@@ -124,11 +142,20 @@ def read_visits(
     return json_visits(src)
 
 
-def _emit(visits: Generator[Visit, None, None], *, as_json: bool, single: bool) -> int:
+def _emit_history(visits: Generator[Visit, None, None], *, as_json: bool, single: bool) -> int:
+    from ..history import audit_history  # only --history needs the composer
+
+    # errors="raise": the input was checked whole before this pass; a visit the
+    # history refuses (its own ytd_allowed) is bad input, exit 2 like any other.
+    reports = (r.report for r in audit_history(visits) if r.report is not None)
+    return _emit(reports, as_json=as_json, single=single)
+
+
+def _emit(visits: Iterable[Visit | AuditReport], *, as_json: bool, single: bool) -> int:
     status = 0
     write = sys.stdout.write
     for n, visit in enumerate(visits):
-        report = audit_visit(visit)
+        report = visit if isinstance(visit, AuditReport) else audit_visit(visit)
         if report.status is AuditStatus.ERRORS:
             status = 1
         if not as_json:

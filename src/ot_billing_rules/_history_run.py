@@ -1,0 +1,224 @@
+"""How :func:`~ot_billing_rules.audit_history` walks its input: by patient,
+in one process or a pool, sorted or streaming, results back in input order.
+
+Kept apart from the rules (:mod:`ot_billing_rules.history`): this module only
+groups visits by patient, hands each patient's visits to ``task`` and puts the
+results back in input order.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .batch import AuditResult, _sendable, _visit_id, _worker_start
+from .errors import HistoryOrderError
+from .visit import Visit
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from ._history_state import PatientState
+
+_Task = tuple[str, list[tuple[int, Visit]], Any, Any]
+_Out = tuple[list[AuditResult], Any, list[Any]]
+#: Visits per pool task: patients are packed until a task holds about this many.
+CHUNK_VISITS = 512
+
+
+def _chunk(task: Callable[..., _Out], tasks: Sequence[_Task]) -> list[tuple[str, _Out]]:
+    out: list[tuple[str, _Out]] = []
+    for t in tasks:
+        results, state, summaries = task(*t)
+        out.append((t[0], ([_sendable(r) for r in results], state, summaries)))
+    return out
+
+
+def run_patients(
+    items: Iterable[Visit | Exception],
+    *,
+    presorted: bool,
+    workers: int,
+    task: Callable[..., _Out],
+    alone: Callable[[int, Visit], AuditResult],
+    saved: Mapping[str, PatientState],
+    opening: Mapping[str, Mapping[tuple[int, str], Decimal]],
+    finish: Callable[[str, Any, list[Any]], None],
+) -> Iterator[AuditResult]:
+    """Yield one result per item, in input order (see the module notes)."""
+    heap: list[tuple[int, AuditResult]] = []
+    runner = _Runner(task, workers)
+    # Results wait in the heap until every earlier input has one (all of them,
+    # for shuffled input); each full collection would rescan them all, about a
+    # third of the run's time. Finished patients' objects are moved out of the
+    # collector's reach (gc.freeze) and given back at the end — unless the
+    # program froze objects itself, whose freeze must not be undone here.
+    freeze = gc.get_freeze_count() == 0 and gc.isenabled()
+    try:
+        tasks = _presorted(items, heap, alone) if presorted else _grouped(items, heap, alone)
+        emitted = [0]
+        for pid, visits in tasks:
+            runner.submit((pid, visits, saved.get(pid), opening.get(pid)))
+            for pid_out, out in runner.ready(wait=False):
+                _land(heap, pid_out, out, finish)
+            if freeze:
+                gc.freeze()
+            yield from _ready(heap, emitted)
+        for pid_out, out in runner.ready(wait=True):
+            _land(heap, pid_out, out, finish)
+        while heap:
+            yield heapq.heappop(heap)[1]
+    finally:
+        if freeze:
+            gc.unfreeze()
+        runner.shutdown()
+
+
+def _land(
+    heap: list[tuple[int, AuditResult]],
+    pid: str,
+    out: _Out,
+    finish: Callable[[str, Any, list[Any]], None],
+) -> None:
+    results, state, summaries = out
+    finish(pid, state, summaries)
+    for r in results:
+        heapq.heappush(heap, (r.index, r))
+
+
+def _ready(heap: list[tuple[int, AuditResult]], emitted: list[int]) -> Iterator[AuditResult]:
+    # Results leave once every earlier index has: the heap is keyed by input index.
+    while heap and heap[0][0] == emitted[0]:
+        yield heapq.heappop(heap)[1]
+        emitted[0] += 1
+
+
+def _guarded(
+    items: Iterable[Visit | Exception], heap: list[tuple[int, AuditResult]]
+) -> Iterator[tuple[int, Visit | Exception]]:
+    """``enumerate(items)``; if the input iterator itself raises, its error becomes the
+    last result (``reader_failed``, as in :func:`~ot_billing_rules.audit_many`)."""
+    it = iter(items)
+    i = 0
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        except Exception as exc:  # the reader's own failure: no input follows
+            heapq.heappush(heap, (i, AuditResult(index=i, error=exc, reader_failed=True)))
+            return
+        yield i, item
+        i += 1
+
+
+def _grouped(
+    items: Iterable[Visit | Exception],
+    heap: list[tuple[int, AuditResult]],
+    alone: Callable[[int, Visit], AuditResult],
+) -> Iterator[tuple[str, list[tuple[int, Visit]]]]:
+    patients: dict[str, list[tuple[int, Visit]]] = {}
+    for i, item in _guarded(items, heap):
+        if isinstance(item, Exception):
+            heapq.heappush(heap, (i, AuditResult(index=i, error=item, visit_id=_visit_id(item))))
+        elif item.patient_id is None:
+            heapq.heappush(heap, (i, alone(i, item)))
+        else:
+            patients.setdefault(item.patient_id, []).append((i, item))
+    yield from patients.items()
+
+
+def _presorted(
+    items: Iterable[Visit | Exception],
+    heap: list[tuple[int, AuditResult]],
+    alone: Callable[[int, Visit], AuditResult],
+) -> Iterator[tuple[str, list[tuple[int, Visit]]]]:
+    seen: set[str] = set()
+    current: str | None = None
+    buf: list[tuple[int, Visit]] = []
+    last: date | None = None
+    for i, item in _guarded(items, heap):
+        if isinstance(item, Exception):
+            heapq.heappush(heap, (i, AuditResult(index=i, error=item, visit_id=_visit_id(item))))
+            continue
+        pid = item.patient_id
+        if pid is None:
+            heapq.heappush(heap, (i, alone(i, item)))
+            continue
+        if pid != current:
+            if current is not None:
+                yield current, buf
+            if pid in seen:
+                raise HistoryOrderError(
+                    f"presorted=True but patient {pid!r} reappears at input #{i} after other "
+                    "patients; sort by patient_id then date_of_service, or pass presorted=False",
+                    value=pid,
+                    field="patient_id",
+                )
+            seen.add(pid)
+            current, buf, last = pid, [], None
+        elif last is not None and item.date_of_service < last:
+            raise HistoryOrderError(
+                f"presorted=True but input #{i} (patient {pid!r}, "
+                f"{item.date_of_service.isoformat()}) comes after {last.isoformat()}; sort by "
+                "patient_id then date_of_service, or pass presorted=False",
+                value=item.date_of_service.isoformat(),
+                field="date_of_service",
+            )
+        last = item.date_of_service
+        buf.append((i, item))
+    if current is not None:
+        yield current, buf
+
+
+class _Runner:
+    """Runs patient tasks here (``workers=1``) or in a bounded process pool."""
+
+    def __init__(self, task: Callable[..., _Out], workers: int) -> None:
+        self.task = task
+        self.workers = workers
+        self.batch: list[_Task] = []
+        self.size = 0
+        self.inflight: deque[Future[list[tuple[str, _Out]]]] = deque()
+        self.pool: ProcessPoolExecutor | None = None
+        self.local: list[tuple[str, _Out]] = []
+
+    def submit(self, t: _Task) -> None:
+        if self.workers == 1:
+            self.local.append((t[0], self.task(*t)))
+            return
+        self.batch.append(t)
+        self.size += len(t[1])
+        if self.size >= CHUNK_VISITS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        if self.pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start)
+        self.inflight.append(self.pool.submit(_chunk, self.task, self.batch))
+        self.batch, self.size = [], 0
+
+    def ready(self, *, wait: bool) -> Iterator[tuple[str, _Out]]:
+        if self.local:
+            out, self.local = self.local, []
+            yield from out
+        if wait:
+            self._flush()
+        # Bounded: at most two tasks per worker in flight; wait for the oldest beyond that.
+        while self.inflight and (
+            wait or len(self.inflight) > self.workers * 2 or self.inflight[0].done()
+        ):
+            yield from self.inflight.popleft().result()
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)

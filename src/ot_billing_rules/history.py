@@ -1,0 +1,815 @@
+"""Audit a history of claims: each visit with the state the patient's earlier visits imply.
+
+:func:`audit_history` is the composer for what one visit cannot know alone
+(a billing team auditing a year of claims has those claims and nothing else):
+
+- **KX** (SSA §1833(g)): allowed amounts accrue per calendar year and KX
+  bucket (OT apart from PT+SLP) from each visit's ``visit_allowed``, from an
+  optional opening balance; the patient-day whose amount takes the total
+  above the threshold, and every later therapy line that year, carry KX.
+  The $3,000 targeted-review finding is reported on the day that crosses it.
+- **Plan of care** (Pub. 100-02 Ch. 15 §220): an episode starts at an
+  initial evaluation or a visit carrying ``plan_of_care``; treatment days
+  are counted across visits and a visit with ``progress_report=True``
+  restarts the count (§220.3.D): the 10th day without a report is "due",
+  later ones "overdue". An initial evaluation inside an open, certified
+  episode is flagged (``poc.new_evaluation_in_episode``) and starts a new one.
+- **Same day** (Pub. 100-04 Ch. 5 §20.2, total timed minutes per day and
+  discipline): visits of one patient, date, discipline, payer and billing
+  provider are pooled before the 8-minute rule; each claim line goes to the
+  visit that furnished most of its code's minutes (ties: the earlier
+  ``visit_id``), so each code has one line per date (CQ/CO split apart), and
+  MUE and once-per-day add-on limits see the whole day.
+
+Each visit is audited by :func:`~ot_billing_rules.audit_visit` with the
+history's state filled in (``ytd_allowed``, ``plan_of_care``), which is why a
+visit's own ``ytd_allowed`` or ``treatment_days_since_report`` is refused here.
+
+>>> from ot_billing_rules import audit_history
+>>> run = audit_history([
+...     {"patient_id": "p1", "visit_id": "a", "date_of_service": "2024-03-04",
+...      "services": [{"code": "97530", "minutes": 10}]},
+...     {"patient_id": "p1", "visit_id": "b", "date_of_service": "2024-03-04",
+...      "services": [{"code": "97530", "minutes": 10}]},
+... ])
+>>> [(r.visit_id, [(ln.code, ln.units) for ln in r.report.lines]) for r in run]
+[('a', [('97530', 1)]), ('b', [])]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._coerce import coerce_enum, require_int
+from ._fast import build
+from ._history_state import Episode, HistoryState, PatientState, kx_key
+from ._money import coerce_money
+from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
+from .batch import AuditResult, ErrorMode, to_records
+from .catalog import Category, TherapyList, get
+from .errors import HistoryInputError, HistoryOrderError, InvalidTypeError, OTBillingError
+from .findings import Finding, Severity, sort_findings
+from .lines import ClaimLine
+from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare
+from .sources import cite
+from .thresholds import kx_threshold
+from .visit import Service, Visit
+
+__all__ = [
+    "PATIENT_SCHEMA",
+    "HistoryRun",
+    "HistoryState",
+    "PatientState",
+    "PatientSummary",
+    "audit_history",
+]
+
+
+@attrs.frozen
+class PatientSummary:
+    """One patient's calendar year in a run of :func:`audit_history`.
+
+    ``visits`` audited; ``units`` and ``allowed`` per KX bucket (``"OT"``,
+    ``"PT_SLP"``) from this run's visits; ``kx_visit`` the visit id (or date)
+    whose day took the bucket above the KX threshold; progress reports
+    ``written`` (visits with ``progress_report``), ``due`` (due findings) and
+    ``missed`` (periods that passed their 10th treatment day without one);
+    ``findings`` counts findings by rule id.
+    """
+
+    patient_id: str
+    year: int
+    visits: int = 0
+    units: Mapping[str, int] = attrs.Factory(dict)
+    allowed: Mapping[str, Decimal] = attrs.Factory(dict)
+    kx_visit: Mapping[str, str] = attrs.Factory(dict)
+    progress_reports_written: int = 0
+    progress_reports_due: int = 0
+    progress_reports_missed: int = 0
+    findings: Mapping[str, int] = attrs.Factory(dict)
+
+    def to_record(self) -> dict[str, Any]:
+        """One flat record with the columns of :data:`PATIENT_SCHEMA`."""
+        return {
+            "patient_id": self.patient_id,
+            "year": self.year,
+            "visits": self.visits,
+            "units_ot": self.units.get("OT", 0),
+            "units_pt_slp": self.units.get("PT_SLP", 0),
+            "allowed_ot": str(self.allowed.get("OT", Decimal(0))),
+            "allowed_pt_slp": str(self.allowed.get("PT_SLP", Decimal(0))),
+            "kx_visit_ot": self.kx_visit.get("OT"),
+            "kx_visit_pt_slp": self.kx_visit.get("PT_SLP"),
+            "progress_reports_written": self.progress_reports_written,
+            "progress_reports_due": self.progress_reports_due,
+            "progress_reports_missed": self.progress_reports_missed,
+            "rules": " ".join(f"{r}={n}" for r, n in sorted(self.findings.items())),
+        }
+
+
+#: Columns of :meth:`HistoryRun.to_records` at ``level="patient"`` (one per patient-year).
+#: Money is a decimal string; ``kx_visit_*`` is ``None`` when the year stayed below KX;
+#: ``rules`` reads ``rule=count`` pairs joined by spaces.
+PATIENT_SCHEMA: Mapping[str, type] = {
+    "patient_id": str,
+    "year": int,
+    "visits": int,
+    "units_ot": int,
+    "units_pt_slp": int,
+    "allowed_ot": str,
+    "allowed_pt_slp": str,
+    "kx_visit_ot": str,
+    "kx_visit_pt_slp": str,
+    "progress_reports_written": int,
+    "progress_reports_due": int,
+    "progress_reports_missed": int,
+    "rules": str,
+}
+
+
+class _Summary:
+    """Mutable tally behind one :class:`PatientSummary`."""
+
+    def __init__(self) -> None:
+        self.visits = 0
+        self.units: dict[str, int] = {}
+        self.allowed: dict[str, Decimal] = {}
+        self.kx_visit: dict[str, str] = {}
+        self.written = self.due = self.missed = 0
+        self.findings: dict[str, int] = {}
+
+    def freeze(self, patient: str, year: int) -> PatientSummary:
+        return PatientSummary(
+            patient,
+            year,
+            self.visits,
+            dict(self.units),
+            dict(self.allowed),
+            dict(self.kx_visit),
+            self.written,
+            self.due,
+            self.missed,
+            dict(self.findings),
+        )
+
+
+# ---------------------------------------------------------------- findings
+
+
+def _no_patient() -> Finding:
+    return Finding(
+        "history.no_patient_id",
+        Severity.WARNING,
+        (),
+        "The visit has no patient_id, so it was audited alone: KX totals, plan-of-care "
+        "treatment days and same-day pooling from the patient's other visits were not applied.",
+        suggestion="Give every visit its patient_id (and billing_provider) to audit the history.",
+        source=cite("cms_timed_codes_day"),
+    )
+
+
+def _merged(visit: Visit, others: Sequence[Visit], moved: Sequence[str]) -> Finding:
+    names = ", ".join(o.visit_id or o.date_of_service.isoformat() for o in others)
+    where = (
+        f" Its line(s) {', '.join(moved)} were billed with the visit(s) that furnished more "
+        "of those minutes."
+        if moved
+        else ""
+    )
+    return Finding(
+        "history.same_day_merged",
+        Severity.INFO,
+        (),
+        f"Same patient, date, discipline and billing provider as visit(s) {names}: the day's "
+        "timed minutes were pooled before the 8-minute rule, one claim line per code." + where,
+        suggestion="Bill the day's lines once, on the claim of the visit each line names.",
+        source=cite("cms_timed_codes_day"),
+    )
+
+
+def _new_evaluation(code: str, plan: PlanOfCare) -> Finding:
+    return Finding(
+        "poc.new_evaluation_in_episode",
+        Severity.WARNING,
+        (code,),
+        f"{code} is an initial evaluation inside the episode that began "
+        f"{plan.first_treatment.isoformat()} (certified through {plan.interval_end.isoformat()}); "
+        "a new episode was started from it.",
+        suggestion="Bill a re-evaluation (97168/97164) inside an episode; an initial evaluation "
+        "only for a new episode (new diagnosis or discharge first).",
+        source=cite("cms_episode"),
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _initial_evaluation(code: str) -> bool:
+    entry = get(code)
+    return (
+        entry is not None
+        and entry.category is Category.EVALUATION
+        and "re-evaluation" not in entry.description.lower()
+    )
+
+
+def _status(findings: Sequence[Finding]) -> AuditStatus:
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return AuditStatus.ERRORS
+    if Severity.WARNING in severities:
+        return AuditStatus.WARNINGS
+    return AuditStatus.CLEAN
+
+
+def _visit_amount(visit: Visit) -> Decimal | None:
+    # A visit without visit_allowed but with a locality accrues the amount the
+    # audit priced (AuditReport.kx.visit_amount, see _day). HOOK: the MPPR is
+    # applied per audited (pooled) visit by the pricing step, not yet per
+    # patient-day across disciplines.
+    return visit.visit_allowed
+
+
+def _sum(amounts: Iterable[Decimal | None]) -> Decimal | None:
+    known = [a for a in amounts if a is not None]
+    return sum(known, Decimal(0)) if known else None
+
+
+def _merge_services(group: Sequence[Visit]) -> tuple[Service, ...]:
+    by_code: dict[str, list[Service]] = {}
+    for v in group:
+        for s in v.services:
+            by_code.setdefault(s.code, []).append(s)
+    out: list[Service] = []
+    for code in sorted(by_code):
+        ss = by_code[code]
+        if len(ss) == 1:
+            out.append(ss[0])
+            continue
+        minutes = [s.minutes for s in ss if s.minutes is not None]
+        assistant = [s.assistant_minutes for s in ss if s.assistant_minutes is not None]
+        mods: list[str] = []
+        for s in ss:
+            mods.extend(m for m in s.modifiers if m not in mods)
+        out.append(
+            Service(
+                code,
+                minutes=sum(minutes) if minutes else None,
+                assistant_minutes=sum(assistant) if assistant else None,
+                modifiers=tuple(mods),
+                separate_interval=any(s.separate_interval for s in ss),
+            )
+        )
+    return tuple(out)
+
+
+def _owner(code: str, group: Sequence[Visit]) -> int:
+    """Index in ``group`` of the visit that furnished most of ``code``'s minutes."""
+    codes = {code}
+    entry = get(code)
+    if entry is not None:
+        codes.update(entry.add_on_to)
+    best, best_minutes = 0, -1
+    for n, v in enumerate(group):  # group is sorted by visit_id: ties go to the earlier
+        m = sum((s.minutes or 0) + 1 for s in v.services if s.code in codes)
+        if m > best_minutes:
+            best, best_minutes = n, m
+    return best
+
+
+def _sort_key(v: Visit) -> tuple[Any, ...]:
+    return (
+        v.date_of_service,
+        v.discipline.value,
+        v.payer.name,
+        v.billing_provider or "",
+        v.visit_id or "",
+        repr(v.to_dict()) if v.visit_id is None else "",
+    )
+
+
+# ---------------------------------------------------------------- one patient
+
+
+@attrs.define
+class _Patient:
+    """Mutable working state of one patient (never leaves this module)."""
+
+    patient_id: str
+    kx: dict[tuple[int, str], Decimal]
+    episodes: dict[str, Episode]
+    last_date: date | None
+    summaries: dict[int, _Summary] = attrs.Factory(dict)
+
+    def summary(self, year: int) -> _Summary:
+        if year not in self.summaries:
+            self.summaries[year] = _Summary()
+        return self.summaries[year]
+
+    def frozen(self) -> PatientState:
+        return PatientState(dict(self.kx), dict(self.episodes), self.last_date)
+
+
+def _patient_run(
+    patient_id: str,
+    items: Sequence[tuple[int, Visit]],
+    state: PatientState | None,
+    opening: Mapping[tuple[int, str], Decimal] | None,
+) -> tuple[list[AuditResult], PatientState, list[PatientSummary]]:
+    """Audit one patient's visits (any order); results carry the input indexes."""
+    base = state or PatientState()
+    kx = dict(base.kx)
+    for key, amount in (opening or {}).items():
+        kx.setdefault(key, amount)
+    p = _Patient(patient_id, kx, dict(base.episodes), base.last_date)
+    results: list[AuditResult] = []
+    good: list[tuple[int, Visit]] = []
+    for index, v in items:
+        problem = _refused(v, p.last_date)
+        if problem is not None:
+            results.append(AuditResult(index=index, error=problem, visit_id=v.visit_id))
+        else:
+            good.append((index, v))
+    good.sort(key=lambda iv: _sort_key(iv[1]))
+    day: list[tuple[int, Visit]] = []
+    for item in good:
+        if day and item[1].date_of_service != day[0][1].date_of_service:
+            results.extend(_day(p, day))
+            day = []
+        day.append(item)
+    if day:
+        results.extend(_day(p, day))
+    return (
+        results,
+        p.frozen(),
+        [s.freeze(patient_id, y) for y, s in sorted(p.summaries.items())],
+    )
+
+
+def _refused(v: Visit, last: date | None) -> OTBillingError | None:
+    if v.ytd_allowed is not None:
+        return HistoryInputError(
+            f"visit {v.visit_id or v.date_of_service.isoformat()}: ytd_allowed={v.ytd_allowed} "
+            "is computed by audit_history from the patient's earlier visits; give the year's "
+            "starting amount as opening_balances={patient_id: {(year, bucket): amount}} instead",
+            value=v.ytd_allowed,
+            field="ytd_allowed",
+        )
+    plan = v.plan_of_care
+    if plan is not None and plan.treatment_days_since_report is not None:
+        return HistoryInputError(
+            f"visit {v.visit_id or v.date_of_service.isoformat()}: "
+            "plan_of_care.treatment_days_since_report is counted by audit_history; mark the "
+            "visits where a report was written with progress_report=true instead",
+            value=plan.treatment_days_since_report,
+            field="treatment_days_since_report",
+        )
+    if last is not None and v.date_of_service <= last:
+        return HistoryOrderError(
+            f"visit {v.visit_id or ''} dated {v.date_of_service.isoformat()} is on or before "
+            f"{last.isoformat()}, the last date the continued state already audited for patient "
+            f"{v.patient_id}; audit it in the run that covers that date",
+            value=v.date_of_service.isoformat(),
+            field="date_of_service",
+        )
+    return None
+
+
+def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
+    d = day[0][1].date_of_service
+    p.last_date = d
+    year = d.year
+    # KX is priced per patient-day: every group of a bucket sees the day's total.
+    before: dict[str, Decimal] = {}
+    amounts: dict[str, Decimal | None] = {}
+    for _, v in day:
+        if not v.payer.kx_threshold:
+            continue
+        b = v.discipline.kx_bucket
+        before.setdefault(b, p.kx.get((year, b), Decimal(0)))
+        amounts[b] = _sum([amounts.get(b), _visit_amount(v)])
+    plans = _plans(p, day)
+    groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
+    for item in day:
+        v = item[1]
+        groups.setdefault((v.discipline.value, v.payer.name, v.billing_provider or ""), []).append(
+            item
+        )
+    out: list[AuditResult] = []
+    priced: dict[str, Decimal] = {}
+    for group in groups.values():
+        out.extend(_group(p, group, before, amounts, plans, priced))
+    for b, amount in amounts.items():
+        # No visit_allowed that day: the amount the audit priced (visits with a locality).
+        p.kx[(year, b)] = before[b] + (amount if amount is not None else priced.get(b, Decimal(0)))
+    return out
+
+
+def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any, ...]]:
+    """Per discipline: (plan for the day, extra findings, report written, was due)."""
+    d = day[0][1].date_of_service
+    out: dict[str, tuple[Any, ...]] = {}
+    for disc in sorted({v.discipline.value for _, v in day}):
+        vs = [v for _, v in day if v.discipline.value == disc]
+        if not any(v.payer.plan_of_care_timing for v in vs):
+            continue
+        extra: list[Finding] = []
+        evals = [s.code for v in vs for s in v.services if _initial_evaluation(s.code)]
+        given = [v.plan_of_care for v in vs if v.plan_of_care is not None]
+        ep = p.episodes.get(disc)
+        if evals and ep is not None and d <= ep.plan.interval_end and ep.plan.first_treatment < d:
+            extra.append(_new_evaluation(evals[0], ep.plan))
+        if given:
+            plan = given[-1]
+            if evals or ep is None or ep.plan.first_treatment != plan.first_treatment:
+                ep = Episode(plan)
+            else:
+                ep = attrs.evolve(ep, plan=plan)
+        elif evals:
+            ep = Episode(PlanOfCare(d))
+        if ep is None:
+            continue
+        written = any(v.progress_report for v in vs)
+        day_plan = attrs.evolve(ep.plan, treatment_days_since_report=ep.days_since_report)
+        n = ep.days_since_report + 1
+        missed = n > PROGRESS_REPORT_TREATMENT_DAYS and not ep.overdue
+        p.episodes[disc] = (
+            Episode(ep.plan, 0, False) if written else Episode(ep.plan, n, ep.overdue or missed)
+        )
+        summary = p.summary(d.year)
+        summary.written += written
+        summary.missed += missed
+        out[disc] = (day_plan, extra, written)
+    return out
+
+
+def _group(
+    p: _Patient,
+    group: list[tuple[int, Visit]],
+    before: Mapping[str, Decimal],
+    amounts: Mapping[str, Decimal | None],
+    plans: Mapping[str, tuple[Any, ...]],
+    priced: dict[str, Decimal],
+) -> list[AuditResult]:
+    first = group[0][1]
+    bucket = first.discipline.kx_bucket
+    ytd = before.get(bucket)
+    plan, extra, written = plans.get(first.discipline.value, (None, [], False))
+    visits = [v for _, v in group]
+    try:
+        if len(group) > 1:  # converters run: the pooled minutes must fit in a day
+            audited = attrs.evolve(
+                first,
+                services=_merge_services(visits),
+                ytd_allowed=ytd,
+                visit_allowed=amounts.get(bucket),
+                plan_of_care=plan,
+            )
+        else:
+            audited = _with(first, ytd, amounts.get(bucket), plan)
+        report = audit_visit(audited)
+    except Exception as exc:  # the pooled day failed: every visit of it says why
+        return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
+    if amounts.get(bucket) is None and report.kx is not None and report.kx.visit_amount is not None:
+        priced[bucket] = priced.get(bucket, Decimal(0)) + report.kx.visit_amount
+    findings = list(report.findings) + list(extra)
+    findings = [f for f in findings if _keep(f, written, ytd, first)]
+    results: list[AuditResult] = []
+    owners = {ln.code: _owner(ln.code, visits) for ln in report.lines}
+    for n, (index, v) in enumerate(group):
+        lines = tuple(ln for ln in report.lines if owners[ln.code] == n)
+        mine = _findings_of(findings, v, n, lines)
+        if len(group) > 1:
+            moved = sorted({s.code for s in v.services} - {ln.code for ln in lines})
+            mine.append(_merged(v, [o for o in visits if o is not v], moved))
+        final = sort_findings(f for f in mine if not v.payer.suppresses(f.rule))
+        shown = _with(v, ytd, v.visit_allowed, plan)
+        r = AuditReport(
+            visit=shown,
+            lines=lines,
+            allocation=report.allocation,
+            kx=report.kx,
+            findings=final,
+            services=_outcomes(v, lines, report) if len(group) > 1 else report.services,
+            status=_status(final),
+            # A pooled day is priced as one: its pricing goes with the first visit.
+            pricing=report.pricing if n == 0 else None,
+            amount_at_risk=report.amount_at_risk if n == 0 else None,
+        )
+        _tally(p, r, bucket, _visit_amount(v), before)
+        results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
+    return results
+
+
+def _with(v: Visit, ytd: Decimal | None, amount: Decimal | None, plan: PlanOfCare | None) -> Visit:
+    """``v`` with the history's state filled in; every value is already checked.
+
+    Built field by field from the class's own field list, so a field added to
+    :class:`Visit` travels through history mode without an edit here.
+    """
+    values = {name: getattr(v, name) for name in _VISIT_FIELDS}
+    values.update(ytd_allowed=ytd, visit_allowed=amount, plan_of_care=plan)
+    return build(Visit, *(values[name] for name in _VISIT_FIELDS))
+
+
+_VISIT_FIELDS = tuple(a.name for a in attrs.fields(Visit))
+
+
+def _keep(f: Finding, written: bool, ytd: Decimal | None, v: Visit) -> bool:
+    if f.rule == "poc.progress_report_due" and written:
+        return False  # written at the visit it was due
+    if f.rule == "kx.targeted_review" and ytd is not None:
+        found = kx_threshold(v.date_of_service.year, v.discipline)
+        review = found.targeted_review if found is not None else None
+        return review is None or ytd <= review  # reported on the day that crosses it
+    return True
+
+
+def _findings_of(
+    findings: Sequence[Finding], v: Visit, n: int, lines: Sequence[ClaimLine]
+) -> list[Finding]:
+    own = {s.code for s in v.services} | {ln.code for ln in lines}
+    return [f for f in findings if (f.codes and own & set(f.codes)) or (not f.codes and n == 0)]
+
+
+def _outcomes(
+    v: Visit, lines: Sequence[ClaimLine], report: AuditReport
+) -> tuple[ServiceOutcome, ...]:
+    day = {s.code: s for s in report.services}
+    billed = {ln.code for ln in lines}
+    out: list[ServiceOutcome] = []
+    for s in v.services:
+        pooled = day.get(s.code)
+        if pooled is None or not pooled.billed:
+            reason = pooled.reason if pooled is not None else "not billed"
+            out.append(ServiceOutcome(s.code, s.minutes, False, 0, reason))
+        elif s.code in billed:
+            out.append(ServiceOutcome(s.code, s.minutes, True, pooled.units))
+        else:
+            out.append(
+                ServiceOutcome(
+                    s.code,
+                    s.minutes,
+                    False,
+                    0,
+                    "pooled with the same day's visits; billed on the visit with most minutes",
+                )
+            )
+    return tuple(out)
+
+
+def _tally(
+    p: _Patient,
+    r: AuditReport,
+    bucket: str,
+    amount: Decimal | None,
+    before: Mapping[str, Decimal],
+) -> None:
+    v = r.visit
+    s = p.summary(v.date_of_service.year)
+    s.visits += 1
+    s.units[bucket] = s.units.get(bucket, 0) + sum(ln.units for ln in r.lines if _therapy(ln.code))
+    if amount is not None:
+        s.allowed[bucket] = s.allowed.get(bucket, Decimal(0)) + amount
+    kx = r.kx
+    if kx is not None and kx.kx_required and bucket not in s.kx_visit:
+        threshold = kx.threshold
+        if threshold is not None and before.get(bucket, Decimal(0)) <= threshold.amount:
+            s.kx_visit[bucket] = v.visit_id or v.date_of_service.isoformat()
+    for f in r.findings:
+        s.findings[f.rule] = s.findings.get(f.rule, 0) + 1
+        if f.rule == "poc.progress_report_due":
+            s.due += 1
+
+
+def _therapy(code: str) -> bool:
+    entry = get(code)
+    return entry is not None and entry.therapy_list is not TherapyList.NONE
+
+
+def _alone(index: int, v: Visit) -> AuditResult:
+    report = audit_visit(v)
+    findings = sort_findings([*report.findings, _no_patient()])
+    report = attrs.evolve(report, findings=findings, status=_status(findings))
+    return AuditResult(index=index, report=report, visit_id=v.visit_id)
+
+
+# ---------------------------------------------------------------- the run
+
+
+class _Collected:
+    """Each patient's final state and summaries, as the walk finishes them.
+
+    Apart from :class:`HistoryRun` so the walk (which calls :meth:`finish`)
+    and the run do not reference each other: no cycle keeps an abandoned walk alive.
+    """
+
+    def __init__(self, saved: Mapping[str, PatientState]) -> None:
+        # Patients of the saved state not seen in this run keep their state.
+        self.patients: dict[str, PatientState] = dict(saved)
+        self.summaries: list[PatientSummary] = []
+
+    def finish(self, patient: str, state: PatientState, summaries: list[PatientSummary]) -> None:
+        self.patients[patient] = state
+        self.summaries.extend(summaries)
+
+
+class HistoryRun:
+    """The results of :func:`audit_history`: iterate for one
+    :class:`~ot_billing_rules.AuditResult` per input, in input order.
+
+    Once iterated to the end, :attr:`state` is the :class:`HistoryState` to
+    continue from and :attr:`summaries` the :class:`PatientSummary` values.
+    """
+
+    def __init__(self, results: Iterator[AuditResult], collect: bool, tally: _Collected) -> None:
+        self._results = results
+        self._collect = collect
+        self._started = False
+        self._done = False
+        self._tally = tally
+
+    def __iter__(self) -> Iterator[AuditResult]:
+        if self._started:
+            raise HistoryOrderError(
+                "a HistoryRun can be iterated once; call audit_history again", field="results"
+            )
+        self._started = True
+        return self._drain()
+
+    def _drain(self) -> Iterator[AuditResult]:
+        try:
+            for result in self._results:
+                if result.error is not None and not self._collect:
+                    raise result.error
+                yield result
+        finally:
+            # Abandoned or failed: end the walk now (it gives back the collector).
+            close = getattr(self._results, "close", None)
+            if close is not None:
+                close()
+        self._done = True
+
+    def _finished(self) -> None:
+        if not self._done:
+            raise HistoryOrderError(
+                "the run is not finished: iterate over its results first (list(run))",
+                field="state",
+            )
+
+    @property
+    def state(self) -> HistoryState:
+        """Every patient's state after the run (pass as ``state=`` to continue)."""
+        self._finished()
+        return HistoryState(dict(sorted(self._tally.patients.items())))
+
+    @property
+    def summaries(self) -> tuple[PatientSummary, ...]:
+        """One :class:`PatientSummary` per patient and calendar year of this run."""
+        self._finished()
+        return tuple(sorted(self._tally.summaries, key=lambda s: (s.patient_id, s.year)))
+
+    def to_records(self, *, level: str = "visit") -> Iterator[dict[str, Any]]:
+        """Flat records: ``level="patient"`` gives one per patient-year
+        (:data:`PATIENT_SCHEMA`, iterating the run to its end if needed); the
+        other levels are :func:`~ot_billing_rules.to_records`'s, over the results
+        (the run must not have been iterated yet)."""
+        if level == "patient":
+            if not self._started:
+                for _ in self:
+                    pass
+            return (s.to_record() for s in self.summaries)
+        return to_records(self, level=level)
+
+
+def _coerce(item: object) -> Visit | Exception:
+    if isinstance(item, (Visit, Exception)):
+        return item
+    if isinstance(item, Mapping):
+        try:
+            return Visit.from_dict(item)
+        except Exception as exc:
+            return exc
+    return InvalidTypeError(
+        f"audit_history takes Visit values or mappings, not {type(item).__name__} {item!r}",
+        value=item,
+        field="visits",
+    )
+
+
+def _openings(value: object) -> dict[str, dict[tuple[int, str], Decimal]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise HistoryInputError(
+            "opening_balances must map patient_id to {(year, bucket): amount}, not "
+            f"{type(value).__name__} {value!r}",
+            value=value,
+            field="opening_balances",
+        )
+    out: dict[str, dict[tuple[int, str], Decimal]] = {}
+    for patient, balances in value.items():
+        if not isinstance(balances, Mapping):
+            raise HistoryInputError(
+                f"opening_balances[{patient!r}] must map (year, bucket) to an amount, not "
+                f"{balances!r}",
+                value=balances,
+                field="opening_balances",
+            )
+        row: dict[tuple[int, str], Decimal] = {}
+        for key, amount in balances.items():
+            if not isinstance(key, tuple) or len(key) != 2:
+                raise HistoryInputError(
+                    f"opening_balances[{patient!r}] key must be (year, bucket) such as "
+                    f"(2024, 'OT'), not {key!r}",
+                    value=key,
+                    field="opening_balances",
+                )
+            row[kx_key(*key)] = coerce_money(amount, field="opening_balances")
+        out[str(patient)] = row
+    return out
+
+
+def audit_history(
+    visits: Iterable[Visit | Mapping[str, Any]],
+    *,
+    errors: ErrorMode | str = "raise",
+    workers: int = 1,
+    presorted: bool = False,
+    opening_balances: Mapping[str, Mapping[tuple[int, str], Any]] | None = None,
+    state: HistoryState | None = None,
+) -> HistoryRun:
+    """Audit each visit with the state its patient's earlier visits imply.
+
+    Returns a :class:`HistoryRun`: one :class:`~ot_billing_rules.AuditResult` per
+    input, in input order, like :func:`~ot_billing_rules.audit_many`
+    (``errors="raise"`` raises the first failed input's error when it is
+    reached, ``"collect"`` returns it in the result). Visits carry
+    ``patient_id``; one without it is audited alone, with a
+    ``history.no_patient_id`` finding. If the input iterator itself raises,
+    the results before it still come; then ``"raise"`` re-raises its error and
+    ``"collect"`` ends with one result carrying it (``reader_failed=True``).
+
+    - ``presorted=True``: the input is sorted by patient, then date; each
+      patient is audited when their visits end, so memory holds one patient's
+      visits. Input out of that order raises :class:`~ot_billing_rules.errors.HistoryOrderError`.
+    - ``workers > 1``: patients are audited in a process pool (a patient's
+      visits stay in one worker); results are identical to ``workers=1``.
+    - ``opening_balances={patient_id: {(year, "OT" | "PT_SLP"): amount}}``: KX
+      totals before the first visit; a visit's own ``ytd_allowed`` is refused.
+    - ``state``: a :class:`HistoryState` from an earlier run (its
+      :attr:`HistoryRun.state`); the run continues it, and equals auditing
+      both runs' visits in one call when this run's visits are later.
+    """
+    mode = coerce_enum(ErrorMode, errors, field="errors")
+    n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
+    if not isinstance(presorted, bool):
+        raise InvalidTypeError(
+            f"presorted must be true or false, not {presorted!r}",
+            value=presorted,
+            field="presorted",
+        )
+    if state is not None and not isinstance(state, HistoryState):
+        raise HistoryInputError(
+            f"state must be a HistoryState (HistoryState.from_dict reads a saved one), not "
+            f"{type(state).__name__}",
+            value=state,
+            field="state",
+        )
+    if not isinstance(visits, Iterable) or isinstance(visits, (str, bytes, Mapping)):
+        raise InvalidTypeError(
+            f"visits must be an iterable of visits, not {type(visits).__name__} {visits!r}",
+            value=visits,
+            field="visits",
+        )
+    opening = _openings(opening_balances)
+    saved = dict(state.patients) if state is not None else {}
+    for patient, balances in opening.items():
+        both = sorted(set(balances) & set(saved[patient].kx)) if patient in saved else []
+        if both:
+            raise HistoryInputError(
+                f"opening_balances[{patient!r}] gives {both[0]}, which the continued state "
+                "already totals; give an opening balance only for a year the state has not seen",
+                value=both[0],
+                field="opening_balances",
+            )
+    collect = mode is ErrorMode.COLLECT
+    tally = _Collected(saved)
+    from ._history_run import run_patients
+
+    results = run_patients(
+        (_coerce(v) for v in visits),
+        presorted=presorted,
+        workers=n_workers,
+        task=_patient_run,
+        alone=_alone,
+        saved=saved,
+        opening=opening,
+        finish=tally.finish,
+    )
+    return HistoryRun(results, collect, tally)

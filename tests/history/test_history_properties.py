@@ -1,0 +1,83 @@
+"""Hypothesis: audit_history's invariants on small random histories around a year boundary."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ot_billing_rules import audit_history
+
+_DAY0 = date(2024, 12, 20)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
+    n = draw(st.integers(1, 14))
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        day = _DAY0 + timedelta(days=draw(st.integers(0, 25)))
+        visit: dict[str, Any] = {
+            "patient_id": draw(st.sampled_from(["p1", "p2", "p3"])),
+            "visit_id": f"v{i:02d}",
+            "date_of_service": day.isoformat(),
+            "discipline": draw(st.sampled_from(["OT", "OT", "PT"])),
+            "billing_provider": draw(st.sampled_from(["111", "222"])),
+            "visit_allowed": f"{draw(st.integers(0, 1500))}.00",
+            "services": [
+                {"code": c, "minutes": draw(st.integers(1, 40))}
+                for c in draw(st.sets(st.sampled_from(["97530", "97110", "97535"]), min_size=1))
+            ],
+        }
+        if draw(st.booleans()):
+            visit["progress_report"] = True
+        if i == 0:
+            visit["plan_of_care"] = {"first_treatment": _DAY0.isoformat()}
+        out.append(visit)
+    return out
+
+
+def _by_id(visits: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
+    return {r.visit_id: r.report.to_dict() for r in audit_history(visits, **kw)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.randoms(use_true_random=False))
+def test_shuffling_changes_no_result_and_every_input_gets_one(
+    visits: list[dict[str, Any]], rng: Any
+) -> None:
+    results = list(audit_history(visits, errors="collect"))
+    assert [r.index for r in results] == list(range(len(visits)))
+    shuffled = list(visits)
+    rng.shuffle(shuffled)
+    assert _by_id(shuffled) == _by_id(visits)
+
+
+def _kx(report: dict[str, Any]) -> Any:
+    return (report["kx"], [("KX" in ln["modifiers"]) for ln in report["lines"]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories())
+def test_splitting_at_the_year_boundary_changes_no_kx_result(visits: list[dict[str, Any]]) -> None:
+    whole = _by_id(visits)
+    later = [v for v in visits if v["date_of_service"] >= "2025-01-01"]
+    alone = _by_id(later)
+    for v in later:
+        assert _kx(alone[v["visit_id"]]) == _kx(whole[v["visit_id"]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.integers(0, 25))
+def test_resuming_from_a_saved_state_equals_one_call(
+    visits: list[dict[str, Any]], cut: int
+) -> None:
+    edge = (_DAY0 + timedelta(days=cut)).isoformat()
+    first = [v for v in visits if v["date_of_service"] < edge]
+    rest = [v for v in visits if v["date_of_service"] >= edge]
+    run = audit_history(first)
+    got = {r.visit_id: r.report.to_dict() for r in run}
+    got.update(_by_id(rest, state=run.state))
+    assert got == _by_id(visits)
