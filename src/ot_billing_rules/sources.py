@@ -532,7 +532,14 @@ _RULES = (
         "ncci",
         _IN,
         ("ncci_edits",),
-        "The date of service is a quarter or more past the edit data's release.",
+        "The date of service is a quarter or more past the release of the PTP or MUE table.",
+    ),
+    Rule(
+        "ncci.uncovered",
+        "ncci",
+        _IN,
+        ("ncci_edits",),
+        "The date of service precedes the oldest MUE table held.",
     ),
     # fee-schedule status
     Rule(
