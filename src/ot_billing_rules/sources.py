@@ -230,6 +230,13 @@ _CITATIONS = (
         _S,
     ),
     Citation("kx_therapy_services", "CMS Therapy Services page (KX threshold)", _S),
+    Citation(
+        "kx_therapy_cap",
+        "SSA §1833(g) (BBA 1997 §4541; exceptions process DRA 2005 §5107, extended through "
+        "2017-12-31 by MACRA 2015 §202; manual review at $3,700 from 2012-10-01, MCTRJCA 2012 "
+        "§3005); CMS Pub. 100-04 Ch. 5 §10.2",
+        _S,
+    ),
     Citation("caller", "amount supplied by the caller", _U),
     Citation("payer_policy", "payer policy", _U),
     # NCCI edits and fee-schedule status
@@ -465,22 +472,25 @@ _RULES = (
         "kx.threshold_reached",
         "kx",
         _WN,
-        ("kx_threshold",),
-        "Allowed therapy is above the year's KX threshold: the lines need KX.",
+        ("kx_threshold", "kx_therapy_cap"),
+        "Allowed therapy is above the year's KX threshold (2006-2017: the therapy cap, KX "
+        "claiming an exception): the lines need KX.",
     ),
     Rule(
         "kx.below_threshold",
         "kx",
         _IN,
-        ("kx_threshold",),
-        "Allowed therapy is within the year's KX threshold (with the amount remaining).",
+        ("kx_threshold", "kx_therapy_cap"),
+        "Allowed therapy is within the year's KX threshold or therapy cap (with the amount "
+        "remaining).",
     ),
     Rule(
         "kx.targeted_review",
         "kx",
         _WN,
-        ("kx_targeted_review",),
-        "Allowed therapy is above the targeted medical review threshold ($3,000).",
+        ("kx_targeted_review", "kx_therapy_cap"),
+        "Allowed therapy is above the targeted medical review threshold ($3,000 from 2018; "
+        "$3,700 manual review in the cap years 2012-2017).",
     ),
     Rule(
         "kx.year_unknown",
