@@ -24,6 +24,8 @@ rule                       severity  meaning
 ``status.noncovered``      warning   status N/X/E: not covered by Medicare
 ``status.restricted``      warning   status R: restricted coverage
 ``status.carrier_priced``  info      status C: the contractor prices it
+``coverage.noncovered``    error     a service Medicare does not cover from a therapist
+                                     (dry needling 20560/20561: NCD 30.3, 30.3.3)
 ``addon.without_primary``  error     an add-on code billed without its primary code
 ``addon.once_per_day``     error     an "initial/first" code billed twice or with units > 1
 ``modifier.therapy_missing``  error  an always-therapy code without GO/GP/GN (warning
@@ -66,6 +68,7 @@ from dateutil.relativedelta import relativedelta
 from . import catalog as _catalog
 from ._coerce import coerce_date, coerce_discipline, coerce_enum
 from .catalog import FeeScheduleStatus, get
+from .coverage import coverage_findings
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine, as_service_line
@@ -235,6 +238,7 @@ def findings(
         found += [_ptp_finding(bundle, h) for h in ptp]
         found += [_mue_finding(bundle, h) for h in mue]
     found += _status(bundle, bundle.by_code)
+    found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
     found += _addons(bundle.by_code)
     for line in bundle.items:
         entry = get(line.code)

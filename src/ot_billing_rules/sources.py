@@ -238,6 +238,20 @@ _CITATIONS = (
         _S,
     ),
     Citation("caller", "amount supplied by the caller", _U),
+    # dated coverage and code recognition
+    Citation(
+        "cms_97127_g0515",
+        "CY2018 Medicare PFS final rule (97127 not recognised; G0515 paid 2018-2019; "
+        "97129/97130 from 2020); AOTA 2017-12-22; ASHA 2019-02-06",
+        _S,
+    ),
+    Citation(
+        "ncd_acupuncture",
+        "CMS NCD 30.3 (acupuncture, non-covered) and NCD 30.3.3 (Pub. 100-03, acupuncture for "
+        "chronic low back pain, effective 2020-01-21: physicians, PAs, NPs/CNSs, auxiliary "
+        "personnel only)",
+        _S,
+    ),
     Citation("payer_policy", "payer policy", _U),
     # NCCI edits and fee-schedule status
     Citation("ncci_edits", "CMS NCCI", _S),
@@ -551,6 +565,14 @@ _RULES = (
         ("ncci_edits",),
         "The date of service precedes the oldest MUE table held.",
     ),
+    # dated coverage
+    Rule(
+        "coverage.noncovered",
+        "coverage",
+        _E,
+        ("ncd_acupuncture",),
+        "A service Medicare does not cover when a therapist furnishes it (dry needling).",
+    ),
     # fee-schedule status
     Rule(
         "status.bundled",
@@ -563,8 +585,9 @@ _RULES = (
         "status.invalid",
         "status",
         _E,
-        ("pfs_status",),
-        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014).",
+        ("pfs_status", "cms_97127_g0515"),
+        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014; "
+        "97127 in 2018-2019: G0515).",
     ),
     Rule(
         "status.noncovered",
