@@ -217,6 +217,12 @@ _CITATIONS = (
         f"{_PUB_100_02} §220.1.3 and §220.1.3.C; 42 CFR 424.24(c), 410.61(e)",
         _S,
     ),
+    Citation(
+        "cms_poc_order_exception",
+        "CY2025 Medicare PFS final rule (42 CFR 424.24(c): a signed order/referral and the "
+        "plan of care sent within 30 days satisfy initial certification, from 2025-01-01)",
+        _W,
+    ),
     # KX threshold
     Citation(
         "kx_threshold",
@@ -437,6 +443,14 @@ _RULES = (
         _E,
         ("cms_poc_certification",),
         "The plan of care is not certified and the 30 days are over.",
+    ),
+    Rule(
+        "poc.certified_by_order",
+        "poc",
+        _IN,
+        ("cms_poc_order_exception",),
+        "From 2025: a signed order and the plan sent within 30 days satisfy the initial "
+        "certification.",
     ),
     Rule(
         "poc.certification_late",
