@@ -40,6 +40,7 @@ CATEGORIES = {
     "wound care": "wound_care",
     "RTM": "remote_therapeutic_monitoring",
     "digital mental health (DMHT)": "digital_mental_health",
+    "dry needling": "dry_needling",
 }
 CODE = re.compile(r"[0-9A-Z]{5}")
 #: ``terms.UnitBasis`` values (the builder runs without the package installed).

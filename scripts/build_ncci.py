@@ -51,11 +51,68 @@ def iso(text: str) -> str:
     return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
 
 
+#: MUE releases held as CMS files (notice and header lines verbatim, the
+#: catalog's and the 2024 subset's codes only): release -> (directory, files by setting).
+CMS_MUE_RELEASES = {
+    "2026-04-01": (
+        "ncci_2026-04-01",
+        {
+            "practitioner": "MCR_MUE_PractitionerServices_Eff_04-01-2026.csv",
+            "outpatient_hospital": "MCR_MUE_OutpatientHospitalServices_Eff_04-01-2026.csv",
+        },
+    ),
+}
+
+
 def build(sources: Path, dest: Path) -> None:
     """Write the PTP and MUE tables into ``dest``."""
     src = sources / "ncci_2024-07-01"
     build_ptp(src, dest)
     build_mue(src, dest)
+    for release, (folder, files) in CMS_MUE_RELEASES.items():
+        build_cms_mue(sources / folder, files, release, dest)
+
+
+def read_cms_mue(path: Path, setting: str) -> list[tuple[str, ...]]:
+    """The rows of one CMS MUE csv: notice record, two-line header, then data rows."""
+    label = {"practitioner": "Practitioner", "outpatient_hospital": "Outpatient Hospital"}[setting]
+    out: list[tuple[str, ...]] = []
+    with path.open(newline="", encoding="latin-1") as fh:
+        records = csv.reader(fh)
+        notice, header = next(records), next(records)
+        if "American Medical Association" not in notice[0] or header[1] != (
+            f"{label} Services MUE Values"
+        ):
+            raise SystemExit(f"{path}: not a CMS {setting} MUE file (header {header!r})")
+        for number, r in enumerate(records, 3):
+            if len(r) != 4 or not CODE.fullmatch(r[0]) or not r[1].isdigit():
+                raise SystemExit(f"{path}: bad record {number}: {r!r}")
+            mai = r[2][:1]
+            if mai not in ("1", "2", "3"):
+                raise SystemExit(f"{path}: bad MAI in record {number}: {r!r}")
+            out.append((setting, r[0], r[1], mai, r[3]))
+    return out
+
+
+def build_cms_mue(src: Path, files: dict[str, str], release: str, dest: Path) -> int:
+    out: list[tuple[str, ...]] = []
+    for setting in SETTINGS:
+        out += read_cms_mue(src / files[setting], setting)
+    target = dest / f"ncci_mue_{release}.csv"
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(("setting", "code", "value", "mai", "rationale"))
+        w.writerows(out)
+    record(
+        dest,
+        target.name,
+        source=f"CMS NCCI Medically Unlikely Edits effective {release}, practitioner services "
+        "and outpatient hospital services tables (MCR_MUE_*_Eff_"
+        f"{release[5:7]}-{release[8:10]}-{release[:4]}.csv), rows of the OT-relevant codes",
+        release=release,
+        notice=NOTICE,
+    )
+    return len(out)
 
 
 def build_ptp(src: Path, dest: Path) -> int:

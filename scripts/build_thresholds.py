@@ -52,15 +52,45 @@ def build(sources: Path, dest: Path) -> None:
     years.sort(key=lambda r: r["year"])
     if len({r["year"] for r in years}) != len(years):
         raise SystemExit("duplicate KX year")
+    caps = []
+    for row in raw["therapy_caps"]:
+        ot, pt_slp = row["ot"], row["pt_slp_combined"]
+        if not (isinstance(ot, int) and isinstance(pt_slp, int) and ot > 0 and pt_slp > 0):
+            raise SystemExit(f"bad therapy cap for {row['year']}: {row!r}")
+        caps.append(
+            {
+                "year": int(row["year"]),
+                "ot": f"{ot}.00",
+                "pt_slp": f"{pt_slp}.00",
+                "grade": row["grade"],
+                "source": row["source"],
+            }
+        )
+    caps.sort(key=lambda r: r["year"])
+    # Caps (with the exceptions process) end where the KX thresholds begin.
+    if {r["year"] for r in caps} & {r["year"] for r in years} or caps[-1]["year"] + 1 != years[0][
+        "year"
+    ]:
+        raise SystemExit("therapy caps must end the year before the KX thresholds begin")
+    manual = raw["manual_review_threshold"]
     review = raw["medical_review_threshold"]
     out = {
+        "caps": caps,
+        "manual_review": {
+            "amount": f"{int(manual['amount'])}.00",
+            "first_year": int(manual["first_year"]),
+            "last_year": int(manual["last_year"]),
+            "applies": manual["applies"],
+            "grade": manual["grade"],
+            "source": manual["source"],
+        },
         "kx": years,
         "targeted_review": {
             "amount": f"{int(review['targeted_medical_review_threshold'])}.00",
-            # BBA 2018 sec. 50202 set the $3,000 review threshold from 2018;
-            # from 2029 it is indexed by the MEI, amounts not yet published.
+            # 42 USC 1395l(g)(7)(B): $3,000 for 2018 through 2027; from 2028
+            # the preceding year's amount increased by the MEI, not yet published.
             "first_year": 2018,
-            "last_year": 2028,
+            "last_year": 2027,
             "applies": review["applies"],
             "grade": "B",
             "source": review["source"],
@@ -73,6 +103,7 @@ def build(sources: Path, dest: Path) -> None:
         dest,
         "kx_thresholds.json",
         source="CMS Therapy Services page (CR 14252 for 2026), MAC articles (Noridian JE, NGS, "
-        "Palmetto GBA) and trade sources; each year names its own",
+        "Palmetto GBA), association and trade sources for the CY2006-CY2017 therapy caps; "
+        "each year names its own",
         release=f"CY{years[-1]['year']}",
     )

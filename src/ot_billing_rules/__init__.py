@@ -207,6 +207,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "check_kx",
         "kx_threshold",
         "kx_years",
+        "targeted_review_threshold",
     ),
     ".units": (
         "ServiceUnits",

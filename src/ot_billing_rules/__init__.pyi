@@ -155,6 +155,7 @@ from .thresholds import assess_kx as assess_kx
 from .thresholds import check_kx as check_kx
 from .thresholds import kx_threshold as kx_threshold
 from .thresholds import kx_years as kx_years
+from .thresholds import targeted_review_threshold as targeted_review_threshold
 from .units import ServiceUnits as ServiceUnits
 from .units import TieBreak as TieBreak
 from .units import UnitAllocation as UnitAllocation
@@ -331,6 +332,7 @@ __all__ = [
     "select_pt_evaluation",
     "sequestration_rate",
     "suggest_codes",
+    "targeted_review_threshold",
     "to_837i_sv2",
     "to_837p_sv1",
     "to_cms1500_rows",

@@ -14,13 +14,18 @@ rule                       severity  meaning
                                      the record must support it
 ``ncci.mue``               error     units above the MUE (MAI 1 per line, 2/3 per date)
 ``ncci.stale``             info      the date of service is a quarter or more past the
-                                     edit data's release: load newer CMS files
+                                     release of the PTP or the MUE table (one finding
+                                     per stale table, naming it): load newer CMS files
+``ncci.uncovered``         info      the date of service precedes the oldest MUE table
+                                     held: the values checked are not those in force
 ``status.bundled``         error     fee-schedule status B/P: never paid separately
 ``status.invalid``         error     status I: not valid for Medicare (bill the
                                      replacement, e.g. G0283 for 97014)
 ``status.noncovered``      warning   status N/X/E: not covered by Medicare
 ``status.restricted``      warning   status R: restricted coverage
 ``status.carrier_priced``  info      status C: the contractor prices it
+``coverage.noncovered``    error     a service Medicare does not cover from a therapist
+                                     (dry needling 20560/20561: NCD 30.3, 30.3.3)
 ``addon.without_primary``  error     an add-on code billed without its primary code
 ``addon.once_per_day``     error     an "initial/first" code billed twice or with units > 1
 ``modifier.therapy_missing``  error  an always-therapy code without GO/GP/GN (warning
@@ -63,11 +68,21 @@ from dateutil.relativedelta import relativedelta
 from . import catalog as _catalog
 from ._coerce import coerce_date, coerce_discipline, coerce_enum
 from .catalog import FeeScheduleStatus, get
+from .coverage import coverage_findings
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine, as_service_line
 from .modifiers import EITHER_LINE_FROM, BypassPlacement, check_line_modifiers, is_em
-from .ncci import EditData, EditSet, MUEHit, PTPHit, group_lines, mue_hits, ptp_hits
+from .ncci import (
+    EditData,
+    EditSet,
+    MUEHit,
+    PTPHit,
+    group_lines,
+    mue_hits,
+    ptp_hits,
+    table_release,
+)
 from .sources import cite
 from .terms import Discipline, Setting
 
@@ -185,7 +200,7 @@ def prepare(
         placement=bypass
         if type(bypass) is BypassPlacement
         else coerce_enum(BypassPlacement, bypass, field="bypass"),
-        source=_source(where, data.release),
+        source=_source(where, table_release(data, "ptp")[1]),
         items=items,
         by_code=group_lines(items),
     )
@@ -223,6 +238,7 @@ def findings(
         found += [_ptp_finding(bundle, h) for h in ptp]
         found += [_mue_finding(bundle, h) for h in mue]
     found += _status(bundle, bundle.by_code)
+    found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
     found += _addons(bundle.by_code)
     for line in bundle.items:
         entry = get(line.code)
@@ -243,23 +259,65 @@ def _source(where: Setting, release: str) -> str:
     return f"{cite('ncci_edits')} {where.value.replace('_', ' ')} edits, release {release}"
 
 
+_TABLE = {"ptp": "PTP", "mue": "MUE"}
+
+
 def _stale(ctx: Bundle) -> list[Finding]:
-    released = ctx.edits.release_date
-    if released is None or ctx.day < _stale_from(released):
-        return []
-    return [
-        Finding(
-            "ncci.stale",
-            Severity.INFO,
-            (),
-            f"the date of service {ctx.day.isoformat()} is a quarter or more after the edit "
-            f"data's release {released.isoformat()}: CMS has published newer PTP and MUE "
-            "files since, which may add, change or delete edits",
-            "download the current quarter's PTP and MUE files from CMS and load them with "
-            "EditSet.from_cms_files or 'ot-billing ncci import'",
-            ctx.source,
+    # Each table carries its own release (bundled: PTP 2024-07-01, MUE
+    # 2024-07-01 and 2026-04-01), so staleness is judged, and named, per
+    # table: the release in force on the date of service, the newest one on
+    # or before it.
+    found: list[Finding] = []
+    for kind, name in _TABLE.items():
+        dated = _releases(ctx.edits, kind, ctx.setting)
+        in_force = [d for d in dated if d <= ctx.day]
+        if not in_force or ctx.day < _stale_from(in_force[-1]):
+            continue
+        released = in_force[-1]
+        found.append(
+            Finding(
+                "ncci.stale",
+                Severity.INFO,
+                (),
+                f"the date of service {ctx.day.isoformat()} is a quarter or more after the "
+                f"release {released.isoformat()} of the {name} table in force on it: CMS has "
+                f"published newer {name} files since, which may add, change or delete edits",
+                f"download the {name} files of the date's quarter from CMS and load them with "
+                "EditSet.from_cms_files or 'ot-billing ncci import'",
+                _source(ctx.setting, released.isoformat()),
+            )
         )
+    dated = _releases(ctx.edits, "mue", ctx.setting)
+    if dated and ctx.day < dated[0]:
+        found.append(
+            Finding(
+                "ncci.uncovered",
+                Severity.INFO,
+                (),
+                f"no MUE table covers the date of service {ctx.day.isoformat()}: the oldest "
+                f"MUE release held is {dated[0].isoformat()}, so the MUE values checked are that "
+                "release's, not the ones in force on the date",
+                "load the CMS MUE files of the date's quarter (EditSet.from_cms_files or "
+                "'ot-billing ncci import') to check the MUEs then in force",
+                _source(ctx.setting, dated[0].isoformat()),
+            )
+        )
+    return found
+
+
+def _releases(edits: EditData, kind: str, where: Setting) -> list[date]:
+    """The dated releases of ``edits``' ``kind`` tables for ``where``, oldest first."""
+    sources = getattr(edits, "sources", None) or ()
+    mine = [
+        s.release_date
+        for s in sources
+        if getattr(s, "kind", None) == kind and getattr(s, "setting", None) is where
     ]
+    if mine:
+        return sorted({d for d in mine if d is not None})
+    # Edit data without per-table provenance: its one release stands for every table.
+    released = table_release(edits, kind)[0]
+    return [] if released is None else [released]
 
 
 @functools.lru_cache(maxsize=64)
@@ -390,7 +448,10 @@ def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
             "all units of the code on this date are denied, and an appeal cannot overturn an "
             "MAI 2 (policy) limit; bill no more than the MUE"
         )
-    return Finding("ncci.mue", Severity.ERROR, (mue.code,), message, advice, ctx.source)
+    source = ctx.source
+    if mue.effective is not None:
+        source = _source(ctx.setting, mue.effective.isoformat())
+    return Finding("ncci.mue", Severity.ERROR, (mue.code,), message, advice, source)
 
 
 # -- fee-schedule status -----------------------------------------------------------

@@ -75,6 +75,7 @@ class Category(str, enum.Enum):
     WOUND_CARE = "wound_care"
     REMOTE_THERAPEUTIC_MONITORING = "remote_therapeutic_monitoring"
     DIGITAL_MENTAL_HEALTH = "digital_mental_health"
+    DRY_NEEDLING = "dry_needling"
 
 
 class TherapyList(str, enum.Enum):

@@ -215,6 +215,19 @@ def _interval_start(value: object) -> date | None:
     return _opt_date(value, "interval_start")
 
 
+def _order_signed_on(value: object) -> date | None:
+    return _opt_date(value, "order_signed_on")
+
+
+def _sent_to_physician_on(value: object) -> date | None:
+    return _opt_date(value, "sent_to_physician_on")
+
+
+#: First date of service of the CY2025 order exception to initial
+#: certification (CY2025 PFS final rule, 42 CFR 424.24(c)).
+ORDER_EXCEPTION_FROM = date(2025, 1, 1)
+
+
 def _opt_days(value: object) -> int | None:
     if value is None:
         return None
@@ -238,6 +251,12 @@ class PlanOfCare:
     - ``treatment_days_since_report``: treatment days in the episode *before*
       the date of service being checked, since the last progress report (or
       since the episode began); the visit checked is treatment day this + 1.
+    - ``order_signed_on`` and ``sent_to_physician_on``: the date of a signed
+      and dated physician/NPP order or referral for therapy, and the date the
+      plan of care was sent to that physician/NPP. For dates of service from
+      2025-01-01 (CY2025 PFS final rule, 42 CFR 424.24(c)) the two together
+      satisfy the initial certification when the plan was sent within 30
+      days of the first treatment, whether or not the plan was signed.
     """
 
     first_treatment: date = attrs.field(converter=_first_treatment)
@@ -245,6 +264,8 @@ class PlanOfCare:
     certified_through: date | None = attrs.field(default=None, converter=_certified_through)
     interval_start: date | None = attrs.field(default=None, converter=_interval_start)
     treatment_days_since_report: int | None = attrs.field(default=None, converter=_opt_days)
+    order_signed_on: date | None = attrs.field(default=None, converter=_order_signed_on)
+    sent_to_physician_on: date | None = attrs.field(default=None, converter=_sent_to_physician_on)
 
     def __attrs_post_init__(self) -> None:
         if self.first_treatment is None:
@@ -292,6 +313,8 @@ class PlanOfCare:
         "certified_through",
         "interval_start",
         "treatment_days_since_report",
+        "order_signed_on",
+        "sent_to_physician_on",
     )
 
     @classmethod
@@ -322,8 +345,24 @@ class PlanOfCare:
         out: dict[str, Any] = {}
         for key in self._KEYS:
             value = getattr(self, key)
+            if value is None and key in ("order_signed_on", "sent_to_physician_on"):
+                continue  # the CY2025 order fields: shown only when given
             out[key] = value.isoformat() if isinstance(value, date) else value
         return out
+
+    def certified_by_order(self, on: date) -> bool:
+        """Whether the CY2025 order exception satisfies the initial certification on ``on``.
+
+        From 2025-01-01: a signed order (``order_signed_on``) and the plan sent
+        to the ordering physician/NPP (``sent_to_physician_on``) within 30 days
+        of the first treatment.
+        """
+        return (
+            on >= ORDER_EXCEPTION_FROM
+            and self.order_signed_on is not None
+            and self.sent_to_physician_on is not None
+            and self.sent_to_physician_on <= certification_deadline(self.first_treatment)
+        )
 
     def _repr_html_(self) -> str:
         return html_table("Plan of care", self.to_dict().items())
@@ -381,7 +420,24 @@ def _certification(plan: PlanOfCare, day: date) -> list[Finding]:
     out: list[Finding] = []
     if not plan.is_recertification:
         deadline = certification_deadline(plan.first_treatment)
-        if plan.certified_on is None:
+        late = plan.certified_on is None or plan.certified_on > deadline
+        if late and plan.certified_by_order(day):
+            sent = plan.sent_to_physician_on
+            out.append(
+                Finding(
+                    "poc.certified_by_order",
+                    Severity.INFO,
+                    (),
+                    f"The initial certification is satisfied by the signed order of "
+                    f"{plan.order_signed_on} and the plan of care sent to the physician/NPP "
+                    f"on {sent}, within the 30 days that ended {deadline.isoformat()} "
+                    "(the exception applies to dates of service from 2025-01-01).",
+                    suggestion="Keep the signed order and the proof of sending the plan in the "
+                    "record; a later change to the plan still needs the physician/NPP.",
+                    source=cite("cms_poc_order_exception"),
+                )
+            )
+        elif plan.certified_on is None:
             if day > deadline:
                 out.append(
                     Finding(

@@ -224,6 +224,12 @@ _CITATIONS = (
         f"{_PUB_100_02} §220.1.3 and §220.1.3.C; 42 CFR 424.24(c), 410.61(e)",
         _S,
     ),
+    Citation(
+        "cms_poc_order_exception",
+        "CY2025 Medicare PFS final rule (42 CFR 424.24(c): a signed order/referral and the "
+        "plan of care sent within 30 days satisfy initial certification, from 2025-01-01)",
+        _W,
+    ),
     # KX threshold
     Citation(
         "kx_threshold",
@@ -237,7 +243,28 @@ _CITATIONS = (
         _S,
     ),
     Citation("kx_therapy_services", "CMS Therapy Services page (KX threshold)", _S),
+    Citation(
+        "kx_therapy_cap",
+        "SSA §1833(g) (BBA 1997 §4541; exceptions process DRA 2005 §5107, extended through "
+        "2017-12-31 by MACRA 2015 §202; manual review at $3,700 from 2012-10-01, MCTRJCA 2012 "
+        "§3005); CMS Pub. 100-04 Ch. 5 §10.2",
+        _S,
+    ),
     Citation("caller", "amount supplied by the caller", _U),
+    # dated coverage and code recognition
+    Citation(
+        "cms_97127_g0515",
+        "CY2018 Medicare PFS final rule (97127 not recognised; G0515 paid 2018-2019; "
+        "97129/97130 from 2020); AOTA 2017-12-22; ASHA 2019-02-06",
+        _S,
+    ),
+    Citation(
+        "ncd_acupuncture",
+        "CMS NCD 30.3 (acupuncture, non-covered) and NCD 30.3.3 (Pub. 100-03, acupuncture for "
+        "chronic low back pain, effective 2020-01-21: physicians, PAs, NPs/CNSs, auxiliary "
+        "personnel only)",
+        _S,
+    ),
     Citation("payer_policy", "payer policy", _U),
     # The payer records' own public sources (each record names its URLs and grade).
     Citation("payer_record", "the payer's published policy", _S, data="payers.json"),
@@ -478,6 +505,14 @@ _RULES = (
         "The plan of care is not certified and the 30 days are over.",
     ),
     Rule(
+        "poc.certified_by_order",
+        "poc",
+        _IN,
+        ("cms_poc_order_exception",),
+        "From 2025: a signed order and the plan sent within 30 days satisfy the initial "
+        "certification.",
+    ),
+    Rule(
         "poc.certification_late",
         "poc",
         _WN,
@@ -546,22 +581,25 @@ _RULES = (
         "kx.threshold_reached",
         "kx",
         _WN,
-        ("kx_threshold",),
-        "Allowed therapy is above the year's KX threshold: the lines need KX.",
+        ("kx_threshold", "kx_therapy_cap"),
+        "Allowed therapy is above the year's KX threshold (2006-2017: the therapy cap, KX "
+        "claiming an exception): the lines need KX.",
     ),
     Rule(
         "kx.below_threshold",
         "kx",
         _IN,
-        ("kx_threshold",),
-        "Allowed therapy is within the year's KX threshold (with the amount remaining).",
+        ("kx_threshold", "kx_therapy_cap"),
+        "Allowed therapy is within the year's KX threshold or therapy cap (with the amount "
+        "remaining).",
     ),
     Rule(
         "kx.targeted_review",
         "kx",
         _WN,
-        ("kx_targeted_review",),
-        "Allowed therapy is above the targeted medical review threshold ($3,000).",
+        ("kx_targeted_review", "kx_therapy_cap"),
+        "Allowed therapy is above the targeted medical review threshold ($3,000 from 2018; "
+        "$3,700 manual review in the cap years 2012-2017).",
     ),
     Rule(
         "kx.year_unknown",
@@ -676,7 +714,22 @@ _RULES = (
         "ncci",
         _IN,
         ("ncci_edits",),
-        "The date of service is a quarter or more past the edit data's release.",
+        "The date of service is a quarter or more past the release of the PTP or MUE table.",
+    ),
+    Rule(
+        "ncci.uncovered",
+        "ncci",
+        _IN,
+        ("ncci_edits",),
+        "The date of service precedes the oldest MUE table held.",
+    ),
+    # dated coverage
+    Rule(
+        "coverage.noncovered",
+        "coverage",
+        _E,
+        ("ncd_acupuncture",),
+        "A service Medicare does not cover when a therapist furnishes it (dry needling).",
     ),
     # fee-schedule status
     Rule(
@@ -691,9 +744,9 @@ _RULES = (
         "status.invalid",
         "status",
         _E,
-        ("pfs_status",),
-        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014). Its "
-        "line has no fee, so amount_at_risk stays empty.",
+        ("pfs_status", "cms_97127_g0515"),
+        "Status I: not valid for Medicare (bill the replacement, e.g. G0283 for 97014; "
+        "97127 in 2018-2019: G0515). Its line has no fee, so amount_at_risk stays empty.",
     ),
     Rule(
         "status.noncovered",

@@ -6,10 +6,20 @@ per-beneficiary amount only when the claim line carries the **KX** modifier,
 which attests that the record supports the services' medical necessity. There
 are two buckets per calendar year: **OT alone**, and **PT and SLP combined**;
 deductible and coinsurance count toward them. Above **$3,000** in a bucket
-(through 2028, then indexed by the MEI) claims may be picked for targeted
-medical review. Sources and grades: CMS/MAC text (grade B) for 2021–2024 and
-2026 (the CMS Therapy Services page, CR 14252 for 2026; Noridian JE and NGS
-KX pages), trade sources (grade C) for 2018–2020 and 2025; each year's record
+(2018 through 2027; from 2028 the amount is the preceding year's increased by
+the MEI, 42 USC 1395l(g)(7)(B), and the library reports it unknown until a
+release records it) claims may be picked for targeted medical review.
+
+Before 2018 (2006–2017) the amounts were **therapy caps** (SSA §1833(g), BBA
+1997) with an **exceptions process**: above the cap the KX modifier claimed
+an exception, and from 2012-10-01 through 2017 allowed amounts above
+**$3,700** went to manual (from 2015 targeted) medical review.
+:attr:`KXThreshold.kind` says which: ``"cap"`` or ``"threshold"``. 2008
+and 2009 are not recorded (no public source read). Sources and grades:
+CMS/MAC text (grade B) for 2021–2024 and 2026 (the CMS Therapy Services
+page, CR 14252 for 2026; Noridian JE and NGS KX pages), trade sources
+(grade C) for 2018–2020 and 2025, association and trade pages (grade C;
+2015 the CMS Therapy Cap page, grade B) for the caps; each year's record
 carries its own.
 
 A year the bundled data does not cover is reported as a finding
@@ -52,6 +62,7 @@ __all__ = [
     "check_kx",
     "kx_threshold",
     "kx_years",
+    "targeted_review_threshold",
 ]
 
 
@@ -63,7 +74,11 @@ class KXThreshold:
     dollars; ``targeted_review`` the medical review threshold (``None`` for a
     year it is not known, i.e. after 2028); ``grade`` the evidence grade of the
     amount (B = CMS or contractor text, C = trade or association source);
-    ``source`` where the amount was read.
+    ``source`` where the amount was read. ``kind`` is ``"cap"`` for
+    2006–2017 (a therapy cap; KX claimed an exception under the exceptions
+    process) and ``"threshold"`` from 2018 (the KX threshold);
+    ``manual_review`` the $3,700 manual/targeted medical review threshold of
+    the cap years 2012–2017 (``None`` otherwise).
     """
 
     year: int
@@ -72,6 +87,8 @@ class KXThreshold:
     targeted_review: Decimal | None
     grade: str
     source: str
+    kind: str = "threshold"
+    manual_review: Decimal | None = None
 
     @property
     def evidence(self) -> Evidence:
@@ -79,8 +96,12 @@ class KXThreshold:
         return Evidence.from_grade(self.grade)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (amounts as strings)."""
-        return {
+        """Return a JSON-ready dict (amounts as strings).
+
+        A cap year (2006–2017) adds ``kind`` and ``manual_review``; a KX
+        threshold year keeps the shape reports had before caps were known.
+        """
+        out: dict[str, Any] = {
             "year": self.year,
             "bucket": self.bucket,
             "amount": str(self.amount),
@@ -88,18 +109,21 @@ class KXThreshold:
             "grade": self.grade,
             "source": self.source,
         }
+        if self.kind != "threshold" or self.manual_review is not None:
+            out["kind"] = self.kind
+            out["manual_review"] = None if self.manual_review is None else str(self.manual_review)
+        return out
 
     def _repr_html_(self) -> str:
-        return html_table(f"KX threshold {self.year} ({self.bucket})", self.to_dict().items())
+        return html_table(f"KX {self.kind} {self.year} ({self.bucket})", self.to_dict().items())
 
 
 def _load() -> Mapping[str, Any]:
     raw = _data.read_json("kx_thresholds.json")
     review = raw["targeted_review"]
-    return {
-        "years": {int(r["year"]): r for r in raw["kx"]},
-        "review": review,
-    }
+    years = {int(r["year"]): dict(r, kind="threshold") for r in raw["kx"]}
+    years.update({int(r["year"]): dict(r, kind="cap") for r in raw["caps"]})
+    return {"years": years, "review": review, "manual": raw["manual_review"]}
 
 
 def _table() -> Mapping[str, Any]:
@@ -110,7 +134,7 @@ def kx_years() -> tuple[int, ...]:
     """Calendar years the bundled data holds a KX amount for.
 
     >>> kx_years()[0], kx_years()[-1]
-    (2018, 2026)
+    (2006, 2026)
     """
     return tuple(sorted(_table()["years"]))
 
@@ -128,18 +152,33 @@ def _year(year: object, on: object) -> int:
     return coerce_date(on, field="on").year
 
 
+def _spans(years: tuple[int, ...]) -> str:
+    """``2006–2007, 2010–2026``: the held years as runs (2008–2009 are not sourced)."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
 def kx_threshold(
     year: int | None = None, discipline: Discipline | str = "OT", *, on: date | str | None = None
 ) -> KXThreshold | None:
     """Return the KX threshold for ``year`` (or the year of ``on``) and a discipline.
 
     ``discipline`` OT uses the OT bucket; PT and SLP share the PT/SLP bucket.
-    Returns ``None`` for a year the bundled data does not cover (before 2018,
-    when the hard therapy caps applied, or after the last published year).
+    Returns ``None`` for a year the bundled data does not cover (before 2006
+    or after the last published year). 2006–2017 are therapy caps
+    (``kind="cap"``), 2018 on KX thresholds.
 
     >>> kx_threshold(2026, "SLP").bucket
     'PT_SLP'
-    >>> kx_threshold(2017) is None
+    >>> cap = kx_threshold(2017)
+    >>> cap.kind, cap.amount, cap.manual_review
+    ('cap', Decimal('1980.00'), Decimal('3700.00'))
+    >>> kx_threshold(2005) is None
     True
     """
     y = _year(year, on)
@@ -148,17 +187,39 @@ def kx_threshold(
     row = data["years"].get(y)
     if row is None:
         return None
-    review = data["review"]
-    review_known = review["first_year"] <= y <= review["last_year"]
+    manual = data["manual"]
     bucket = disc.kx_bucket
     return KXThreshold(
         year=y,
         bucket=bucket,
         amount=Decimal(row["ot"] if bucket == "OT" else row["pt_slp"]),
-        targeted_review=Decimal(review["amount"]) if review_known else None,
+        targeted_review=targeted_review_threshold(y),
         grade=row["grade"],
         source=row["source"],
+        kind=row["kind"],
+        manual_review=Decimal(manual["amount"])
+        if manual["first_year"] <= y <= manual["last_year"]
+        else None,
     )
+
+
+def targeted_review_threshold(year: int) -> Decimal | None:
+    """The targeted medical review threshold of ``year`` (per bucket), or ``None``.
+
+    $3,000 for 2018 through 2027 (42 USC 1395l(g)(7)(B), BBA 2018 §50202;
+    grade B). From 2028 the statute makes it the preceding year's amount
+    increased by the MEI: ``None`` until a release records the amount —
+    never extrapolated. Before 2018 there was none (the cap years' manual
+    review threshold is :attr:`KXThreshold.manual_review`).
+
+    >>> targeted_review_threshold(2027), targeted_review_threshold(2028)
+    (Decimal('3000.00'), None)
+    """
+    y = require_int(year, field="year", minimum=1990, maximum=2099)
+    review = _table()["review"]
+    if review["first_year"] <= y <= review["last_year"]:
+        return Decimal(review["amount"])
+    return None
 
 
 @attrs.frozen
@@ -231,6 +292,8 @@ def assess_kx(
             targeted_review=found.targeted_review if found else None,
             grade="user",
             source=cite("caller"),
+            kind=found.kind if found else "threshold",
+            manual_review=found.manual_review if found else None,
         )
     total = ytd + (visit or Decimal(0))
     bucket = "OT" if disc is Discipline.OT else "PT and SLP combined"
@@ -242,7 +305,8 @@ def assess_kx(
                 "kx.year_unknown",
                 Severity.WARNING,
                 (),
-                f"No KX threshold is on record for {y} (the library holds {years[0]}–{years[-1]}); "
+                f"No KX threshold or therapy cap is on record for {y} (the library holds "
+                f"{_spans(years)}); "
                 f"whether this visit needs KX cannot be checked.",
                 suggestion="Look up the year's amount in the CMS annual therapy update and pass "
                 "it as threshold=, or check the beneficiary's KX status with the MAC.",
@@ -250,7 +314,10 @@ def assess_kx(
             )
         )
         return KXAssessment(y, disc, ytd, visit, None, None, None, tuple(findings))
-    source = f"{cite('kx_threshold')}; {y} amount: {found.source} (grade {found.grade})"
+    cap = found.kind == "cap"
+    cited = cite("kx_therapy_cap") if cap else cite("kx_threshold")
+    source = f"{cited}; {y} amount: {found.source} (grade {found.grade})"
+    what = "therapy cap" if cap else "KX threshold"
     required = total > found.amount
     if required:
         crossing = ytd <= found.amount
@@ -261,8 +328,9 @@ def assess_kx(
                 Severity.WARNING,
                 (),
                 f"{when} allowed {bucket} therapy at {format_money(total)}, above the "
-                f"{y} KX threshold of {format_money(found.amount)}: the therapy lines need the KX "
-                "modifier.",
+                f"{y} {what} of {format_money(found.amount)}: the therapy lines need the KX "
+                "modifier"
+                + (" to claim an exception under the exceptions process." if cap else "."),
                 suggestion="Append KX only if the record documents why continued skilled therapy "
                 "is medically necessary; without KX the lines are denied.",
                 source=source,
@@ -281,13 +349,29 @@ def assess_kx(
                 "kx.below_threshold",
                 Severity.INFO,
                 (),
-                f"Allowed {bucket} therapy of {format_money(total)} is within the {y} KX threshold "
+                f"Allowed {bucket} therapy of {format_money(total)} is within the {y} {what} "
                 f"of {format_money(found.amount)} ({format_money(remaining)} remaining); no KX."
                 + unknown_visit,
                 source=source,
             )
         )
     review: bool | None = None
+    if found.manual_review is not None:
+        review = total > found.manual_review
+        if review:
+            findings.append(
+                Finding(
+                    "kx.targeted_review",
+                    Severity.WARNING,
+                    (),
+                    f"Allowed {bucket} therapy of {format_money(total)} is above the {y} "
+                    f"{format_money(found.manual_review)} threshold of the exceptions process: "
+                    "the claims went to manual (from 2015 targeted) medical review.",
+                    suggestion="Make sure the plan of care, progress reports and daily notes "
+                    "support the medical necessity of every service.",
+                    source=cite("kx_therapy_cap"),
+                )
+            )
     if found.targeted_review is not None:
         review = total > found.targeted_review
         if review:

@@ -67,9 +67,14 @@ def test_evaluations_indicator_0() -> None:
 def test_97140_97530_before_and_after_2020() -> None:
     # §2.3: the row ends 20191231 (last date it applies, §10.1); no live row since.
     before = ob.check_bundling(["97140:GO", "97530:GO"], on="2019-12-31")
-    assert rules(before) == [("ncci.ptp", "error", ("97140", "97530"))]
+    # 2019 precedes the oldest bundled MUE table (2024-07-01): flagged, not hidden.
+    assert rules(before) == [
+        ("ncci.ptp", "error", ("97140", "97530")),
+        ("ncci.uncovered", "info", ()),
+    ]
     assert "separate time intervals" in before[0].suggestion
-    assert ob.check_bundling(["97140:GO", "97530:GO"], on="2020-01-01") == ()
+    after = ob.check_bundling(["97140:GO", "97530:GO"], on="2020-01-01")
+    assert [f.rule for f in after] == ["ncci.uncovered"]
     assert ob.check_bundling(["97140:GO", "97530:GO,59"], on="2019-12-31")[0].rule == (
         "ncci.bypass"
     )
@@ -94,7 +99,7 @@ def test_bypass_on_column_1_line() -> None:
     assert [f.rule for f in strict] == ["ncci.ptp"]
     # Before 2019-07-01 Medicare looked at the column-2 line only.
     early = ob.check_bundling(["97140:GO,59", "97530:GO"], on="2019-06-28")
-    assert [f.rule for f in early] == ["ncci.ptp"]
+    assert [f.rule for f in early] == ["ncci.ptp", "ncci.uncovered"]
 
 
 def test_em_column_2_needs_25() -> None:
@@ -134,8 +139,12 @@ def test_no_edit_pairs() -> None:
 def test_same_day_pt_and_ot_evaluations() -> None:
     # §10.1: 97161/97165 ended 20170630.
     found = ob.check_bundling(["97161", "97165"], on="2017-06-30", discipline=None)
-    assert rules(found) == [("ncci.ptp", "error", ("97161", "97165"))]
-    assert ob.check_bundling(["97161", "97165"], on="2017-07-01", discipline=None) == ()
+    assert rules(found) == [
+        ("ncci.ptp", "error", ("97161", "97165")),
+        ("ncci.uncovered", "info", ()),
+    ]
+    later = ob.check_bundling(["97161", "97165"], on="2017-07-01", discipline=None)
+    assert [f.rule for f in later] == ["ncci.uncovered"]
 
 
 # -- MUE ----------------------------------------------------------------------------
@@ -287,7 +296,9 @@ def test_therapy_modifiers_bypass_nothing() -> None:
 def test_stale_release_info() -> None:
     assert ob.check_bundling(["97530:GO"], on="2024-09-30") == ()
     found = ob.check_bundling(["97530:GO"], on="2024-10-01")
-    assert rules(found) == [("ncci.stale", "info", ())]
+    # One finding per stale table: PTP and MUE are both the 2024-07-01 releases then.
+    assert rules(found) == [("ncci.stale", "info", ())] * 2
+    assert sorted("PTP table" in f.message for f in found) == [False, True]
     assert "ncci import" in found[0].suggestion
 
 

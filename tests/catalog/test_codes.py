@@ -28,9 +28,10 @@ SEED_TIMED = ["97530", "97535", "97110", "97112", "97140", "97032", "97035"]
 SEED_UNTIMED = ["97165", "97166", "97167", "97168", "97010", "97016", "97018"]
 
 
-def test_catalog_holds_all_91_codes() -> None:
-    assert len(ob.codes()) == 91
-    assert len({c.code for c in ob.codes()}) == 91
+def test_catalog_holds_all_93_codes() -> None:
+    # 91 OT codes plus 20560/20561 (dry needling, for the Medicare coverage rule).
+    assert len(ob.codes()) == 93
+    assert len({c.code for c in ob.codes()}) == 93
 
 
 @pytest.mark.parametrize("code", SEED_TIMED)

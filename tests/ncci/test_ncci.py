@@ -19,8 +19,9 @@ def bundled() -> ob.EditSet:
 
 
 def test_bundled_release_and_counts(bundled: ob.EditSet) -> None:
-    assert bundled.release == "2024-07-01"
-    assert bundled.release_date == D("2024-07-01")
+    # The newest table held: MUE 2026-04-01 (PTP stays at 2024-07-01).
+    assert bundled.release == "2026-04-01"
+    assert bundled.release_date == D("2026-04-01")
     # README: practitioner 4,409 rows, outpatient hospital 3,172; 348 MUE codes.
     assert bundled.counts()["ptp"] == 4409 + 3172
     by = {(s.kind, s.setting.value): s.rows for s in bundled.sources}
@@ -133,8 +134,8 @@ def test_pick_mue_release() -> None:
 
 def test_to_dict_and_html(bundled: ob.EditSet) -> None:
     d = bundled.to_dict()
-    assert d["release"] == "2024-07-01"
-    assert d["counts"]["mue"] == 696
+    assert d["release"] == "2026-04-01"
+    assert d["counts"]["mue"] == 696 + 692
     (edit,) = bundled.ptp_edits("97150", "97530", on="2024-07-01")
     assert edit.to_dict()["modifier_indicator"] == "1"
     assert "<table>" in edit._repr_html_()

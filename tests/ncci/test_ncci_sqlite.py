@@ -50,8 +50,9 @@ def test_history_kept_deleted_edit_by_date(store: Path) -> None:
     assert edits.ptp_edits("97530", "97535", on="2021-12-31", setting="practitioner")
     assert not edits.ptp_edits("97530", "97535", on="2022-01-01", setting="practitioner")
     found = ob.check_bundling(["97530:GO", "97535:GO"], on="2021-06-01", edits=edits)
-    assert [f.rule for f in found] == ["ncci.ptp"]
-    assert ob.check_bundling(["97530:GO", "97535:GO"], on="2022-06-01", edits=edits) == ()
+    assert [f.rule for f in found] == ["ncci.ptp", "ncci.uncovered"]
+    later = ob.check_bundling(["97530:GO", "97535:GO"], on="2022-06-01", edits=edits)
+    assert [f.rule for f in later] == ["ncci.uncovered"]
 
 
 def test_release_recorded(store: Path) -> None:

@@ -52,8 +52,10 @@ def test_package_data_matches_research_data() -> None:
 
 
 def test_years_and_unknown_year() -> None:
-    assert kx_years() == tuple(range(2018, 2027))
-    assert kx_threshold(2017) is None
+    # Therapy caps 2006-2017 (2008 and 2009 unsourced), KX thresholds 2018-2026.
+    assert kx_years() == (2006, 2007, *range(2010, 2027))
+    assert kx_threshold(2008) is None
+    assert kx_threshold(2005) is None
     assert kx_threshold(2027) is None
     assert kx_threshold(on="2024-12-31").year == 2024  # type: ignore[union-attr]
 

@@ -36,18 +36,31 @@ the beginning of the data. Every inferred date is flagged
 >>> from ot_billing_rules import EditSet
 >>> edits = EditSet.bundled()
 >>> edits.release
-'2024-07-01'
+'2026-04-01'
+>>> [(s.kind, s.release) for s in edits.sources if s.setting.value == "practitioner"]
+[('ptp', '2024-07-01'), ('mue', '2024-07-01'), ('mue', '2026-04-01')]
 >>> [(e.column_1, e.column_2, e.modifier_indicator.value)
 ...  for e in edits.ptp_edits("97530", "97150", on="2024-07-01")]
 [('97150', '97530', '1')]
 >>> edits.mue("97530", on="2024-07-01").value
 6
+
+Each table carries its own release: the PTP tables are those of
+2024-07-01 (no newer CMS PTP file with therapy rows is bundled), the MUE
+tables those of 2024-07-01 and 2026-04-01. A date of service gets the newest
+MUE table released on or before it — between two bundled releases the older
+one, since the quarters in between are not held — and a date before the
+oldest release gets the oldest table's value, flagged ``ncci.uncovered``:
+
+>>> edits.mue("92972", on="2024-07-01").value, edits.mue("92972", on="2026-05-04").value
+(1, 3)
 >>> edits.status("97010").value
 'B'
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from os import PathLike
@@ -79,8 +92,10 @@ from ._models import (
     _iso,
     _MemoryBackend,
     infer_effective_dates,
+    mue_releases,
     pick_mue,
     release_of,
+    table_release,
 )
 
 __all__ = [
@@ -105,6 +120,7 @@ __all__ = [
     "ptp_hits",
     "rebypass",
     "release_of",
+    "table_release",
 ]
 
 for _cls in (
@@ -140,13 +156,15 @@ class EditSet:
 
     @classmethod
     def bundled(cls) -> EditSet:
-        """Return the July 2024 OT subset shipped with the package.
+        """Return the OT subset of the CMS NCCI tables shipped with the package.
 
-        Practitioner and outpatient-hospital PTP rows (live and deleted) and
-        MUE rows for 348 OT-relevant codes, copied from the CMS release
-        effective 2024-07-01 (grade A); fee-schedule status from the July 2024
-        RVU file. Effective dates are inferred (module docstring). Loaded
-        once per process.
+        Practitioner and outpatient-hospital PTP rows (live and deleted) of
+        the CMS release effective 2024-07-01, and the MUE tables of the
+        releases effective 2024-07-01 (348 OT-relevant codes) and 2026-04-01
+        (346 rows per setting), each table with its own release (grade A);
+        fee-schedule status from the July 2024 RVU file. ``release`` is the
+        newest table's; ``sources`` lists each table's. PTP effective dates
+        are inferred (module docstring). Loaded once per process.
         """
         return _data.once("ncci_bundled", _bundled_set)
 
@@ -280,7 +298,7 @@ class EditSet:
         where = setting if type(setting) is Setting else _coerce_setting(setting)
         rows = self._backend.mue_rows(_code(code), where)
         day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
-        return pick_mue(rows, day)
+        return pick_mue(rows, day, _mue_tables(self.sources, where))
 
     def status(self, code: str) -> FeeScheduleStatus | None:
         """The Medicare fee-schedule status indicator of ``code``, or ``None`` if not held."""
@@ -367,6 +385,13 @@ def import_cms_files(
     return run(items, db, setting=forced, status=status, max_member_bytes=limit)
 
 
+@functools.lru_cache(maxsize=32)
+def _mue_tables(sources: tuple[EditSource, ...], where: Setting) -> tuple[date, ...]:
+    # The look-up is on the hot path; an edit set's sources never change.
+    return mue_releases(sources, where)
+
+
 def _bundled_set() -> EditSet:
     sources, backend = load_bundled()
-    return EditSet("2024-07-01", BUNDLED_RELEASE, sources, backend=backend)
+    release_date, release = release_of(sources)
+    return EditSet(release, release_date, sources, backend=backend)

@@ -1,6 +1,7 @@
-"""The bundled data backend: the July 2024 OT subset of the CMS PTP and MUE
-files and the fee-schedule status letters of the July 2024 RVU file, read
-from ``_data`` once per process.
+"""The bundled data backend: the July 2024 OT subset of the CMS PTP files, the
+MUE tables of every bundled release (2024-07-01 and 2026-04-01, each row
+carrying its release as ``effective``) and the fee-schedule status letters of
+the July 2024 RVU file, read from ``_data`` once per process.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..catalog import FeeScheduleStatus, normalize_code
 from ..errors import InvalidTypeError
 from ..terms import Setting
 from ._models import (
+    BUNDLED_MUE_RELEASES,
     BUNDLED_RELEASE,
     MUE,
     EditSource,
@@ -69,23 +71,35 @@ def load_bundled() -> tuple[tuple[EditSource, ...], _MemoryBackend]:
         )
         for r in _data.read_csv("ncci_ptp_2024-07-01.csv")
     ]
-    mues = [
-        MUE(r["code"], int(r["value"]), r["mai"], r["rationale"], r["setting"], BUNDLED_RELEASE)
-        for r in _data.read_csv("ncci_mue_2024-07-01.csv")
+    sources = [
+        EditSource(
+            f"bundled ptp {where.value} 2024-07-01",
+            "ptp",
+            where,
+            "2024-07-01",
+            BUNDLED_RELEASE,
+            sum(1 for x in ptp if x.setting is where),
+        )
+        for where in Setting
     ]
-    sources = []
-    for kind, rows in (("ptp", ptp), ("mue", mues)):
-        for where in Setting:
-            n = sum(1 for x in rows if x.setting is where)
-            sources.append(
-                EditSource(
-                    f"bundled {kind} {where.value} 2024-07-01",
-                    kind,
-                    where,
-                    "2024-07-01",
-                    BUNDLED_RELEASE,
-                    n,
-                )
+    mues: list[MUE] = []
+    for released in BUNDLED_MUE_RELEASES:
+        label = released.isoformat()
+        rows = [
+            MUE(r["code"], int(r["value"]), r["mai"], r["rationale"], r["setting"], released)
+            for r in _data.read_csv(f"ncci_mue_{label}.csv")
+        ]
+        mues += rows
+        sources += [
+            EditSource(
+                f"bundled mue {where.value} {label}",
+                "mue",
+                where,
+                label,
+                released,
+                sum(1 for x in rows if x.setting is where),
             )
+            for where in Setting
+        ]
     backend = _MemoryBackend(infer_effective_dates(ptp), mues, bundled_status())
     return tuple(sources), backend

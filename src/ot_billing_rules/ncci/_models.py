@@ -21,6 +21,7 @@ from ..catalog import FeeScheduleStatus, normalize_code
 from ..terms import Setting
 
 __all__ = [
+    "BUNDLED_MUE_RELEASES",
     "BUNDLED_RELEASE",
     "MUE",
     "EditData",
@@ -30,12 +31,17 @@ __all__ = [
     "ModifierIndicator",
     "PTPEdit",
     "infer_effective_dates",
+    "mue_releases",
     "pick_mue",
     "release_of",
+    "table_release",
 ]
 
 #: The bundled release: CMS NCCI PTP and MUE files effective 2024-07-01.
 BUNDLED_RELEASE = date(2024, 7, 1)
+#: The bundled MUE releases, oldest first: each table keeps its own release
+#: and the look-up takes the newest one in force on the date of service.
+BUNDLED_MUE_RELEASES = (date(2024, 7, 1), date(2026, 4, 1))
 
 
 class ModifierIndicator(str, enum.Enum):
@@ -373,15 +379,27 @@ class _MemoryBackend:
         """Nothing to release: the rows live in memory (the bundled set is shared)."""
 
 
-def pick_mue(rows: tuple[MUE, ...], on: date) -> MUE | None:
+def pick_mue(rows: tuple[MUE, ...], on: date, releases: tuple[date, ...] = ()) -> MUE | None:
     """Return the row of the newest release in force on ``on``.
 
-    Rows are sorted by ``effective``. A date before every loaded release gets
-    the earliest release's row: the closest known value (check_bundling says
-    so in its message).
+    Rows are sorted by ``effective``. ``releases`` (sorted) are the dated MUE
+    tables held for the setting: when given, the table is chosen first — the
+    newest released on or before ``on`` — and a code with no row in that
+    table has no MUE then, even if an older table had one (CMS dropped it).
+    Between two held releases the older one applies: the library has no
+    table for the quarters in between. A date before every loaded release
+    gets the earliest release's row: the closest known value, which is not
+    the value in force then (check_bundling says so in its message and
+    ``ncci.uncovered`` names the table).
     """
     if not rows:
         return None
+    if releases:
+        table = releases[0]
+        for released in releases:
+            if released <= on:
+                table = released
+        return next((m for m in rows if m.effective == table), None)
     chosen = rows[0]
     for m in rows:
         if m.effective is None or m.effective <= on:
@@ -410,6 +428,33 @@ def _day(value: int | None) -> date | None:
     if value is None:
         return None
     return date(value // 10000, value // 100 % 100, value % 100)
+
+
+def table_release(edits: object, kind: str) -> tuple[date | None, str]:
+    """The newest release of ``edits``' ``kind`` tables (``"ptp"`` or ``"mue"``).
+
+    Read from ``edits.sources`` when it lists tables of that kind (each table
+    carries its own release: the bundled PTP is 2024-07-01, its newest MUE
+    2026-04-01); otherwise the edit data's own ``release_date``/``release``.
+    """
+    sources = getattr(edits, "sources", None) or ()
+    mine = [s for s in sources if isinstance(s, EditSource) and s.kind == kind]
+    if mine:
+        return release_of(mine)
+    return getattr(edits, "release_date", None), str(getattr(edits, "release", "unknown"))
+
+
+def mue_releases(sources: Iterable[EditSource], setting: Setting) -> tuple[date, ...]:
+    """The dated MUE tables of ``setting`` among ``sources``, oldest first.
+
+    Empty when any MUE table of the setting has no release date (then rows
+    are picked by their own ``effective`` alone).
+    """
+    mine = [s for s in sources if s.kind == "mue" and s.setting is setting]
+    dated = [s.release_date for s in mine if s.release_date is not None]
+    if len(dated) != len(mine):
+        return ()
+    return tuple(sorted(set(dated)))
 
 
 def release_of(sources: Iterable[EditSource]) -> tuple[date | None, str]:
