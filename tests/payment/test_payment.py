@@ -483,3 +483,12 @@ def test_payment_neutral_modifiers_never_move_the_full_pe_unit() -> None:
         ["97760x1:GO,CO,KX", "97760x3:GO,KX"], on="2024-01-01", locality="01112-05"
     )
     assert reverse.paid == with_kx.paid
+
+
+def test_lines_differing_only_in_discipline_modifier_price_the_same_in_any_order() -> None:
+    # Found by the order property: the tie between two lines of one code must
+    # still look at modifiers that change the KX bucket (GN vs none).
+    lines = ["92521x1:GN", "92521x1"]
+    one = price_lines(lines, on="2025-06-02", locality="10112-00", discipline="OT")
+    other = price_lines(lines[::-1], on="2025-06-02", locality="10112-00", discipline="OT")
+    assert (one.paid, one.kx_amounts) == (other.paid, other.kx_amounts)

@@ -33,7 +33,7 @@ from .._html import html_table
 from .._money import coerce_money, format_money
 from ..errors import FeeNotFoundError, InvalidInputError, InvalidModifierError, InvalidTypeError
 from ..lines import ClaimLine, ServiceLine, as_service_line
-from ..modifiers import ASSISTANT_MODIFIERS
+from ..modifiers import ASSISTANT_MODIFIERS, BYPASS_MODIFIERS
 from ..terms import Discipline
 from ._model import ClaimType, Fee, cents
 from ._mppr import full_unit_line
@@ -41,6 +41,8 @@ from ._schedule import FeeSchedule, _fee, _require_bool
 
 #: Modifiers that change a line's payment (the CQ/CO reduction).
 _PAYMENT_MODIFIERS = ASSISTANT_MODIFIERS
+#: Modifiers that never change a line's payment.
+_NEUTRAL_MODIFIERS = frozenset({"KX", *BYPASS_MODIFIERS})
 
 COINSURANCE = Decimal("0.20")
 #: CQ/CO payment reduction and its first date of service (SSA §1834(v)(1)).
@@ -221,11 +223,13 @@ def _tie_key(line: ServiceLine) -> tuple[str, ...]:
     Pub. 100-04 Ch. 5 §10.7 names no rule for identical units. Inferred and
     flagged: the CQ/CO line first, so its 15% reduction applies to the
     larger amount and the estimate never overstates the payment; then the
-    larger line. Only modifiers that change payment count, so adding KX or a
-    bypass modifier never moves the full unit.
+    larger line; then the remaining modifiers. Modifiers that never change a
+    payment (KX, the PTP-bypass modifiers) are left out, so adding them never
+    moves the full unit.
     """
     assistant = "0" if set(line.modifiers) & _PAYMENT_MODIFIERS else "1"
-    return (line.code, assistant, f"{99999 - line.units:05d}")
+    kept = tuple(m for m in line.modifiers if m not in _NEUTRAL_MODIFIERS)
+    return (line.code, assistant, f"{99999 - line.units:05d}", *kept)
 
 
 def _label(line: ServiceLine) -> str:
