@@ -15,6 +15,9 @@ and reports, for the claim lines as billed:
 - ``payer.modifier_required``: a modifier the payer requires is on no line;
 - ``payer.edits_not_loaded``: a Medicaid policy without the Medicaid NCCI
   edit set (Medicare's rows are never used in its place);
+- ``payer.edits_wrong_program``: the policy's edit set is the other NCCI
+  program's (Medicare rows for a Medicaid payer, or the reverse); no NCCI
+  edit is checked against it;
 - ``payer.unknown``: the record's fields no source settles.
 
 Every finding cites the record's first public source and names its evidence
@@ -37,7 +40,26 @@ from .sources import Evidence, cite
 from .terms import UnitMethod
 from .visit import Visit
 
-__all__ = ["payer_findings", "unit_method", "with_policies"]
+__all__ = ["edits_program_mismatch", "payer_findings", "unit_method", "with_policies"]
+
+#: The NCCI program each record ``edit_set`` expects.
+_PROGRAMS = {"medicare_ncci": "medicare", "medicaid_ncci": "medicaid"}
+
+
+def edits_program_mismatch(policy: PayerPolicy) -> tuple[str, str] | None:
+    """``(expected, loaded)`` programs when the policy's edit set is the other
+    NCCI program's; ``None`` when they agree or either is not known.
+
+    An edit set says its program in ``program`` (``EditSet`` does); a user's
+    own edit data without one is taken as the caller means it.
+    """
+    if policy.terms is None or policy.edits is None:
+        return None
+    expected = _PROGRAMS.get(policy.terms.edit_set)
+    loaded = getattr(policy.edits, "program", None)
+    if expected is None or not isinstance(loaded, str) or loaded == expected:
+        return None
+    return expected, loaded
 
 
 def _age(visit: Visit) -> int | None:
@@ -278,6 +300,23 @@ def _modifiers(visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine]) -> l
 
 
 def _edits(policy: PayerPolicy, terms: PayerTerms) -> list[Finding]:
+    wrong = edits_program_mismatch(policy) if policy.ncci_edits else None
+    if wrong is not None:
+        expected, loaded = wrong
+        release = policy.edits.release if policy.edits is not None else "unknown"
+        return [
+            Finding(
+                "payer.edits_wrong_program",
+                Severity.WARNING,
+                (),
+                f"{policy.name} uses the {expected.capitalize()} NCCI edits, but the edit set "
+                f"given is {loaded.capitalize()} NCCI (release {release}); the "
+                "programs' PTP and MUE rows differ, so no NCCI edit was checked.",
+                f"Load the {expected.capitalize()} NCCI files (EditSet.from_cms_files) and pass "
+                "them as PayerPolicy(edits=...).",
+                cite("medicaid_ncci"),
+            )
+        ]
     if terms.edit_set != "medicaid_ncci" or (policy.ncci_edits and policy.edits is not None):
         return []
     return [

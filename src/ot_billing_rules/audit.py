@@ -647,13 +647,15 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     adding a modifier changes only whether an edit is bypassed, which
     :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
     """
+    from ._audit_payer import edits_program_mismatch
     from .bundling import findings, hits
 
     v = work.visit
     policy: PayerPolicy = v.payer
     bundle = _bundle_of(work, lines)
-    if not policy.ncci_edits:
-        # No NCCI findings also means no bypass modifier is tried or added.
+    if not policy.ncci_edits or edits_program_mismatch(policy) is not None:
+        # No NCCI findings also means no bypass modifier is tried or added;
+        # the other program's rows are never checked in place of the payer's.
         work.findings.extend(findings(bundle, (), (), ncci=False))
         return lines
     ptp, mue = hits(bundle)

@@ -185,7 +185,7 @@ def prepare(
         placement=bypass
         if type(bypass) is BypassPlacement
         else coerce_enum(BypassPlacement, bypass, field="bypass"),
-        source=_source(where, data.release),
+        source=_source(where, data.release, getattr(data, "program", "medicare") == "medicaid"),
         items=items,
         by_code=group_lines(items),
     )
@@ -239,8 +239,9 @@ def findings(
 
 
 @functools.lru_cache(maxsize=64)
-def _source(where: Setting, release: str) -> str:
-    return f"{cite('ncci_edits')} {where.value.replace('_', ' ')} edits, release {release}"
+def _source(where: Setting, release: str, medicaid: bool = False) -> str:
+    program = f"{cite('medicaid_ncci')}: Medicaid " if medicaid else f"{cite('ncci_edits')} "
+    return f"{program}{where.value.replace('_', ' ')} edits, release {release}"
 
 
 def _stale(ctx: Bundle) -> list[Finding]:
@@ -351,6 +352,8 @@ def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
     else:
         scope = "summed over the date of service"
     label = f"MAI {mue.adjudication.value} ({mue.adjudication.label})"
+    if mue.adjudication_inferred:
+        label = "per line (the Medicaid MUE file has no adjudication indicator; inferred)"
     dated = ""
     if mue.effective is not None and ctx.day < mue.effective:
         dated = (
