@@ -40,7 +40,7 @@ from .sources import Evidence, cite
 from .terms import UnitMethod
 from .visit import Visit
 
-__all__ = ["edits_program_mismatch", "payer_findings", "unit_method", "with_policies"]
+__all__ = ["cap_excess", "edits_program_mismatch", "payer_findings", "unit_method", "with_policies"]
 
 #: The NCCI program each record ``edit_set`` expects.
 _PROGRAMS = {"medicare_ncci": "medicare", "medicaid_ncci": "medicaid"}
@@ -110,6 +110,37 @@ _EXCESS = {
 }
 
 
+def _allocate(
+    cap: DailyCap, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+) -> tuple[int, list[tuple[int, int, int]]]:
+    """Units the cap counts, and ``(line index, units paid, units not paid)`` per
+    counted line: the cap is filled in claim order."""
+    split: list[tuple[int, int, int]] = []
+    left = 0 if cap.excess == "claim_denied" else cap.max_units
+    total = 0
+    for i, ln in enumerate(lines):
+        if not _counted(cap, ln, entries):
+            continue
+        total += ln.units
+        take = min(left, ln.units)
+        left -= take
+        split.append((i, take, ln.units - take))
+    return total, split
+
+
+def cap_excess(
+    policy: PayerPolicy, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+) -> list[list[tuple[int, int]]]:
+    """For each ``payer.daily_cap`` finding, in the order :func:`payer_findings`
+    reports them: ``(line index, units not paid)`` of the lines over the cap."""
+    out = []
+    for cap in policy.terms.daily_caps or () if policy.terms is not None else ():
+        total, split = _allocate(cap, lines, entries)
+        if total > cap.max_units:
+            out.append([(i, left) for i, _, left in split if left])
+    return out
+
+
 def _caps(
     visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
 ) -> list[Finding]:
@@ -118,20 +149,11 @@ def _caps(
     age = _age(visit)
     epsdt = _epsdt(terms, age)
     for cap in terms.daily_caps or ():
-        counted = [ln for ln in lines if _counted(cap, ln, entries)]
-        total = sum(ln.units for ln in counted)
+        total, split = _allocate(cap, lines, entries)
         if total <= cap.max_units:
             continue
-        paid: list[tuple[str, int]] = []
-        unpaid: list[tuple[str, int]] = []
-        left = 0 if cap.excess == "claim_denied" else cap.max_units
-        for ln in counted:
-            take = min(left, ln.units)
-            left -= take
-            if take:
-                paid.append((ln.code, take))
-            if ln.units - take:
-                unpaid.append((ln.code, ln.units - take))
+        paid = [(lines[i].code, take) for i, take, _ in split if take]
+        unpaid = [(lines[i].code, left) for i, _, left in split if left]
         scope = {
             "visit": "a visit",
             "day": "a date of service",
