@@ -8,7 +8,8 @@
   eligible for reimbursement at 100 percent of the provider's applicable
   contracted rate. Each subsequent procedure code is eligible for
   reimbursement at 50 percent". Read literally, per *code*: every unit of the
-  code with the highest total allowance (rate x its units on the date) is at
+  code with the highest total allowance (rate x its units on the date, after
+  any CQ/CO factor) is at
   100%, every unit of each other code at 50% (inferred: the policy does not
   say whether further units of the first code are reduced). A tie goes to the
   code billed first (inferred). Other MPPR values (``none``, ``unknown``, and
@@ -128,7 +129,10 @@ def price_contract(
     for ln in lines:
         rate = rates.get(ln.code)
         if rate is not None:
-            totals[ln.code] = totals.get(ln.code, Decimal(0)) + rate * ln.units
+            # The allowance ranked is what the payer allows: after the CQ/CO factor.
+            factor = assistant_factor if _ASSISTANT & set(ln.modifiers) else None
+            allowance = rate * ln.units * (factor if factor is not None else 1)
+            totals[ln.code] = totals.get(ln.code, Decimal(0)) + allowance
     first: str | None = None
     if mppr == "whole_rate_50" and totals:
         # max() keeps the first of equal totals: dicts keep claim order.
