@@ -156,3 +156,22 @@ def test_medicaid_edit_set_in_a_fresh_process() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "medicaid 4"
+
+
+def test_a_renamed_medicaid_ptp_file_is_named_medicaid_by_the_caller(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(PTP_ZIP) as zf:
+        data = zf.read("ptp_practitioner.txt")
+    renamed = tmp_path / "ccipra-state-copy.txt"
+    renamed.write_bytes(data)
+    assert EditSet.from_cms_files(renamed).program == "medicare"  # same layout as Medicare
+    edits = EditSet.from_cms_files(renamed, program="medicaid")
+    assert edits.program == "medicaid"
+
+
+@pytest.mark.parametrize("bad", ["Medicaid", "tricare", 1, None.__class__])
+def test_a_bad_program_is_refused(bad: Any) -> None:
+    with pytest.raises(errors.InvalidOptionError, match="program=") as exc:
+        EditSet.from_cms_files(MUE_ZIP, program=bad)
+    assert exc.value.valid == ("medicare", "medicaid")

@@ -59,7 +59,7 @@ from .. import _data
 from .._coerce import MAX_DATE, MIN_DATE, coerce_date
 from .._html import html_table
 from ..catalog import FeeScheduleStatus
-from ..errors import DataFileError, InvalidInputError
+from ..errors import DataFileError, InvalidInputError, InvalidOptionError
 from ..terms import Setting
 from ._bundled import _status_map, bundled_status, load_bundled
 from ._checks import MUEHit, PTPHit, group_lines, mue_hits, ptp_hits, rebypass
@@ -122,6 +122,9 @@ for _cls in (
 del _cls
 
 
+_PROGRAMS = ("medicare", "medicaid")
+
+
 @attrs.frozen(eq=True)
 class EditSet:
     """The NCCI edit data in force: PTP edits, MUEs and fee-schedule status.
@@ -159,6 +162,7 @@ class EditSet:
         setting: Setting | str | None = None,
         status: Mapping[str, FeeScheduleStatus | str] | None = None,
         max_member_bytes: int | None = None,
+        program: str | None = None,
     ) -> EditSet:
         """Read PTP and MUE files as downloaded from CMS.
 
@@ -180,7 +184,9 @@ class EditSet:
         give an edit set with ``program == "medicaid"``. Their MUE rows take
         the quarter in the file name as their release date and are judged per
         line (``MUE.adjudication_inferred``). Medicare and Medicaid tables
-        cannot be mixed in one edit set.
+        cannot be mixed in one edit set. A Medicaid PTP table has the Medicare
+        layout, so a file renamed without ``medicaid`` in its name reads as
+        Medicare: pass ``program="medicaid"`` (or ``"medicare"``) to say which.
         """
         from ._cms_files import DEFAULT_MAX_MEMBER_BYTES, read_cms_files
 
@@ -191,13 +197,20 @@ class EditSet:
                 field="paths",
             )
         forced = None if setting is None else _coerce_setting(setting)
+        if program is not None and program not in _PROGRAMS:
+            raise InvalidOptionError(
+                f"program={program!r} is not an NCCI program; valid: {', '.join(_PROGRAMS)}",
+                value=program,
+                field="program",
+                valid=_PROGRAMS,
+            )
         limit = DEFAULT_MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes
         ptp: list[PTPEdit] = []
         mues: list[MUE] = []
         sources: list[EditSource] = []
         programs: dict[str, str] = {}
         for table in read_cms_files(paths, setting=forced, max_member_bytes=limit):
-            programs.setdefault(table.program, table.name)
+            programs.setdefault(program or table.program, table.name)
             if len(programs) > 1:
                 raise DataFileError(
                     f"Medicare and Medicaid NCCI tables mixed ({programs['medicare']} and "
