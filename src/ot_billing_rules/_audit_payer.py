@@ -15,6 +15,9 @@ and reports, for the claim lines as billed:
 - ``payer.modifier_required``: a modifier the payer requires is on no line;
 - ``payer.edits_not_loaded``: a Medicaid policy without the Medicaid NCCI
   edit set (Medicare's rows are never used in its place);
+- ``payer.edits_wrong_program``: the policy's edit set is the other NCCI
+  program's (Medicare rows for a Medicaid payer, or the reverse); no NCCI
+  edit is checked against it;
 - ``payer.unknown``: the record's fields no source settles.
 
 Every finding cites the record's first public source and names its evidence
@@ -37,7 +40,26 @@ from .sources import Evidence, cite
 from .terms import UnitMethod
 from .visit import Visit
 
-__all__ = ["payer_findings", "unit_method", "with_policies"]
+__all__ = ["cap_excess", "edits_program_mismatch", "payer_findings", "unit_method", "with_policies"]
+
+#: The NCCI program each record ``edit_set`` expects.
+_PROGRAMS = {"medicare_ncci": "medicare", "medicaid_ncci": "medicaid"}
+
+
+def edits_program_mismatch(policy: PayerPolicy) -> tuple[str, str] | None:
+    """``(expected, loaded)`` programs when the policy's edit set is the other
+    NCCI program's; ``None`` when they agree or either is not known.
+
+    An edit set says its program in ``program`` (``EditSet`` does); a user's
+    own edit data without one is taken as the caller means it.
+    """
+    if policy.terms is None or policy.edits is None:
+        return None
+    expected = _PROGRAMS.get(policy.terms.edit_set)
+    loaded = getattr(policy.edits, "program", None)
+    if expected is None or not isinstance(loaded, str) or loaded == expected:
+        return None
+    return expected, loaded
 
 
 def _age(visit: Visit) -> int | None:
@@ -88,6 +110,37 @@ _EXCESS = {
 }
 
 
+def _allocate(
+    cap: DailyCap, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+) -> tuple[int, list[tuple[int, int, int]]]:
+    """Units the cap counts, and ``(line index, units paid, units not paid)`` per
+    counted line: the cap is filled in claim order."""
+    split: list[tuple[int, int, int]] = []
+    left = 0 if cap.excess == "claim_denied" else cap.max_units
+    total = 0
+    for i, ln in enumerate(lines):
+        if not _counted(cap, ln, entries):
+            continue
+        total += ln.units
+        take = min(left, ln.units)
+        left -= take
+        split.append((i, take, ln.units - take))
+    return total, split
+
+
+def cap_excess(
+    policy: PayerPolicy, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
+) -> list[list[tuple[int, int]]]:
+    """For each ``payer.daily_cap`` finding, in the order :func:`payer_findings`
+    reports them: ``(line index, units not paid)`` of the lines over the cap."""
+    out = []
+    for cap in policy.terms.daily_caps or () if policy.terms is not None else ():
+        total, split = _allocate(cap, lines, entries)
+        if total > cap.max_units:
+            out.append([(i, left) for i, _, left in split if left])
+    return out
+
+
 def _caps(
     visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
 ) -> list[Finding]:
@@ -96,20 +149,11 @@ def _caps(
     age = _age(visit)
     epsdt = _epsdt(terms, age)
     for cap in terms.daily_caps or ():
-        counted = [ln for ln in lines if _counted(cap, ln, entries)]
-        total = sum(ln.units for ln in counted)
+        total, split = _allocate(cap, lines, entries)
         if total <= cap.max_units:
             continue
-        paid: list[tuple[str, int]] = []
-        unpaid: list[tuple[str, int]] = []
-        left = 0 if cap.excess == "claim_denied" else cap.max_units
-        for ln in counted:
-            take = min(left, ln.units)
-            left -= take
-            if take:
-                paid.append((ln.code, take))
-            if ln.units - take:
-                unpaid.append((ln.code, ln.units - take))
+        paid = [(lines[i].code, take) for i, take, _ in split if take]
+        unpaid = [(lines[i].code, left) for i, _, left in split if left]
         scope = {
             "visit": "a visit",
             "day": "a date of service",
@@ -278,6 +322,23 @@ def _modifiers(visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine]) -> l
 
 
 def _edits(policy: PayerPolicy, terms: PayerTerms) -> list[Finding]:
+    wrong = edits_program_mismatch(policy) if policy.ncci_edits else None
+    if wrong is not None:
+        expected, loaded = wrong
+        release = policy.edits.release if policy.edits is not None else "unknown"
+        return [
+            Finding(
+                "payer.edits_wrong_program",
+                Severity.WARNING,
+                (),
+                f"{policy.name} uses the {expected.capitalize()} NCCI edits, but the edit set "
+                f"given is {loaded.capitalize()} NCCI (release {release}); the "
+                "programs' PTP and MUE rows differ, so no NCCI edit was checked.",
+                f"Load the {expected.capitalize()} NCCI files (EditSet.from_cms_files) and pass "
+                "them as PayerPolicy(edits=...).",
+                cite("medicaid_ncci"),
+            )
+        ]
     if terms.edit_set != "medicaid_ncci" or (policy.ncci_edits and policy.edits is not None):
         return []
     return [

@@ -17,6 +17,11 @@ denies:
 - ``status.bundled``, ``status.invalid``, ``status.noncovered``,
   ``status.restricted`` and ``addon.without_primary``: every line of the code.
 
+For a non-Medicare policy with a contracted rate table (``PayerTerms.rates``)
+the same rules run on :func:`~ot_billing_rules.payment.price_contract`'s
+lines, and a ``payer.daily_cap`` finding is at risk for the units over the
+cap: each such line's allowed amount times its unpaid share of units.
+
 A line the fee schedule does not price (status B, I, N ...: Medicare pays
 nothing for it) adds nothing; a finding whose lines are all unpriced has
 ``None``. The visit's amount at risk counts each line once, however many
@@ -26,7 +31,7 @@ findings deny it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -37,7 +42,16 @@ from ._money import format_money
 from .errors import FeeNotFoundError, InvalidModifierError
 from .findings import Finding, Severity
 from .lines import ClaimLine, ServiceLine
-from .payment import ClaimType, FeeSchedule, PricedLine, Pricing, price_lines
+from .payment import (
+    ClaimType,
+    ContractLine,
+    ContractPricing,
+    FeeSchedule,
+    PricedLine,
+    Pricing,
+    price_contract,
+    price_lines,
+)
 from .sources import cite
 from .terms import Setting
 
@@ -45,7 +59,33 @@ if TYPE_CHECKING:
     from .thresholds import KXAssessment
     from .visit import Visit
 
-__all__ = ["amounts_at_risk", "kx_amount", "note_computed_amount", "price_visit", "relabel"]
+__all__ = [
+    "amounts_at_risk",
+    "contract_price",
+    "kx_amount",
+    "note_computed_amount",
+    "price_visit",
+    "relabel",
+]
+
+
+def contract_price(visit: Visit, lines: Sequence[ClaimLine]) -> ContractPricing | None:
+    """``lines`` priced from the policy's contracted rates, or ``None`` when the
+    policy is priced as Medicare or has no rate table."""
+    policy = visit.payer
+    terms = policy.terms
+    if policy.medicare_pricing or terms is None or terms.rates is None:
+        return None
+    day = visit.date_of_service
+    return price_contract(
+        [build(ServiceLine, ln.code, ln.units, ln.modifiers) for ln in lines],
+        terms.rate_table,
+        on=day,
+        payer=policy.name,
+        mppr=terms.mppr,
+        assistant_factor=terms.assistant_factor(day),
+    )
+
 
 #: Fee-schedule statuses Medicare pays nothing for (RVU file documentation,
 #: Attachment A): their lines have no fee and add nothing to any amount, and
@@ -221,32 +261,55 @@ def relabel(pricing: Pricing, lines: Sequence[ClaimLine]) -> Pricing:
 
 def amounts_at_risk(
     findings: Iterable[Finding],
-    pricing: Pricing,
+    pricing: Pricing | ContractPricing,
     per_line_mue: Mapping[Finding, int],
+    caps: Sequence[Sequence[tuple[int, int]]] = (),
 ) -> tuple[list[Finding], Decimal]:
     """The findings with ``amount_at_risk`` set, and the visit's amount at risk.
 
     ``per_line_mue`` gives, for each MAI-1 ``ncci.mue`` finding, the units
-    of the lines it denies (one finding per unit count over the MUE).
+    of the lines it denies (one finding per unit count over the MUE);
+    ``caps``, for each ``payer.daily_cap`` finding in order, ``(line index,
+    units not paid)`` (:func:`~ot_billing_rules._audit_payer.cap_excess`).
     """
-    lines = pricing.lines
-    at_risk: set[int] = set()
+    lines: Sequence[PricedLine | ContractLine] = pricing.lines
+    at_risk: dict[int, Decimal] = {}
     out: list[Finding] = []
+    excess = iter(caps)
     for f in findings:
+        if f.rule == "payer.daily_cap":
+            over = next(excess, None)
+            if over is None:
+                out.append(f)
+                continue
+            shares = {i: _share(lines[i], units) for i, units in over if lines[i].priced}
+            for i, amount in shares.items():
+                at_risk[i] = max(at_risk.get(i, _ZERO), amount)
+            out.append(attrs.evolve(f, amount_at_risk=sum(shares.values(), _ZERO)) if shares else f)
+            continue
         chosen = _denied(f, lines, per_line_mue)
         if chosen is None:
             out.append(f)
             continue
-        at_risk.update(chosen)
+        for i in chosen:
+            if lines[i].priced:
+                at_risk[i] = lines[i].allowed
         priced = [lines[i].allowed for i in chosen if lines[i].priced]
-        amount = sum(priced, _ZERO) if priced else None
-        out.append(f if amount is None else attrs.evolve(f, amount_at_risk=amount))
-    total = sum((lines[i].allowed for i in at_risk if lines[i].priced), _ZERO)
+        out.append(attrs.evolve(f, amount_at_risk=sum(priced, _ZERO)) if priced else f)
+    total = sum(at_risk.values(), _ZERO)
     return out, total
 
 
+def _share(line: PricedLine | ContractLine, units: int) -> Decimal:
+    """The allowed amount of ``units`` of ``line``'s units (its last ones: a
+    contracted line's units are all paid alike)."""
+    if units >= line.line.units:
+        return line.allowed
+    return (line.allowed * units / line.line.units).quantize(_ZERO, rounding=ROUND_HALF_UP)
+
+
 def _denied(
-    f: Finding, lines: Sequence[PricedLine], per_line_mue: Mapping[Finding, int]
+    f: Finding, lines: Sequence[PricedLine | ContractLine], per_line_mue: Mapping[Finding, int]
 ) -> list[int] | None:
     def of(code: str, units: int | None = None) -> list[int]:
         return [

@@ -107,7 +107,7 @@ if TYPE_CHECKING:
     from ._audit_pricing import VisitPricing
     from .bundling import Bundle
     from .ncci import MUEHit, PTPHit
-    from .payment import Pricing
+    from .payment import ContractPricing, Pricing
     from .units import UnitAllocation
 
 __all__ = ["AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"]
@@ -161,6 +161,9 @@ class AuditReport:
       (``medicare_pricing``) and the visit names its ``locality``; else ``None``.
     - ``amount_at_risk``: on a priced visit, the allowed amount of the lines
       some finding denies, each line counted once; else ``None``.
+    - ``contract_pricing``: for a policy priced from its own contracted rates
+      (``PayerTerms.rates``, not ``medicare_pricing``), the lines so priced
+      (:class:`~ot_billing_rules.payment.ContractPricing`); else ``None``.
     """
 
     visit: Visit
@@ -172,6 +175,7 @@ class AuditReport:
     status: AuditStatus
     pricing: Pricing | None = None
     amount_at_risk: Decimal | None = None
+    contract_pricing: ContractPricing | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -207,6 +211,12 @@ class AuditReport:
             "amount_at_risk": None if self.amount_at_risk is None else str(self.amount_at_risk),
             "visit": self.visit.to_dict(),
             "data_version": data_version().version,
+            # Only when present: reports of Medicare-priced visits keep their shape.
+            **(
+                {"contract_pricing": self.contract_pricing.to_dict()}
+                if self.contract_pricing is not None
+                else {}
+            ),
         }
 
     def to_text(self) -> str:
@@ -327,6 +337,7 @@ class _Work:
     assistant_lines: bool = True
     discipline: Discipline | None = None
     priced: VisitPricing | None = None
+    contract: ContractPricing | None = None
     # The bundle the edit findings were worded from and its MUE hits (amounts at risk).
     bundle: Bundle | None = None
     mue: tuple[MUEHit, ...] = ()
@@ -382,6 +393,7 @@ def audit_visit(
         status=_status(findings),
         pricing=pricing,
         amount_at_risk=at_risk,
+        contract_pricing=work.contract,
     )
 
 
@@ -545,7 +557,7 @@ def _at_risk(
     """The report's pricing and amount at risk; ``findings`` get their amounts in place."""
     priced = work.priced
     if priced is None or priced.pricing is None:
-        return None, None
+        return None, _contract_at_risk(work, findings, lines)
     from ._audit_pricing import amounts_at_risk, relabel
 
     pricing = relabel(priced.pricing, lines)
@@ -558,6 +570,30 @@ def _at_risk(
         }
     findings[:], total = amounts_at_risk(findings, pricing, per_line)
     return pricing, total
+
+
+def _contract_at_risk(
+    work: _Work, findings: list[Finding], lines: Sequence[ClaimLine]
+) -> Decimal | None:
+    """A non-Medicare policy with contracted rates: price ``lines`` from them
+    and set the findings' amounts at risk; ``None`` otherwise."""
+    from ._audit_payer import cap_excess
+    from ._audit_pricing import amounts_at_risk, contract_price
+
+    contract = contract_price(work.visit, lines)
+    if contract is None:
+        return None
+    work.contract = contract
+    per_line: dict[Finding, int] = {}
+    if work.bundle is not None and any(h.scope == "per_line" for h in work.mue):
+        from .bundling import _mue_finding
+
+        per_line = {
+            _mue_finding(work.bundle, h): h.units for h in work.mue if h.scope == "per_line"
+        }
+    caps = cap_excess(work.visit.payer, lines, work.entries)
+    findings[:], total = amounts_at_risk(findings, contract, per_line, caps)
+    return total
 
 
 def _plan(work: _Work) -> None:
@@ -647,13 +683,15 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     adding a modifier changes only whether an edit is bypassed, which
     :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
     """
+    from ._audit_payer import edits_program_mismatch
     from .bundling import findings, hits
 
     v = work.visit
     policy: PayerPolicy = v.payer
     bundle = _bundle_of(work, lines)
-    if not policy.ncci_edits:
-        # No NCCI findings also means no bypass modifier is tried or added.
+    if not policy.ncci_edits or edits_program_mismatch(policy) is not None:
+        # No NCCI findings also means no bypass modifier is tried or added;
+        # the other program's rows are never checked in place of the payer's.
         work.findings.extend(findings(bundle, (), (), ncci=False))
         return lines
     ptp, mue = hits(bundle)

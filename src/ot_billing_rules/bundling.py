@@ -200,7 +200,11 @@ def prepare(
         placement=bypass
         if type(bypass) is BypassPlacement
         else coerce_enum(BypassPlacement, bypass, field="bypass"),
-        source=_source(where, table_release(data, "ptp")[1]),
+        source=_source(
+            where,
+            table_release(data, "ptp")[1],
+            _medicaid(data),
+        ),
         items=items,
         by_code=group_lines(items),
     )
@@ -254,9 +258,14 @@ def findings(
 # -- NCCI ------------------------------------------------------------------
 
 
+def _medicaid(data: EditData) -> bool:
+    return getattr(data, "program", "medicare") == "medicaid"
+
+
 @functools.lru_cache(maxsize=64)
-def _source(where: Setting, release: str) -> str:
-    return f"{cite('ncci_edits')} {where.value.replace('_', ' ')} edits, release {release}"
+def _source(where: Setting, release: str, medicaid: bool = False) -> str:
+    program = f"{cite('medicaid_ncci')}: Medicaid " if medicaid else f"{cite('ncci_edits')} "
+    return f"{program}{where.value.replace('_', ' ')} edits, release {release}"
 
 
 _TABLE = {"ptp": "PTP", "mue": "MUE"}
@@ -284,7 +293,7 @@ def _stale(ctx: Bundle) -> list[Finding]:
                 f"published newer {name} files since, which may add, change or delete edits",
                 f"download the {name} files of the date's quarter from CMS and load them with "
                 "EditSet.from_cms_files or 'ot-billing ncci import'",
-                _source(ctx.setting, released.isoformat()),
+                _source(ctx.setting, released.isoformat(), _medicaid(ctx.edits)),
             )
         )
     dated = _releases(ctx.edits, "mue", ctx.setting)
@@ -299,7 +308,7 @@ def _stale(ctx: Bundle) -> list[Finding]:
                 "release's, not the ones in force on the date",
                 "load the CMS MUE files of the date's quarter (EditSet.from_cms_files or "
                 "'ot-billing ncci import') to check the MUEs then in force",
-                _source(ctx.setting, dated[0].isoformat()),
+                _source(ctx.setting, dated[0].isoformat(), _medicaid(ctx.edits)),
             )
         )
     return found
@@ -409,6 +418,8 @@ def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
     else:
         scope = "summed over the date of service"
     label = f"MAI {mue.adjudication.value} ({mue.adjudication.label})"
+    if mue.adjudication_inferred:
+        label = "per line (the Medicaid MUE file has no adjudication indicator; inferred)"
     dated = ""
     if mue.effective is not None and ctx.day < mue.effective:
         dated = (
@@ -450,7 +461,7 @@ def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
         )
     source = ctx.source
     if mue.effective is not None:
-        source = _source(ctx.setting, mue.effective.isoformat())
+        source = _source(ctx.setting, mue.effective.isoformat(), _medicaid(ctx.edits))
     return Finding("ncci.mue", Severity.ERROR, (mue.code,), message, advice, source)
 
 

@@ -362,6 +362,41 @@ _LISTS: dict[str, Any] = {
 }
 
 
+_RATE_CODE = re.compile(r"[0-9A-Z]{5}")
+
+
+def _rates(value: object, path: str) -> tuple[tuple[str, Decimal], ...] | None:
+    """A rate table (code -> per-unit dollars), sorted by code; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, tuple) and all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Decimal) for p in value
+    ):
+        value = dict(value)
+    if not isinstance(value, Mapping):
+        raise _bad(path, value, "a mapping of CPT/HCPCS code to a per-unit rate such as '40.00'")
+    out: dict[str, Decimal] = {}
+    for code, raw in value.items():
+        if not isinstance(code, str) or not _RATE_CODE.fullmatch(code):
+            raise _bad(f"{path}.{code}", code, "a 5-character CPT/HCPCS code such as '97530'")
+        rate: Decimal | None = None
+        if isinstance(raw, Decimal):
+            rate = raw
+        elif isinstance(raw, str):
+            try:
+                rate = Decimal(raw)
+            except InvalidOperation:
+                rate = None
+        if rate is None or not rate.is_finite() or rate < 0:
+            raise _bad(f"{path}.{code}", raw, "a decimal string >= 0 such as '40.00'")
+        out[code] = rate
+    return tuple(sorted(out.items()))
+
+
+def _rates_field(value: object) -> tuple[tuple[str, Decimal], ...] | None:
+    return _rates(value, "rates")
+
+
 def _list(kind: Any, value: object, path: str) -> tuple[Any, ...] | None:
     if value == UNKNOWN or value is None:
         return None
@@ -385,6 +420,11 @@ class PayerTerms:
     ``"whole_rate_50"``, ``"none"`` or ``"unknown"``; ``edit_set``
     ``"medicare_ncci"``, ``"medicaid_ncci"``, ``"none"`` or ``"unknown"``.
     The rule lists (``daily_caps`` …) are ``None`` where unknown.
+
+    ``rates`` is the user's contracted rate table, per unit, code to dollars
+    (``None``: none given; never shipped with a built-in record). With it the
+    audit prices the lines of a non-Medicare policy
+    (:func:`~ot_billing_rules.payment.price_contract`).
     """
 
     id: str
@@ -403,9 +443,17 @@ class PayerTerms:
     assistant_factors: tuple[AssistantFactor, ...] | None = None
     age_rules: tuple[AgeRule, ...] | None = None
     required_modifiers: tuple[RequiredModifier, ...] | None = None
+    rates: tuple[tuple[str, Decimal], ...] | None = attrs.field(
+        default=None, converter=_rates_field
+    )
 
     REQUIRED = ("id", "kind", "state", "effective", "until", "sources", "grade")
-    OPTIONAL = ("unit_method", "mppr", "edit_set", *_LISTS)
+    OPTIONAL = ("unit_method", "mppr", "edit_set", "rates", *_LISTS)
+
+    @property
+    def rate_table(self) -> dict[str, Decimal]:
+        """``rates`` as a dict (empty when none was given)."""
+        return dict(self.rates or ())
 
     @classmethod
     def from_dict(cls, data: object, path: str = "terms") -> PayerTerms:
@@ -433,6 +481,7 @@ class PayerTerms:
             mppr=_choice(d.get("mppr", UNKNOWN), f"{path}.mppr", MPPR),
             edit_set=_choice(d.get("edit_set", UNKNOWN), f"{path}.edit_set", EDIT_SETS),
             **{k: _list(kind, d.get(k), f"{path}.{k}") for k, kind in _LISTS.items()},
+            rates=_rates(d.get("rates"), f"{path}.rates"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -452,6 +501,8 @@ class PayerTerms:
         for key in _LISTS:
             items = getattr(self, key)
             out[key] = UNKNOWN if items is None else [i.to_dict() for i in items]
+        if self.rates is not None:
+            out["rates"] = {code: str(rate) for code, rate in self.rates}
         return out
 
     def in_force(self, on: date, state: str | None) -> bool:

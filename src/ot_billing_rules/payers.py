@@ -35,6 +35,7 @@ import importlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ import attrs
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
 from .modifiers import BYPASS_MODIFIERS, normalize_modifiers
-from .payer_terms import PayerTerms
+from .payer_terms import AssistantFactor, PayerKind, PayerTerms
 from .sources import check_rule_prefix
 from .terms import Discipline, UnitMethod
 
@@ -336,6 +337,32 @@ MEDICARE = PayerPolicy(
     unit_method="cms",
     description="Medicare Part B: CMS 8-minute rule, NCCI edits, GO/GP/GN, CO/CQ, KX threshold, "
     "plan-of-care timing",
+    # The record: every field settled by CMS. No daily unit cap beyond the MUEs,
+    # no visit limit (the KX threshold is not one), no prior authorization for
+    # outpatient therapy; GO/GP/GN and KX are the policy's own flags, not
+    # required_modifiers, so they are reported once.
+    terms=PayerTerms(
+        id="medicare",
+        kind=PayerKind.MEDICARE,
+        state=None,
+        effective=None,
+        until=None,
+        sources=(
+            "https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/clm104c05.pdf",
+            "https://www.cms.gov/medicare/payment/fee-schedules/physician/"
+            "therapy-services-physical-therapy-occupational-therapy-speech-language-pathology",
+        ),
+        grade="A",
+        unit_method="cms",
+        mppr="cms",
+        edit_set="medicare_ncci",
+        daily_caps=(),
+        visit_limits=(),
+        prior_auth=(),
+        assistant_factors=(AssistantFactor(date(2022, 1, 1), Decimal("0.85")),),
+        age_rules=(),
+        required_modifiers=(),
+    ),
 )
 
 #: A commercial payer following CPT: per-code (AMA midpoint) units, NCCI PTP

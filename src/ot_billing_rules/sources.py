@@ -670,6 +670,14 @@ _RULES = (
         "A Medicaid policy without the Medicaid NCCI edit set: no PTP or MUE edit was checked.",
     ),
     Rule(
+        "payer.edits_wrong_program",
+        "payer",
+        _WN,
+        ("medicaid_ncci",),
+        "The policy's edit set is the other NCCI program's (Medicare for Medicaid, or the "
+        "reverse): no PTP or MUE edit was checked.",
+    ),
+    Rule(
         "payer.unit_method_unknown",
         "payer",
         _IN,

@@ -72,7 +72,7 @@ from .. import _data
 from .._coerce import MAX_DATE, MIN_DATE, coerce_date
 from .._html import html_table
 from ..catalog import FeeScheduleStatus
-from ..errors import InvalidInputError
+from ..errors import DataFileError, InvalidInputError, InvalidOptionError
 from ..terms import Setting
 from ._bundled import _status_map, bundled_status, load_bundled
 from ._checks import MUEHit, PTPHit, group_lines, mue_hits, ptp_hits, rebypass
@@ -138,6 +138,9 @@ for _cls in (
 del _cls
 
 
+_PROGRAMS = ("medicare", "medicaid")
+
+
 @attrs.frozen(eq=True)
 class EditSet:
     """The NCCI edit data in force: PTP edits, MUEs and fee-schedule status.
@@ -151,6 +154,8 @@ class EditSet:
     release_date: date | None
     sources: tuple[EditSource, ...]
     _backend: _Backend = attrs.field(repr=False, alias="backend")
+    #: ``"medicare"`` or ``"medicaid"``: which NCCI program the rows are from.
+    program: str = attrs.field(default="medicare", kw_only=True)
 
     # -- constructors -------------------------------------------------------
 
@@ -175,6 +180,7 @@ class EditSet:
         setting: Setting | str | None = None,
         status: Mapping[str, FeeScheduleStatus | str] | None = None,
         max_member_bytes: int | None = None,
+        program: str | None = None,
     ) -> EditSet:
         """Read PTP and MUE files as downloaded from CMS.
 
@@ -190,6 +196,15 @@ class EditSet:
 
         Fee-schedule status is not in these files: ``status`` maps codes to
         status letters, default the bundled July 2024 RVU subset.
+
+        Medicaid NCCI files (``medicaid-ncci-q1-2026-ptp-edits-practitioner-services.zip``,
+        ``...-mue-edits-...``, or an MUE table without an adjudication column)
+        give an edit set with ``program == "medicaid"``. Their MUE rows take
+        the quarter in the file name as their release date and are judged per
+        line (``MUE.adjudication_inferred``). Medicare and Medicaid tables
+        cannot be mixed in one edit set. A Medicaid PTP table has the Medicare
+        layout, so a file renamed without ``medicaid`` in its name reads as
+        Medicare: pass ``program="medicaid"`` (or ``"medicare"``) to say which.
         """
         from ._cms_files import DEFAULT_MAX_MEMBER_BYTES, read_cms_files
 
@@ -200,11 +215,27 @@ class EditSet:
                 field="paths",
             )
         forced = None if setting is None else _coerce_setting(setting)
+        if program is not None and program not in _PROGRAMS:
+            raise InvalidOptionError(
+                f"program={program!r} is not an NCCI program; valid: {', '.join(_PROGRAMS)}",
+                value=program,
+                field="program",
+                valid=_PROGRAMS,
+            )
         limit = DEFAULT_MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes
         ptp: list[PTPEdit] = []
         mues: list[MUE] = []
         sources: list[EditSource] = []
+        programs: dict[str, str] = {}
         for table in read_cms_files(paths, setting=forced, max_member_bytes=limit):
+            programs.setdefault(program or table.program, table.name)
+            if len(programs) > 1:
+                raise DataFileError(
+                    f"Medicare and Medicaid NCCI tables mixed ({programs['medicare']} and "
+                    f"{programs['medicaid']}): the programs' edits differ; build one edit set "
+                    "per program",
+                    path=table.name,
+                )
             if table.kind == "ptp":
                 for c1, c2, prior, eff, dele, ind, why in table.ptp_rows():
                     ptp.append(
@@ -215,9 +246,12 @@ class EditSet:
             else:
                 eff_date = table.release_date
                 for code, value, mai, why in table.mue_rows():
-                    mues.append(MUE(code, value, mai, why, table.setting, eff_date))
+                    mues.append(
+                        MUE(code, value, mai or "1", why, table.setting, eff_date, mai is None)
+                    )
             sources.append(table.source())
-        return cls._assemble(ptp, mues, _status_map(status), sources)
+        program = next(iter(programs), "medicare")
+        return cls._assemble(ptp, mues, _status_map(status), sources, program)
 
     @classmethod
     def open(cls, path: str | PathLike[str]) -> EditSet:
@@ -262,13 +296,14 @@ class EditSet:
         mues: list[MUE],
         status: Mapping[str, FeeScheduleStatus],
         sources: list[EditSource],
+        program: str = "medicare",
     ) -> EditSet:
         from ._cms_files import check_duplicate_mues
 
         check_duplicate_mues(mues)
         release_date, release = release_of(sources)
         backend = _MemoryBackend(ptp, mues, status)
-        return cls(release, release_date, tuple(sources), backend=backend)
+        return cls(release, release_date, tuple(sources), backend=backend, program=program)
 
     # -- queries (the EditData protocol) -------------------------------------
 
@@ -323,6 +358,7 @@ class EditSet:
         return {
             "release": self.release,
             "release_date": _iso(self.release_date),
+            "program": self.program,
             "sources": [s.to_dict() for s in self.sources],
             "counts": self.counts(),
         }
@@ -332,7 +368,9 @@ class EditSet:
         parts = [
             f"{s.kind.upper()} {s.setting.value} {s.release} ({s.rows} rows)" for s in self.sources
         ]
-        return f"NCCI edit data, release {self.release}: " + "; ".join(parts)
+        return f"{self.program.capitalize()} NCCI edit data, release {self.release}: " + "; ".join(
+            parts
+        )
 
     def _repr_html_(self) -> str:
         rows = [(s.name, s.kind, s.setting.value, s.release, s.rows) for s in self.sources]

@@ -15,6 +15,18 @@ Layouts (as observed in the CMS NCCI PTP and MUE files, up to the 2026 releases)
   a label (``3 Date of Service Edit: Clinical``).
 - Either, or both, inside the CMS ``.zip``.
 
+Medicaid NCCI files (CMS "Medicaid NCCI Edit Files" page; SMD #10-017,
+Enclosure B lists how they differ from Medicare's): zips named
+``medicaid-ncci-q1-2026-ptp-edits-practitioner-services.zip`` and
+``...-mue-edits-practitioner-services.zip``; older MUE members
+``MCD-MUE-PRA-v...``. The PTP table has the Medicare layout, dates included.
+The MUE table has three cells per row (``HCPCS/CPT Code``, ``MUE Values``,
+``MUE Rationale``): no adjudication indicator and no effective date, so its
+release is the quarter in the file name. A table is Medicaid when its names
+say ``medicaid`` or ``MCD-``, or (MUE) its header has no adjudication column.
+Only the comma-separated three-cell MUE layout is read; no other Medicaid
+layout is documented, and a file in another one is refused.
+
 The readers stream (one row at a time) and are strict about data: any row that
 does not fit raises :class:`~ot_billing_rules.errors.DataFileError` with the
 file and line. Zip members that are neither table (read-me files, change
@@ -49,6 +61,9 @@ _CODE = re.compile(r"[0-9A-Z]{5}")
 _DATE8 = re.compile(r"[0-9]{8}")
 _MAI = re.compile(r"([123])(?:\s.*)?", re.DOTALL)
 _QUARTER = re.compile(r"(20[0-9]{2})[-_ ]?q([1-4])", re.IGNORECASE)
+#: The Medicaid zips put the quarter first: ``medicaid-ncci-q1-2026-...``.
+_QUARTER_FIRST = re.compile(r"(?<![0-9a-z])q([1-4])[-_ ]?(20[0-9]{2})", re.IGNORECASE)
+_MEDICAID_NAME = re.compile(r"medicaid|(?<![a-z])mcd[-_]", re.IGNORECASE)
 _MUE_EFF = re.compile(r"eff[-_ ]?([01][0-9])[-_]([0-3][0-9])[-_]((?:19|20)[0-9]{2})", re.IGNORECASE)
 _PTP_STEM = re.compile(r"(cci(?:pra|oph)-v[0-9]+r[0-9]+)", re.IGNORECASE)
 _PTP_PART = re.compile(r"cci(?:pra|oph)-v([0-9]+)r([0-9]+)(?:-f([0-9]+))?", re.IGNORECASE)
@@ -78,7 +93,7 @@ _ZIP_DAMAGE = (
 )
 
 PTPRow = tuple[str, str, bool, int, "int | None", str, str]
-MUERow = tuple[str, int, str, str]
+MUERow = tuple[str, int, "str | None", str]
 
 
 class CMSTable:
@@ -92,8 +107,10 @@ class CMSTable:
         release: str,
         release_date: date | None,
         opener: Callable[[], io.BufferedReader],
+        program: str = "medicare",
     ) -> None:
         self.name = name
+        self.program = program
         self.kind = kind
         self.setting = setting
         self.release = release
@@ -125,7 +142,8 @@ class CMSTable:
             yield from _parse_ptp(self, _text(raw, self.name, newline=None))
 
     def mue_rows(self) -> Iterator[MUERow]:
-        """Yield ``(code, value, mai, rationale)``."""
+        """Yield ``(code, value, mai, rationale)``; ``mai`` is ``None`` in the
+        Medicaid layout, which has no adjudication indicator."""
         with self._open() as raw:
             yield from _parse_mue(self, _text(raw, self.name, newline=""))
 
@@ -335,9 +353,15 @@ def _detect(
     names = f"{inner} {outer}".lower()
     kind: str | None = None
     setting: Setting | None = None
+    program = "medicaid" if _MEDICAID_NAME.search(names) else "medicare"
+    medicaid_ptp = program == "medicaid" and "ptp" in names
     if "ccipra" in names or "practitioner-ptp" in names:
         kind, setting = "ptp", Setting.PRACTITIONER
     elif "ccioph" in names or "hospital-ptp" in names:
+        kind, setting = "ptp", Setting.OUTPATIENT_HOSPITAL
+    elif medicaid_ptp and "practitioner" in names:
+        kind, setting = "ptp", Setting.PRACTITIONER
+    elif medicaid_ptp and "hospital" in names:
         kind, setting = "ptp", Setting.OUTPATIENT_HOSPITAL
     elif "mue" in names:
         kind = "mue"
@@ -345,6 +369,8 @@ def _detect(
     with opener() as raw:
         head = _head(_text(raw, label, newline=None), label)
     sniffed_kind, sniffed_setting = _sniff(head, label)
+    if sniffed_kind == "mue" and _three_cell_mue(head):
+        program = "medicaid"
     if sniffed_kind is None and kind is None:
         return None
     if sniffed_kind is not None and kind is not None and sniffed_kind != kind:
@@ -365,7 +391,13 @@ def _detect(
         )
     assert kind is not None
     release, when = _release(inner, outer, kind)
-    return CMSTable(label, kind, setting, release, when, opener)
+    return CMSTable(label, kind, setting, release, when, opener, program)
+
+
+def _three_cell_mue(head: list[str]) -> bool:
+    """Whether the MUE header is the Medicaid one: no adjudication column."""
+    joined = " ".join("".join(head).split()).lower()
+    return "mue values" in joined and "adjudication" not in joined
 
 
 def _mue_setting_from_name(names: str, label: str) -> Setting | None:
@@ -376,9 +408,9 @@ def _mue_setting_from_name(names: str, label: str) -> Setting | None:
             "outpatient_hospital)",
             path=label,
         )
-    if "outpatienthospital" in flat or "hospital" in flat:
+    if "outpatienthospital" in flat or "hospital" in flat or "mcdmueoph" in flat:
         return Setting.OUTPATIENT_HOSPITAL
-    if "practitioner" in flat:
+    if "practitioner" in flat or "mcdmuepra" in flat:
         return Setting.PRACTITIONER
     return None
 
@@ -420,6 +452,10 @@ def _release(inner: str, outer: str, kind: str) -> tuple[str, date | None]:
         q = _QUARTER.search(name)
         if q:
             when = date(int(q.group(1)), 3 * int(q.group(2)) - 2, 1)
+            return when.isoformat(), when
+        q = _QUARTER_FIRST.search(name)
+        if q:
+            when = date(int(q.group(2)), 3 * int(q.group(1)) - 2, 1)
             return when.isoformat(), when
     stem = _PTP_STEM.search(inner) or _PTP_STEM.search(outer)
     if stem:
@@ -564,6 +600,7 @@ def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
     name = table.name
     reader = csv.reader(_lines(text, name))
     header = False
+    width = 4
     seen: set[str] = set()
     rows = 0
     try:
@@ -572,6 +609,9 @@ def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
             if not header:
                 if len(rec) >= 2 and "HCPCS" in rec[0].upper() and "MUE" in rec[1].upper():
                     header = True
+                    # Medicaid: code, value, rationale (no adjudication column).
+                    if not any("ADJUDICATION" in cell.upper() for cell in rec):
+                        width = 3
                 elif rec and _CODE.fullmatch(rec[0].strip()):
                     raise DataFileError(
                         "MUE data row before the header row ('HCPCS/CPT Code', "
@@ -584,14 +624,22 @@ def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
                 continue
             if not any(cell.strip() for cell in rec):
                 continue
-            if len(rec) != 4:
+            if len(rec) != width:
+                cells = (
+                    "code, MUE value, adjudication indicator, rationale"
+                    if width == 4
+                    else "code, MUE value, rationale: the Medicaid layout"
+                )
                 raise DataFileError(
-                    f"expected 4 cells (code, MUE value, adjudication indicator, rationale), "
-                    f"found {len(rec)}: {','.join(rec)[:80]!r}",
+                    f"expected {width} cells ({cells}), found {len(rec)}: {','.join(rec)[:80]!r}",
                     path=name,
                     line=lineno,
                 )
-            code_text, value_text, mai_text, why = (cell.strip() for cell in rec)
+            if width == 4:
+                code_text, value_text, mai_text, why = (cell.strip() for cell in rec)
+            else:
+                code_text, value_text, why = (cell.strip() for cell in rec)
+                mai_text = ""
             if not _CODE.fullmatch(code_text):
                 raise DataFileError(
                     f"{code_text!r} is not a 5-character CPT/HCPCS code", path=name, line=lineno
@@ -610,8 +658,8 @@ def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
                     path=name,
                     line=lineno,
                 )
-            mai = _MAI.fullmatch(mai_text)
-            if not mai:
+            mai = _MAI.fullmatch(mai_text) if width == 4 else None
+            if width == 4 and not mai:
                 raise DataFileError(
                     f"MUE adjudication indicator {mai_text!r} for {code_text} is not 1, 2 or 3 "
                     "(e.g. '3 Date of Service Edit: Clinical')",
@@ -624,7 +672,7 @@ def _parse_mue(table: CMSTable, text: IO[str]) -> Iterator[MUERow]:
                 )
             seen.add(code_text)
             rows += 1
-            yield (code_text, int(value_text), mai.group(1), why)
+            yield (code_text, int(value_text), mai.group(1) if mai else None, why)
     except csv.Error as exc:
         raise DataFileError(f"malformed CSV ({exc})", path=name, line=reader.line_num) from None
     if not header:

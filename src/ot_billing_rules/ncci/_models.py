@@ -172,6 +172,11 @@ class MUE:
     ``effective`` is the first date of the release the row comes from
     (``None`` when the file name did not say). A value of 0 means the code is
     not payable in that setting.
+
+    ``adjudication_inferred`` is true for a Medicaid row: the Medicaid MUE
+    files carry no adjudication indicator, and the row is judged per line
+    (MAI 1), the reading of public parsers of those files — an inference, not
+    a CMS statement; a state may adjudicate otherwise.
     """
 
     code: str
@@ -180,10 +185,11 @@ class MUE:
     rationale: str
     setting: Setting = attrs.field(converter=Setting)
     effective: date | None = None
+    adjudication_inferred: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {
+        """Return a JSON-ready dict (``adjudication_inferred`` only when true)."""
+        out: dict[str, Any] = {
             "code": self.code,
             "value": self.value,
             "adjudication": self.adjudication.value,
@@ -192,6 +198,9 @@ class MUE:
             "setting": self.setting.value,
             "effective": _iso(self.effective),
         }
+        if self.adjudication_inferred:
+            out["adjudication_inferred"] = True
+        return out
 
     def _repr_html_(self) -> str:
         return html_table(f"MUE {self.code}", self.to_dict().items())

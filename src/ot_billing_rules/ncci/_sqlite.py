@@ -173,6 +173,14 @@ def _build(
         rationale = dict(con.execute("SELECT text, id FROM rationale"))
         loaded: list[EditSource] = []
         for table in read_cms_files(paths, setting=setting, max_member_bytes=max_member_bytes):
+            if table.program != "medicare":
+                # The store holds one program's releases; mixing Medicaid rows
+                # into a Medicare store would check Medicare claims against them.
+                raise DataFileError(
+                    "a Medicaid NCCI table cannot be imported into the store (it holds "
+                    "Medicare NCCI releases); read it with EditSet.from_cms_files",
+                    path=table.name,
+                )
             loaded.append(_load_table(con, table, rationale))
         _align_parts(con)
         if status is not None or not con.execute("SELECT 1 FROM status LIMIT 1").fetchone():
@@ -287,7 +295,8 @@ def _load_table(con: sqlite3.Connection, table: CMSTable, rationale: dict[str, i
     else:
         eff_int = _int_date(table.release_date)
         rows = (
-            (code, sid, value, int(mai), why, eff_int, src)
+            # Medicaid tables (mai None) were refused before any row is read.
+            (code, sid, value, int(mai or "1"), why, eff_int, src)
             for code, value, mai, why in table.mue_rows()
         )
         sql = "INSERT INTO mue VALUES (?, ?, ?, ?, ?, ?, ?)"

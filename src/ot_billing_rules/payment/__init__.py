@@ -20,19 +20,32 @@ from datetime import date
 
 from .._coerce import coerce_date
 from ..errors import FeeNotFoundError, InvalidTypeError
+from ._contract import ContractLine, ContractPricing, price_contract
 from ._model import ClaimType, Fee, Locality, Release
 from ._pricing import PricedLine, Pricing, price_lines, sequestration_rate
 from ._schedule import FeeSchedule, localities_of
 
 # The public types are built in private modules but belong to this one: their
 # repr, documentation and pickles name ``ot_billing_rules.payment``.
-for _public in (ClaimType, Fee, Locality, Release, PricedLine, Pricing, FeeSchedule):
+for _public in (
+    ClaimType,
+    Fee,
+    Locality,
+    Release,
+    PricedLine,
+    Pricing,
+    FeeSchedule,
+    ContractLine,
+    ContractPricing,
+):
     _public.__module__ = __name__
-for _function in (price_lines, sequestration_rate):
+for _function in (price_lines, sequestration_rate, price_contract):
     _function.__module__ = __name__
 
 __all__ = [
     "ClaimType",
+    "ContractLine",
+    "ContractPricing",
     "Fee",
     "FeeNotFoundError",
     "FeeSchedule",
@@ -42,6 +55,7 @@ __all__ = [
     "Release",
     "fee",
     "localities",
+    "price_contract",
     "price_lines",
     "sequestration_rate",
 ]
