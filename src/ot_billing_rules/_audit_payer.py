@@ -40,7 +40,14 @@ from .sources import Evidence, cite
 from .terms import UnitMethod
 from .visit import Visit
 
-__all__ = ["cap_excess", "edits_program_mismatch", "payer_findings", "unit_method", "with_policies"]
+__all__ = [
+    "cap_excess",
+    "edits_program_mismatch",
+    "payer_findings",
+    "period_first",
+    "unit_method",
+    "with_policies",
+]
 
 #: The NCCI program each record ``edit_set`` expects.
 _PROGRAMS = {"medicare_ncci": "medicare", "medicaid_ncci": "medicaid"}
@@ -191,11 +198,20 @@ def _caps(
     return out
 
 
-def _period(on: date, start: str) -> str:
+def period_first(on: date, start: str) -> date:
+    """The first day of the limit period (``start`` is ``"MM-DD"``) holding ``on``."""
     month, day = (int(x) for x in start.split("-"))
     year = on.year if (on.month, on.day) >= (month, day) else on.year - 1
-    first = date(year, month, day)
-    return f"the period starting {first.isoformat()}"
+    # A 02-29 start falls back to 02-28 in years without one.
+    return date(year, month, min(day, 28 if month == 2 and not _leap(year) else day))
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _period(on: date, start: str) -> str:
+    return f"the period starting {period_first(on, start).isoformat()}"
 
 
 def _limits(visit: Visit, terms: PayerTerms) -> list[Finding]:
