@@ -34,7 +34,7 @@ from .catalog import Code
 from .errors import InvalidTypeError, OTBillingError
 from .findings import Finding, Severity
 from .lines import ClaimLine
-from .payer_terms import DailyCap, PayerTerms
+from .payer_terms import DailyCap, PayerTerms, VisitLimit
 from .payers import PayerPolicy
 from .sources import Evidence, cite
 from .terms import UnitMethod
@@ -43,6 +43,7 @@ from .visit import Visit
 __all__ = [
     "cap_excess",
     "edits_program_mismatch",
+    "limit_start",
     "payer_findings",
     "period_first",
     "unit_method",
@@ -210,6 +211,20 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+def limit_start(visit: Visit, lim: VisitLimit) -> tuple[str, bool]:
+    """The limit period's first day as ``"MM-DD"``, and whether it was assumed.
+
+    A benefit year starts on the member's plan year (``Visit.plan_year_start``);
+    without it the record's ``period_start`` is assumed. Calendar and fiscal
+    years start where the record says.
+    """
+    if lim.period != "benefit_year":
+        return lim.period_start, False
+    if visit.plan_year_start is None:
+        return lim.period_start, True
+    return visit.plan_year_start.strftime("%m-%d"), False
+
+
 def _period(on: date, start: str) -> str:
     return f"the period starting {period_first(on, start).isoformat()}"
 
@@ -244,13 +259,19 @@ def _limits(visit: Visit, terms: PayerTerms) -> list[Finding]:
             continue
         scope = "for " + visit.discipline.value if lim.scope == "per_discipline" else "combined"
         under = lim.beyond == "prior_auth" or epsdt is not None
+        start, assumed = limit_start(visit, lim)
+        guess = (
+            f"; plan_year_start not given, so the benefit year is taken to start {start}"
+            if assumed
+            else ""
+        )
         out.append(
             Finding(
                 "payer.visit_limit",
                 Severity.WARNING if under else Severity.ERROR,
                 (),
-                f"This is visit {nth} in {_period(visit.date_of_service, lim.period_start)} "
-                f"({lim.period.replace('_', ' ')}); {policy.name} allows {lim.max_visits} "
+                f"This is visit {nth} in {_period(visit.date_of_service, start)} "
+                f"({lim.period.replace('_', ' ')}{guess}); {policy.name} allows {lim.max_visits} "
                 f"({scope}){' without prior authorization' if lim.beyond == 'prior_auth' else ''}"
                 f" ({_grade(terms)}).",
                 "Obtain prior authorization."

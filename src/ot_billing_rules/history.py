@@ -50,7 +50,7 @@ from typing import Any
 
 import attrs
 
-from ._audit_payer import period_first
+from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
 from ._fast import build
 from ._history_state import Episode, HistoryState, PatientState, kx_key
@@ -538,7 +538,8 @@ def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:
     out = []
     for lim in terms.visit_limits or () if terms is not None else ():
         scope = v.discipline.value if lim.scope == "per_discipline" else "all"
-        out.append((v.payer.id, period_first(v.date_of_service, lim.period_start), scope))
+        start, _ = limit_start(v, lim)
+        out.append((v.payer.id, period_first(v.date_of_service, start), scope))
     return out
 
 
