@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -69,3 +71,21 @@ def test_a_visits_own_count_is_refused() -> None:
     visit = {**_visits("a", "1990-01-01", 1, date(2023, 7, 3))[0], "visits_this_period": 20}
     with pytest.raises(errors.HistoryInputError, match="visits_this_period"):
         list(audit_history([visit]))
+
+
+def test_pooled_run_in_a_fresh_process_counts_like_one_worker() -> None:
+    code = (
+        "from datetime import date, timedelta\n"
+        "from ot_billing_rules import audit_history\n"
+        "vs = [{'patient_id': p, 'visit_id': f'{p}-{i + 1}', 'payer': 'medicaid-il',\n"
+        "       'state': 'IL', 'patient_birth_date': b,\n"
+        "       'date_of_service': (date(2023, 7, 3) + timedelta(days=7 * i)).isoformat(),\n"
+        "       'services': [{'code': '97530', 'minutes': 30}]}\n"
+        "      for p, b in (('a', '1990-01-01'), ('c', '2015-01-01')) for i in range(22)]\n"
+        "run = audit_history(vs, workers=2)\n"
+        "hit = [r.visit_id for r in run\n"
+        "       if any(f.rule == 'payer.visit_limit' for f in r.report.findings)]\n"
+        "print(hit, run.state.to_dict()['patients']['a']['visits'][0]['count'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['a-21', 'a-22'] 22"
