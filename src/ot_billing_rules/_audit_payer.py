@@ -34,13 +34,21 @@ from .catalog import Code
 from .errors import InvalidTypeError, OTBillingError
 from .findings import Finding, Severity
 from .lines import ClaimLine
-from .payer_terms import DailyCap, PayerTerms
+from .payer_terms import DailyCap, PayerTerms, VisitLimit
 from .payers import PayerPolicy
 from .sources import Evidence, cite
 from .terms import UnitMethod
 from .visit import Visit
 
-__all__ = ["cap_excess", "edits_program_mismatch", "payer_findings", "unit_method", "with_policies"]
+__all__ = [
+    "cap_excess",
+    "edits_program_mismatch",
+    "limit_start",
+    "payer_findings",
+    "period_first",
+    "unit_method",
+    "with_policies",
+]
 
 #: The NCCI program each record ``edit_set`` expects.
 _PROGRAMS = {"medicare_ncci": "medicare", "medicaid_ncci": "medicaid"}
@@ -191,11 +199,34 @@ def _caps(
     return out
 
 
-def _period(on: date, start: str) -> str:
+def period_first(on: date, start: str) -> date:
+    """The first day of the limit period (``start`` is ``"MM-DD"``) holding ``on``."""
     month, day = (int(x) for x in start.split("-"))
     year = on.year if (on.month, on.day) >= (month, day) else on.year - 1
-    first = date(year, month, day)
-    return f"the period starting {first.isoformat()}"
+    # A 02-29 start falls back to 02-28 in years without one.
+    return date(year, month, min(day, 28 if month == 2 and not _leap(year) else day))
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def limit_start(visit: Visit, lim: VisitLimit) -> tuple[str, bool]:
+    """The limit period's first day as ``"MM-DD"``, and whether it was assumed.
+
+    A benefit year starts on the member's plan year (``Visit.plan_year_start``);
+    without it the record's ``period_start`` is assumed. Calendar and fiscal
+    years start where the record says.
+    """
+    if lim.period != "benefit_year":
+        return lim.period_start, False
+    if visit.plan_year_start is None:
+        return lim.period_start, True
+    return visit.plan_year_start.strftime("%m-%d"), False
+
+
+def _period(on: date, start: str) -> str:
+    return f"the period starting {period_first(on, start).isoformat()}"
 
 
 def _limits(visit: Visit, terms: PayerTerms) -> list[Finding]:
@@ -228,13 +259,19 @@ def _limits(visit: Visit, terms: PayerTerms) -> list[Finding]:
             continue
         scope = "for " + visit.discipline.value if lim.scope == "per_discipline" else "combined"
         under = lim.beyond == "prior_auth" or epsdt is not None
+        start, assumed = limit_start(visit, lim)
+        guess = (
+            f"; plan_year_start not given, so the benefit year is taken to start {start}"
+            if assumed
+            else ""
+        )
         out.append(
             Finding(
                 "payer.visit_limit",
                 Severity.WARNING if under else Severity.ERROR,
                 (),
-                f"This is visit {nth} in {_period(visit.date_of_service, lim.period_start)} "
-                f"({lim.period.replace('_', ' ')}); {policy.name} allows {lim.max_visits} "
+                f"This is visit {nth} in {_period(visit.date_of_service, start)} "
+                f"({lim.period.replace('_', ' ')}{guess}); {policy.name} allows {lim.max_visits} "
                 f"({scope}){' without prior authorization' if lim.beyond == 'prior_auth' else ''}"
                 f" ({_grade(terms)}).",
                 "Obtain prior authorization."

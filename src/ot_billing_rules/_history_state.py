@@ -110,11 +110,14 @@ class PatientState:
     - ``kx``: allowed amount per ``(calendar year, KX bucket)`` so far.
     - ``episodes``: the open plan-of-care episode per discipline (``"OT"`` …).
     - ``last_date``: the last date of service audited (a later run must start after it).
+    - ``visits``: visits counted toward a payer's visit limit, per
+      ``(payer id, first day of the limit period, discipline or "all")``.
     """
 
     kx: Mapping[tuple[int, str], Decimal] = attrs.Factory(dict)
     episodes: Mapping[str, Episode] = attrs.Factory(dict)
     last_date: date | None = None
+    visits: Mapping[tuple[str, date, str], int] = attrs.Factory(dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -125,13 +128,17 @@ class PatientState:
             ],
             "episodes": {d: e.to_dict() for d, e in sorted(self.episodes.items())},
             "last_date": None if self.last_date is None else self.last_date.isoformat(),
+            "visits": [
+                {"payer": payer, "period_start": start.isoformat(), "scope": scope, "count": n}
+                for (payer, start, scope), n in sorted(self.visits.items())
+            ],
         }
 
     @classmethod
     def from_dict(cls, data: object) -> PatientState:
         """Read :meth:`to_dict`'s shape back."""
         d = _mapping(data, "patient state")
-        _keys(d, ("kx", "episodes", "last_date"), "patient state")
+        _keys(d, ("kx", "episodes", "last_date", "visits"), "patient state")
         kx: dict[tuple[int, str], Decimal] = {}
         rows = d.get("kx", [])
         if not isinstance(rows, list):
@@ -155,7 +162,33 @@ class PatientState:
             episodes[disc] = Episode.from_dict(ep)
         raw = d.get("last_date")
         last = None if raw is None else coerce_date(raw, field="last_date", default_today=False)
-        return cls(kx, episodes, last)
+        return cls(kx, episodes, last, _visit_counts(d.get("visits", [])))
+
+
+def _visit_counts(rows: object) -> dict[tuple[str, date, str], int]:
+    # A state saved before visit limits were counted has no "visits": it counts none.
+    if not isinstance(rows, list):
+        raise InvalidTypeError(
+            f"patient state visits must be a list, not {rows!r}", value=rows, field="visits"
+        )
+    out: dict[tuple[str, date, str], int] = {}
+    for row in rows:
+        r = _mapping(row, "visits row")
+        _keys(r, ("payer", "period_start", "scope", "count"), "visits row")
+        payer, scope = r.get("payer"), r.get("scope")
+        if not isinstance(payer, str) or not payer:
+            raise InvalidTypeError(
+                f"visits row payer must be a payer id, not {payer!r}", value=payer, field="payer"
+            )
+        if scope not in (*_DISCIPLINES, "all"):
+            raise InvalidInputError(
+                f"visits row scope must be one of {', '.join(_DISCIPLINES)}, all; not {scope!r}",
+                value=scope,
+                field="scope",
+            )
+        start = coerce_date(r.get("period_start"), field="period_start", default_today=False)
+        out[(payer, start, str(scope))] = require_int(r.get("count"), field="count", minimum=0)
+    return out
 
 
 @attrs.frozen

@@ -38,6 +38,7 @@ from ._html import html_table
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
+from .payers import PayerPolicy
 from .sources import data_version
 from .visit import Visit
 
@@ -263,6 +264,7 @@ def audit_many(
     errors: ErrorMode | str = "raise",
     workers: int = 1,
     chunksize: int = 256,
+    policies: Iterable[PayerPolicy] | None = None,
 ) -> Iterator[AuditResult]:
     """Audit each visit lazily; yield one :class:`AuditResult` per input, in order.
 
@@ -284,15 +286,51 @@ def audit_many(
     that fails twice is audited one visit at a time in a pool of its own,
     and a visit that kills that worker too gets a
     :class:`~ot_billing_rules.WorkerError` as its result (or raised).
+
+    ``policies``: the caller's own :class:`~ot_billing_rules.PayerPolicy`
+    values, as in :func:`~ot_billing_rules.audit_visit`; a mapping visit's
+    ``payer`` name is looked up in them first (in this process, before any
+    worker sees the visit).
     """
     _require_iterable(visits, "visits", "visits (Visit or mapping)")
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     size = require_int(chunksize, field="chunksize", minimum=1, maximum=1_000_000)
     collect = mode is ErrorMode.COLLECT
+    items: Iterator[object] = iter(visits)
+    if policies is not None:
+        items = resolve_policies(items, policies)
     if n_workers == 1:
-        return _serial(iter(visits), collect)
-    return _pooled(iter(visits), collect, n_workers, size)
+        return _serial(items, collect)
+    return _pooled(items, collect, n_workers, size)
+
+
+def resolve_policies(items: Iterable[object], policies: Iterable[PayerPolicy]) -> Iterator[object]:
+    """``items`` with each mapping's ``payer`` looked up in ``policies`` first.
+
+    ``policies`` is checked now (a typed error naming a bad entry); a visit
+    whose lookup fails (a bad date) becomes its own error, in its place.
+    """
+    from ._audit_payer import with_policies
+
+    if isinstance(policies, Iterable) and not isinstance(
+        policies, (str, bytes, Mapping, PayerPolicy)
+    ):
+        policies = list(policies)  # a generator is read once, here
+    with_policies({}, policies)  # refuses anything but a list of PayerPolicy
+    return _resolved(items, list(policies))
+
+
+def _resolved(items: Iterable[object], policies: list[PayerPolicy]) -> Iterator[object]:
+    from ._audit_payer import with_policies
+
+    for item in items:
+        if isinstance(item, Mapping):
+            try:
+                item = with_policies(item, policies)
+            except Exception as exc:  # the visit's own bad value: its result says so
+                item = exc
+        yield item
 
 
 def _worker_start() -> None:

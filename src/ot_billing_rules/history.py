@@ -20,10 +20,15 @@
   visit that furnished most of its code's minutes (ties: the earlier
   ``visit_id``), so each code has one line per date (CQ/CO split apart), and
   MUE and once-per-day add-on limits see the whole day.
+- **Payer visit limits** (the payer's record): visits are counted per payer
+  id and limit period (calendar, fiscal or benefit year; per discipline or
+  combined, as the record says); the visit past the limit gets
+  ``payer.visit_limit``. A pooled same-day visit counts once.
 
 Each visit is audited by :func:`~ot_billing_rules.audit_visit` with the
-history's state filled in (``ytd_allowed``, ``plan_of_care``), which is why a
-visit's own ``ytd_allowed`` or ``treatment_days_since_report`` is refused here.
+history's state filled in (``ytd_allowed``, ``plan_of_care``,
+``visits_this_period``), which is why a visit's own ``ytd_allowed``,
+``visits_this_period`` or ``treatment_days_since_report`` is refused here.
 
 >>> from ot_billing_rules import audit_history
 >>> run = audit_history([
@@ -45,16 +50,18 @@ from typing import Any
 
 import attrs
 
+from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
 from ._fast import build
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
 from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
-from .batch import AuditResult, ErrorMode, to_records
+from .batch import AuditResult, ErrorMode, resolve_policies, to_records
 from .catalog import Category, TherapyList, get
 from .errors import HistoryInputError, HistoryOrderError, InvalidTypeError, OTBillingError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine
+from .payers import PayerPolicy
 from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare
 from .sources import cite
 from .thresholds import kx_threshold
@@ -304,6 +311,7 @@ class _Patient:
     kx: dict[tuple[int, str], Decimal]
     episodes: dict[str, Episode]
     last_date: date | None
+    visits: dict[tuple[str, date, str], int] = attrs.Factory(dict)
     summaries: dict[int, _Summary] = attrs.Factory(dict)
 
     def summary(self, year: int) -> _Summary:
@@ -312,7 +320,7 @@ class _Patient:
         return self.summaries[year]
 
     def frozen(self) -> PatientState:
-        return PatientState(dict(self.kx), dict(self.episodes), self.last_date)
+        return PatientState(dict(self.kx), dict(self.episodes), self.last_date, dict(self.visits))
 
 
 def _patient_run(
@@ -326,7 +334,7 @@ def _patient_run(
     kx = dict(base.kx)
     for key, amount in (opening or {}).items():
         kx.setdefault(key, amount)
-    p = _Patient(patient_id, kx, dict(base.episodes), base.last_date)
+    p = _Patient(patient_id, kx, dict(base.episodes), base.last_date, dict(base.visits))
     results: list[AuditResult] = []
     good: list[tuple[int, Visit]] = []
     for index, v in items:
@@ -359,6 +367,15 @@ def _refused(v: Visit, last: date | None) -> OTBillingError | None:
             "starting amount as opening_balances={patient_id: {(year, bucket): amount}} instead",
             value=v.ytd_allowed,
             field="ytd_allowed",
+        )
+    if v.visits_this_period is not None:
+        return HistoryInputError(
+            f"visit {v.visit_id or v.date_of_service.isoformat()}: "
+            f"visits_this_period={v.visits_this_period} is counted by audit_history from the "
+            "patient's earlier visits; give those visits in the history (or continue a saved "
+            "state) instead",
+            value=v.visits_this_period,
+            field="visits_this_period",
         )
     plan = v.plan_of_care
     if plan is not None and plan.treatment_days_since_report is not None:
@@ -461,6 +478,10 @@ def _group(
     ytd = before.get(bucket)
     plan, extra, written = plans.get(first.discipline.value, (None, [], False))
     visits = [v for _, v in group]
+    keys = _limit_keys(first)
+    done = p.visits.get(keys[0], 0) if keys else None
+    for key in keys:  # the group is one visit: a pooled day counts once
+        p.visits[key] = p.visits.get(key, 0) + 1
     try:
         if len(group) > 1:  # converters run: the pooled minutes must fit in a day
             audited = attrs.evolve(
@@ -469,9 +490,10 @@ def _group(
                 ytd_allowed=ytd,
                 visit_allowed=amounts.get(bucket),
                 plan_of_care=plan,
+                visits_this_period=done,
             )
         else:
-            audited = _with(first, ytd, amounts.get(bucket), plan)
+            audited = _with(first, ytd, amounts.get(bucket), plan, done)
         report = audit_visit(audited)
     except Exception as exc:  # the pooled day failed: every visit of it says why
         return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
@@ -488,7 +510,7 @@ def _group(
             moved = sorted({s.code for s in v.services} - {ln.code for ln in lines})
             mine.append(_merged(v, [o for o in visits if o is not v], moved))
         final = sort_findings(f for f in mine if not v.payer.suppresses(f.rule))
-        shown = _with(v, ytd, v.visit_allowed, plan)
+        shown = _with(v, ytd, v.visit_allowed, plan, done)
         r = AuditReport(
             visit=shown,
             lines=lines,
@@ -506,14 +528,35 @@ def _group(
     return results
 
 
-def _with(v: Visit, ytd: Decimal | None, amount: Decimal | None, plan: PlanOfCare | None) -> Visit:
+def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:
+    """The visit-limit counters ``v`` adds to: one per limit of its payer's record.
+
+    The first is the one the audit checks (``visits_this_period`` is one count;
+    the records hold one limit each).
+    """
+    terms = v.payer.terms
+    out = []
+    for lim in terms.visit_limits or () if terms is not None else ():
+        scope = v.discipline.value if lim.scope == "per_discipline" else "all"
+        start, _ = limit_start(v, lim)
+        out.append((v.payer.id, period_first(v.date_of_service, start), scope))
+    return out
+
+
+def _with(
+    v: Visit,
+    ytd: Decimal | None,
+    amount: Decimal | None,
+    plan: PlanOfCare | None,
+    done: int | None = None,
+) -> Visit:
     """``v`` with the history's state filled in; every value is already checked.
 
     Built field by field from the class's own field list, so a field added to
     :class:`Visit` travels through history mode without an edit here.
     """
     values = {name: getattr(v, name) for name in _VISIT_FIELDS}
-    values.update(ytd_allowed=ytd, visit_allowed=amount, plan_of_care=plan)
+    values.update(ytd_allowed=ytd, visit_allowed=amount, plan_of_care=plan, visits_this_period=done)
     return build(Visit, *(values[name] for name in _VISIT_FIELDS))
 
 
@@ -743,6 +786,7 @@ def audit_history(
     presorted: bool = False,
     opening_balances: Mapping[str, Mapping[tuple[int, str], Any]] | None = None,
     state: HistoryState | None = None,
+    policies: Iterable[PayerPolicy] | None = None,
 ) -> HistoryRun:
     """Audit each visit with the state its patient's earlier visits imply.
 
@@ -765,6 +809,9 @@ def audit_history(
     - ``state``: a :class:`HistoryState` from an earlier run (its
       :attr:`HistoryRun.state`); the run continues it, and equals auditing
       both runs' visits in one call when this run's visits are later.
+    - ``policies``: the caller's own :class:`~ot_billing_rules.PayerPolicy`
+      values, as in :func:`~ot_billing_rules.audit_visit`: a mapping visit's
+      ``payer`` name is looked up in them first (before any worker sees it).
     """
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
@@ -802,8 +849,11 @@ def audit_history(
     tally = _Collected(saved)
     from ._history_run import run_patients
 
+    items: Iterable[object] = visits
+    if policies is not None:
+        items = resolve_policies(items, policies)
     results = run_patients(
-        (_coerce(v) for v in visits),
+        (_coerce(v) for v in items),
         presorted=presorted,
         workers=n_workers,
         task=_patient_run,

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMMERCIAL",
+    "COMMERCIAL_TERMS",
     "MEDICARE",
     "Discipline",
     "PayerPolicy",
@@ -206,6 +207,14 @@ class PayerPolicy:
     medicare_pricing: bool = attrs.field(default=True, validator=_is_bool, kw_only=True)
     terms: PayerTerms | None = attrs.field(default=None, converter=_terms, kw_only=True)
 
+    def __attrs_post_init__(self) -> None:
+        # The generic commercial record describes the built-in "commercial", not a
+        # user's plan renamed from it (attrs.evolve(COMMERCIAL, name=...)): the copy
+        # keeps no record, so its id is its own name and its edit set is not checked
+        # against a program, as before the record existed.
+        if self.terms == COMMERCIAL_TERMS and self.name.strip().lower() != "commercial":
+            object.__setattr__(self, "terms", None)
+
     @property
     def id(self) -> str:
         """The record's key (``terms.id``), else the name."""
@@ -328,6 +337,32 @@ class PayerPolicy:
         return html_table(f"Payer policy {self.name}", list(self.to_dict().items()))
 
 
+#: The generic commercial record: :data:`COMMERCIAL`'s defaults stated explicitly.
+COMMERCIAL_TERMS = PayerTerms(
+    id="commercial",
+    kind=PayerKind.COMMERCIAL,
+    state=None,
+    effective=None,
+    until=None,
+    # What the inference rests on: CPT's per-code time rule and the NCCI edits
+    # many commercial payers adopt; neither is a commercial payer's own policy.
+    sources=(
+        "https://www.ama-assn.org/practice-management/cpt",
+        "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits",
+    ),
+    grade="I",
+    unit_method="ama",
+    # Only read when a contract rate table is given (a user's own record).
+    mppr="none",
+    edit_set="medicare_ncci",
+    daily_caps=(),
+    visit_limits=(),
+    prior_auth=(),
+    assistant_factors=(),
+    age_rules=(),
+    required_modifiers=(),
+)
+
 #: Medicare Part B: CMS 8-minute rule, NCCI PTP/MUE edits and fee-schedule
 #: status, GO/GP/GN on every therapy line, CO/CQ for assistant minutes, KX
 #: above the annual threshold, plan-of-care timing checks, fee-schedule pricing
@@ -371,6 +406,12 @@ MEDICARE = PayerPolicy(
 #: dropped, no GO/GP/GN, no CO/CQ, no KX, no Medicare plan-of-care timing, no
 #: Medicare fee-schedule pricing.
 #: These defaults are inferred, not a payer's published policy.
+#:
+#: Its record (:data:`COMMERCIAL_TERMS`) states those defaults explicitly, at
+#: evidence grade "I" (the project's inference), rather than "unknown": no
+#: public source settles a generic commercial payer, and "unknown" fields would
+#: add a ``payer.unknown`` finding (and a lower-of-two unit count) to every
+#: commercial audit. A copy renamed from it keeps no record.
 COMMERCIAL = PayerPolicy(
     name="commercial",
     unit_method="ama",
@@ -382,6 +423,7 @@ COMMERCIAL = PayerPolicy(
     medicare_pricing=False,
     description="Commercial (CPT/AMA per-code units; NCCI edits kept; no Medicare modifiers, "
     "KX or plan-of-care timing)",
+    terms=COMMERCIAL_TERMS,
 )
 
 _BUILT_IN = {"medicare": MEDICARE, "commercial": COMMERCIAL}

@@ -304,6 +304,12 @@ def _opt_count(value: object) -> int | None:
     return None if value is None else require_int(value, field="visits_this_period")
 
 
+def _opt_plan_year(value: object) -> date | None:
+    if value is None:
+        return None
+    return coerce_date(value, field="plan_year_start", default_today=False)
+
+
 def _opt_birth(value: object) -> date | None:
     if value is None:
         return None
@@ -425,6 +431,11 @@ class Visit:
     - ``visits_this_period``: visits already made in the payer's limit period
       (fiscal, calendar or benefit year) before this one, for ``payer.visit_limit``.
     - ``patient_birth_date``: for the payer's age rules (EPSDT under 21).
+    - ``plan_year_start``: the first day of the member's plan (benefit) year;
+      its month and day start a ``benefit_year`` visit limit's period (the
+      plan year is the member's plan's, not the payer's: one payer sells plans
+      with different years). Without it the record's ``period_start`` is
+      assumed and the finding says so.
 
     A built-in payer named by id (``"cigna"``) is the version in force on
     ``date_of_service`` in ``state``.
@@ -455,6 +466,7 @@ class Visit:
     state: str | None = attrs.field(default=None, converter=_opt_state, kw_only=True)
     visits_this_period: int | None = attrs.field(default=None, converter=_opt_count, kw_only=True)
     patient_birth_date: date | None = attrs.field(default=None, converter=_opt_birth, kw_only=True)
+    plan_year_start: date | None = attrs.field(default=None, converter=_opt_plan_year, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if is_versioned_builtin(self.payer):
@@ -517,6 +529,7 @@ class Visit:
         "state",
         "visits_this_period",
         "patient_birth_date",
+        "plan_year_start",
     )
 
     @classmethod
@@ -528,7 +541,7 @@ class Visit:
         ``ytd_allowed``, ``visit_allowed``,
         ``plan_of_care``, ``visit_id``, ``patient_id``, ``billing_provider``,
         ``progress_report``, ``diagnoses`` (ICD-10-CM codes for claim export),
-        ``state``, ``visits_this_period``, ``patient_birth_date``
+        ``state``, ``visits_this_period``, ``patient_birth_date``, ``plan_year_start``
         (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
         naming it.
@@ -540,7 +553,7 @@ class Visit:
         ot_billing_rules.errors.InvalidInputError: unknown visit key(s) 'copay'; valid keys: \
 visit_id, date_of_service, discipline, payer, setting, locality, facility, place_of_service, \
 services, ytd_allowed, visit_allowed, plan_of_care, patient_id, billing_provider, \
-progress_report, diagnoses, state, visits_this_period, patient_birth_date
+progress_report, diagnoses, state, visits_this_period, patient_birth_date, plan_year_start
         """
         _check_keys(data, cls.KEYS, "visit")
         for required in ("date_of_service", "services"):
@@ -568,6 +581,9 @@ progress_report, diagnoses, state, visits_this_period, patient_birth_date
             "visits_this_period": self.visits_this_period,
             "patient_birth_date": (
                 None if self.patient_birth_date is None else self.patient_birth_date.isoformat()
+            ),
+            "plan_year_start": (
+                None if self.plan_year_start is None else self.plan_year_start.isoformat()
             ),
         }
         out: dict[str, Any] = {

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ot_billing_rules import audit_history
+from ot_billing_rules import HistoryState, audit_history
+from ot_billing_rules.payer_terms import VisitLimit
+from ot_billing_rules.payers import payer_policy
 
 _DAY0 = date(2024, 12, 20)
+_IL = payer_policy("medicaid-il", on=_DAY0, state="IL")
+assert _IL.terms is not None
+#: A user policy (passed as policies=) whose visit limit a short history reaches.
+TIGHT = attrs.evolve(
+    _IL,
+    name="tight",
+    terms=attrs.evolve(
+        _IL.terms,
+        id="tight",
+        effective=None,
+        until=None,
+        visit_limits=(VisitLimit(2, "calendar_year", "01-01", "combined", "denied"),),
+    ),
+)
 
 
 @st.composite
@@ -33,6 +51,9 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
         }
         if draw(st.booleans()):
             visit["progress_report"] = True
+        if draw(st.integers(0, 3)) == 0:
+            # A 2-visit calendar-year limit: reached, and restarted at the year boundary.
+            visit.update(payer="tight", state="IL", patient_birth_date="1995-01-01")
         if i == 0:
             visit["plan_of_care"] = {"first_treatment": _DAY0.isoformat()}
         out.append(visit)
@@ -40,7 +61,7 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 def _by_id(visits: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-    return {r.visit_id: r.report.to_dict() for r in audit_history(visits, **kw)}
+    return {r.visit_id: r.report.to_dict() for r in audit_history(visits, policies=[TIGHT], **kw)}
 
 
 @settings(max_examples=60, deadline=None)
@@ -48,7 +69,7 @@ def _by_id(visits: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
 def test_shuffling_changes_no_result_and_every_input_gets_one(
     visits: list[dict[str, Any]], rng: Any
 ) -> None:
-    results = list(audit_history(visits, errors="collect"))
+    results = list(audit_history(visits, errors="collect", policies=[TIGHT]))
     assert [r.index for r in results] == list(range(len(visits)))
     shuffled = list(visits)
     rng.shuffle(shuffled)
@@ -77,7 +98,8 @@ def test_resuming_from_a_saved_state_equals_one_call(
     edge = (_DAY0 + timedelta(days=cut)).isoformat()
     first = [v for v in visits if v["date_of_service"] < edge]
     rest = [v for v in visits if v["date_of_service"] >= edge]
-    run = audit_history(first)
+    run = audit_history(first, policies=[TIGHT])
     got = {r.visit_id: r.report.to_dict() for r in run}
-    got.update(_by_id(rest, state=run.state))
+    saved = HistoryState.from_dict(json.loads(json.dumps(run.state.to_dict())))
+    got.update(_by_id(rest, state=saved))
     assert got == _by_id(visits)
