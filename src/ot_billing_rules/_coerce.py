@@ -38,7 +38,9 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_KINDS = "a date, a datetime or an ISO date string (YYYY-MM-DD)"
 
 
-def coerce_date(value: object, *, field: str = "on", default_today: bool = True) -> date:
+def coerce_date(
+    value: object, *, field: str = "on", default_today: bool = True, minimum: date = MIN_DATE
+) -> date:
     """Return ``value`` as a :class:`~datetime.date`.
 
     Accepts a ``date``, a ``datetime`` (its date part) or an ISO ``YYYY-MM-DD``
@@ -46,6 +48,8 @@ def coerce_date(value: object, *, field: str = "on", default_today: bool = True)
     true. ``None`` otherwise, a missing value (``pd.NaT``) or any other object
     is an :class:`~ot_billing_rules.errors.InvalidTypeError`; a malformed or
     out-of-range date is an :class:`~ot_billing_rules.errors.InvalidDateError`.
+    Dates of service start at 1990-01-01; ``minimum`` lowers that for dates
+    that are not dates of service (a birth date).
 
     >>> coerce_date("2024-07-01")
     datetime.date(2024, 7, 1)
@@ -88,10 +92,10 @@ def coerce_date(value: object, *, field: str = "on", default_today: bool = True)
         raise InvalidTypeError(
             f"{field} is missing ({value!r}): give {_DATE_KINDS}", value=value, field=field
         )
-    if not MIN_DATE <= result <= MAX_DATE:
+    if not minimum <= result <= MAX_DATE:
         raise InvalidDateError(
             f"{field}={result.isoformat()} is outside the supported range "
-            f"{MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}",
+            f"{minimum.isoformat()}..{MAX_DATE.isoformat()}",
             value=value,
             field=field,
         )

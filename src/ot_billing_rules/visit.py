@@ -313,7 +313,10 @@ def _opt_plan_year(value: object) -> date | None:
 def _opt_birth(value: object) -> date | None:
     if value is None:
         return None
-    return coerce_date(value, field="patient_birth_date", default_today=False)
+    # A patient of any age: birth dates reach back before the dates of service do.
+    return coerce_date(
+        value, field="patient_birth_date", default_today=False, minimum=date(1900, 1, 1)
+    )
 
 
 def _patient_id(value: object) -> str | None:

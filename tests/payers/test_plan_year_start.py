@@ -75,3 +75,25 @@ def test_plan_year_start_round_trips() -> None:
 def test_bad_plan_year_start(bad: object) -> None:
     with pytest.raises(errors.OTBillingError, match="plan_year_start"):
         Visit.from_dict({"date_of_service": "2024-03-01", "services": _SVC, "plan_year_start": bad})
+
+
+def test_adults_born_before_1990_are_accepted() -> None:
+    import ot_billing_rules as ob
+
+    visit = ob.Visit.from_dict(
+        {
+            "date_of_service": "2024-03-01",
+            "patient_birth_date": "1950-05-17",
+            "services": [{"code": "97530", "minutes": 30}],
+        }
+    )
+    assert visit.patient_birth_date is not None
+    assert visit.patient_birth_date.year == 1950
+    with pytest.raises(ob.InvalidDateError, match="1900-01-01"):
+        ob.Visit.from_dict(
+            {
+                "date_of_service": "2024-03-01",
+                "patient_birth_date": "1899-12-31",
+                "services": [{"code": "97530", "minutes": 30}],
+            }
+        )
