@@ -22,25 +22,33 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from ..errors import DataFileError
 from ._cms_txt import read_pprrvu_txt
 from ._files import (
-    _CODE,
     _QUARTER_LETTER,
     CmsFile,
     CountyFile,
     GpciFile,
     RvuFile,
+    RvuRows,
     _decimal,
 )
-from ._model import Locality, RvuRow
+from ._model import Locality
 
 _MONTHS = {"JANUARY": 1, "APRIL": 4, "JULY": 7, "OCTOBER": 10}
 
 # Header names (rows joined, spaces collapsed) of the PPRRVU columns read.
+#: Field -> its name in the CSV header, as error messages give it.
+_CSV_LABELS = {
+    "work": "WORK RVU",
+    "pe_nonfacility": "NON-FAC PE RVU",
+    "pe_facility": "FACILITY PE RVU",
+    "mp": "MP RVU",
+    "cf": "CONV FACTOR",
+}
+
 _RVU_COLUMNS = {
     "code": "HCPCS",
     "modifier": "MOD",
@@ -169,8 +177,7 @@ def read_pprrvu(text: str, path: str) -> RvuFile:
                 line=lines[header_at][0],
             )
         index[key] = names.index(name)
-    rows: dict[tuple[str, str], RvuRow] = {}
-    cfs: dict[Decimal, int] = {}
+    found = RvuRows(path, _CSV_LABELS)
     for line, row in lines[header_at + 1 :]:
         if not any(row):
             continue
@@ -178,42 +185,8 @@ def read_pprrvu(text: str, path: str) -> RvuFile:
             raise DataFileError(
                 f"row has {len(row)} columns, the header {width}", path=path, line=line
             )
-        cell = {key: row[i] for key, i in index.items()}
-        code = cell["code"].upper()
-        if not _CODE.fullmatch(code):
-            raise DataFileError(
-                f"HCPCS {cell['code']!r} is not a 5-character code", path=path, line=line
-            )
-        status = cell["status"]
-        if not re.fullmatch(r"[A-Z]", status):
-            raise DataFileError(f"status code {status!r} is not one letter", path=path, line=line)
-        row_key = (code, cell["modifier"].upper())
-        if row_key in rows:
-            raise DataFileError(
-                f"second row for {code} {row_key[1]}".rstrip(), path=path, line=line
-            )
-        rows[row_key] = RvuRow(
-            code=code,
-            modifier=row_key[1],
-            status=status,
-            work=_decimal(cell["work"], path=path, line=line, what="WORK RVU"),
-            pe_nonfacility=_decimal(
-                cell["pe_nonfacility"], path=path, line=line, what="NON-FAC PE RVU"
-            ),
-            pe_facility=_decimal(cell["pe_facility"], path=path, line=line, what="FACILITY PE RVU"),
-            mp=_decimal(cell["mp"], path=path, line=line, what="MP RVU"),
-            pctc=cell["pctc"],
-            global_days=cell["global_days"],
-            mult_proc=cell["mult_proc"],
-        )
-        cf = _decimal(cell["cf"], path=path, line=line, what="CONV FACTOR")
-        if cf:
-            cfs.setdefault(cf, line)
-    if not rows:
-        raise DataFileError("no data rows after the header", path=path)
-    if len(cfs) != 1:
-        found = ", ".join(f"{cf} (line {line})" for cf, line in cfs.items()) or "none"
-        raise DataFileError(f"expected one conversion factor, found {found}", path=path)
+        found.add({key: row[i] for key, i in index.items()}, line)
+    conversion_factor = found.conversion_factor("no data rows after the header")
     name = f"RVU{year % 100:02d}{_QUARTER_LETTER[month] if month else ''}"
     base = Path(path.split("!")[-1]).name.upper()
     return RvuFile(
@@ -223,9 +196,9 @@ def read_pprrvu(text: str, path: str) -> RvuFile:
         name=name,
         released=released,
         qp="_QPP" in base,
-        conversion_factor=next(iter(cfs)),
+        conversion_factor=conversion_factor,
         notice=notice,
-        rows=rows,
+        rows=found.rows,
     )
 
 

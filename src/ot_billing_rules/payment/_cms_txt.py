@@ -9,15 +9,22 @@ a 2026 or later ``.txt`` is refused rather than read at guessed positions.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from pathlib import Path
 
 from ..errors import DataFileError
-from ._files import _CODE, _QUARTER_LETTER, RvuFile, _decimal
-from ._model import RvuRow
+from ._files import _QUARTER_LETTER, RvuFile, RvuRows
 
 # Fixed-width PPRRVU record (RVU25D documentation, record layout; 1-based
 # columns there, 0-based slices here). The description (8-57) is never read.
+#: Field -> its name in the fixed-width layout, as error messages give it.
+_TXT_LABELS = {
+    "work": "work RVU",
+    "pe_nonfacility": "non-facility PE RVU",
+    "pe_facility": "facility PE RVU",
+    "mp": "MP RVU",
+    "cf": "conversion factor",
+}
+
 _TXT_FIELDS = {
     "code": (0, 5),
     "modifier": (5, 7),
@@ -60,8 +67,7 @@ def read_pprrvu_txt(text: str, path: str) -> RvuFile:
         )
     month = _TXT_MONTH[named.group(2).upper()]
     notice_parts: list[str] = []
-    rows: dict[tuple[str, str], RvuRow] = {}
-    cfs: dict[Decimal, int] = {}
+    found = RvuRows(path, _TXT_LABELS)
     for line_no, raw in enumerate(text.splitlines(), 1):
         if raw.startswith("HDR"):
             notice_parts.append(raw[3:].strip())
@@ -74,45 +80,8 @@ def read_pprrvu_txt(text: str, path: str) -> RvuFile:
                 path=path,
                 line=line_no,
             )
-        cell = {key: raw[a:b].strip() for key, (a, b) in _TXT_FIELDS.items()}
-        code = cell["code"].upper()
-        if not _CODE.fullmatch(code):
-            raise DataFileError(
-                f"HCPCS {cell['code']!r} is not a 5-character code", path=path, line=line_no
-            )
-        if not re.fullmatch(r"[A-Z]", cell["status"]):
-            raise DataFileError(
-                f"status code {cell['status']!r} is not one letter", path=path, line=line_no
-            )
-        row_key = (code, cell["modifier"].upper())
-        if row_key in rows:
-            raise DataFileError(
-                f"second row for {code} {row_key[1]}".rstrip(), path=path, line=line_no
-            )
-        rows[row_key] = RvuRow(
-            code=code,
-            modifier=row_key[1],
-            status=cell["status"],
-            work=_decimal(cell["work"], path=path, line=line_no, what="work RVU"),
-            pe_nonfacility=_decimal(
-                cell["pe_nonfacility"], path=path, line=line_no, what="non-facility PE RVU"
-            ),
-            pe_facility=_decimal(
-                cell["pe_facility"], path=path, line=line_no, what="facility PE RVU"
-            ),
-            mp=_decimal(cell["mp"], path=path, line=line_no, what="MP RVU"),
-            pctc=cell["pctc"],
-            global_days=cell["global_days"],
-            mult_proc=cell["mult_proc"],
-        )
-        cf = _decimal(cell["cf"], path=path, line=line_no, what="conversion factor")
-        if cf:
-            cfs.setdefault(cf, line_no)
-    if not rows:
-        raise DataFileError("no data records after the HDR lines", path=path)
-    if len(cfs) != 1:
-        found = ", ".join(f"{cf} (line {line})" for cf, line in cfs.items()) or "none"
-        raise DataFileError(f"expected one conversion factor, found {found}", path=path)
+        found.add({key: raw[a:b].strip() for key, (a, b) in _TXT_FIELDS.items()}, line_no)
+    conversion_factor = found.conversion_factor("no data records after the HDR lines")
     notice = " ".join(" ".join(notice_parts).split())
     return RvuFile(
         path=path,
@@ -121,7 +90,7 @@ def read_pprrvu_txt(text: str, path: str) -> RvuFile:
         name=f"RVU{year % 100:02d}{_QUARTER_LETTER[month]}",
         released=None,
         qp="_QPP" in base.upper(),
-        conversion_factor=next(iter(cfs)),
+        conversion_factor=conversion_factor,
         notice=(notice,) if notice else (),
-        rows=rows,
+        rows=found.rows,
     )
