@@ -120,6 +120,16 @@ class AuditStatus(str, enum.Enum):
     WARNINGS = "warnings"
     ERRORS = "errors"
 
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> AuditStatus:
+        """The status a report with ``findings`` has: its most severe finding decides."""
+        severities = {f.severity for f in findings}
+        if Severity.ERROR in severities:
+            return cls.ERRORS
+        if Severity.WARNING in severities:
+            return cls.WARNINGS
+        return cls.CLEAN
+
 
 @compact_pickle
 @attrs.frozen
@@ -390,7 +400,7 @@ def audit_visit(
         kx=kx,
         findings=findings,
         services=outcomes,
-        status=_status(findings),
+        status=AuditStatus.of(findings),
         pricing=pricing,
         amount_at_risk=at_risk,
         contract_pricing=work.contract,
@@ -781,12 +791,3 @@ def _outcomes(
             continue
         out.append(ServiceOutcome(s.code, s.minutes, True, units))
     return tuple(out)
-
-
-def _status(findings: Sequence[Finding]) -> AuditStatus:
-    severities = {f.severity for f in findings}
-    if Severity.ERROR in severities:
-        return AuditStatus.ERRORS
-    if Severity.WARNING in severities:
-        return AuditStatus.WARNINGS
-    return AuditStatus.CLEAN

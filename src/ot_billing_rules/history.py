@@ -225,15 +225,6 @@ def _initial_evaluation(code: str) -> bool:
     )
 
 
-def _status(findings: Sequence[Finding]) -> AuditStatus:
-    severities = {f.severity for f in findings}
-    if Severity.ERROR in severities:
-        return AuditStatus.ERRORS
-    if Severity.WARNING in severities:
-        return AuditStatus.WARNINGS
-    return AuditStatus.CLEAN
-
-
 def _visit_amount(visit: Visit) -> Decimal | None:
     # A visit without visit_allowed but with a locality accrues the amount the
     # audit priced (AuditReport.kx.visit_amount, see _day). HOOK: the MPPR is
@@ -518,7 +509,7 @@ def _group(
             kx=report.kx,
             findings=final,
             services=_outcomes(v, lines, report) if len(group) > 1 else report.services,
-            status=_status(final),
+            status=AuditStatus.of(final),
             # A pooled day is priced as one: its pricing goes with the first visit.
             pricing=report.pricing if n == 0 else None,
             amount_at_risk=report.amount_at_risk if n == 0 else None,
@@ -638,7 +629,7 @@ def _therapy(code: str) -> bool:
 def _alone(index: int, v: Visit) -> AuditResult:
     report = audit_visit(v)
     findings = sort_findings([*report.findings, _no_patient()])
-    report = attrs.evolve(report, findings=findings, status=_status(findings))
+    report = attrs.evolve(report, findings=findings, status=AuditStatus.of(findings))
     return AuditResult(index=index, report=report, visit_id=v.visit_id)
 
 
