@@ -7,30 +7,11 @@ Both must carry ``pricing``, ``amount_at_risk`` and the findings' amounts.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-
-def _run(tmp_path: Path, source: str, *args: str, name: str = "script.py") -> Any:
-    script = tmp_path / name
-    script.write_text(textwrap.dedent(source), encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
+from _fresh import run_script
 
 POOL = """
 import json, multiprocessing, sys
@@ -63,7 +44,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_pooled_priced_audits_equal_serial(tmp_path: Path, method: str) -> None:
-    out = _run(tmp_path, POOL, method)
+    out = run_script(tmp_path, POOL, method)
     # Every visit is priced, its 97530 (column 2 of 97150) is at risk, and the
     # computed amount takes $2,380 over the $2,410 threshold for every visit
     # whose amount is above $30 — all of them (97150 alone is $12.94).
@@ -92,8 +73,8 @@ print(json.dumps(report.to_dict()))
 
 def test_priced_report_pickle_loads_in_a_fresh_interpreter(tmp_path: Path) -> None:
     path = str(tmp_path / "report.pickle")
-    written = _run(tmp_path, WRITE, path, name="write.py")
-    read = _run(tmp_path, READ, path, name="read.py")
+    written = run_script(tmp_path, WRITE, path, name="write.py")
+    read = run_script(tmp_path, READ, path, name="read.py")
     assert read == written
     assert read["pricing"]["facility"] is True
     assert read["amount_at_risk"] == "54.98"

@@ -10,32 +10,15 @@ and run with ``sys.executable``; it prints one JSON line the test reads.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import ot_billing_rules as ob
+from _fresh import run_script
 
 START_METHODS = ["fork", "spawn"]
-
-
-def run_script(tmp_path: Path, source: str, *args: str, name: str = "script.py") -> Any:
-    script = tmp_path / name
-    script.write_text(textwrap.dedent(source), encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # -- 1. every value and result type unpickles where only the package was imported
