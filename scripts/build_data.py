@@ -2,6 +2,8 @@
 
     python scripts/build_data.py            # rebuild src/ot_billing_rules/_data/
     python scripts/build_data.py --check    # rebuild in a temp dir, compare, exit 1 on change
+    python scripts/build_data.py --from-cms DIR [--dry-run] [--changelog FILE]
+                                            # import a CMS quarter (scripts/_from_cms.py)
 
 Before building, every input is checked against its sha256 pin in
 ``data/sources/SHA256SUMS`` (the ``sha256sum`` format, so ``sha256sum -c``
@@ -13,7 +15,13 @@ including ``manifest.json``. ``--check`` compares that directory byte for
 byte with the committed ``_data/`` and names every file that differs;
 without it the built files replace the committed ones.
 
-Nothing outside the repository is read unless ``--sources`` names it.
+Nothing outside the repository is read unless ``--sources``, ``--root`` or
+``--from-cms`` names it. ``--root`` points every default path at another
+checkout (or a copy of one). ``--from-cms DIR`` recognises the CMS files in
+``DIR`` with the package's readers, prints what they change against the
+committed ``_data/`` and a drafted CHANGELOG "Data" entry, then copies them
+into ``data/sources/``, pins them and rebuilds; with ``--dry-run`` it writes
+nothing (see ``scripts/_from_cms.py``).
 """
 
 from __future__ import annotations
@@ -119,10 +127,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="rebuild in a temporary directory and compare"
     )
-    parser.add_argument("--sources", type=Path, default=SOURCES, help="raw inputs (data/sources)")
-    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the _data directory")
+    parser.add_argument("--sources", type=Path, default=None, help="raw inputs (data/sources)")
+    parser.add_argument("--data", type=Path, default=None, help="the _data directory")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the repository (default: this one)"
+    )
+    parser.add_argument("--from-cms", type=Path, metavar="DIR", help="import the CMS files in DIR")
+    parser.add_argument("--dry-run", action="store_true", help="with --from-cms: write nothing")
+    parser.add_argument("--changelog", type=Path, help="with --from-cms: write the drafted entry")
     args = parser.parse_args(argv)
-    sources, data = args.sources.resolve(), args.data.resolve()
+    root = args.root.resolve()
+    sources = (args.sources or root / "data" / "sources").resolve()
+    data = (args.data or root / "src" / "ot_billing_rules" / "_data").resolve()
+    if args.from_cms is not None:
+        code = import_cms(args.from_cms, sources, data, args.dry_run, args.changelog)
+        if code or args.dry_run:
+            return code
+    elif args.dry_run or args.changelog:
+        parser.error("--dry-run and --changelog go with --from-cms")
     errors = pin_errors(sources)
     if errors:
         for message in errors:
@@ -149,6 +171,41 @@ def main(argv: list[str] | None = None) -> int:
         for message in changed:
             print(f"build_data: {message}")
         print(f"build_data: {len(changed)} change(s) written to {data}")
+    return 0
+
+
+def import_cms(
+    folder: Path, sources: Path, data: Path, dry_run: bool, changelog: Path | None
+) -> int:
+    """Print the diff and CHANGELOG draft of a CMS quarter; copy and pin it unless ``dry_run``."""
+    from datetime import date
+
+    import _from_cms
+
+    from ot_billing_rules.errors import OTBillingError
+
+    try:
+        found = _from_cms.detect_all(folder)
+        summary = _from_cms.summarize(found, sources, data)
+        keep = _from_cms.bundled_codes(data) | _from_cms._catalog(sources)
+        copies = _from_cms.plan_copies(found, keep)
+        _from_cms.check_copies(copies, sources)
+    except OTBillingError as exc:
+        print(f"build_data: --from-cms: {exc}", file=sys.stderr)
+        return 2
+    for line in summary.lines:
+        print(f"build_data: {line}")
+    verb = "would copy" if dry_run else "copying"
+    for rel, raw in sorted(copies.items()):
+        print(f"build_data: {verb} data/sources/{rel} ({len(raw)} bytes)")
+    for note in summary.notes:
+        print(f"build_data: note: {note}")
+    entry = _from_cms.changelog_entry(summary, date.today())
+    print("build_data: drafted CHANGELOG entry:\n" + entry)
+    if changelog is not None:
+        changelog.write_text(entry, "utf-8")
+    if not dry_run:
+        _from_cms.write_copies(copies, sources, folder.name, date.today())
     return 0
 
 

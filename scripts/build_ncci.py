@@ -11,7 +11,13 @@ and writes:
   ``ncci.infer_effective_dates``);
 - ``_data/ncci_mue_2024-07-01.csv`` — practitioner and outpatient-hospital
   MUEs: ``setting, code, value, mai, rationale`` (a code missing from one
-  setting's table has no row for it).
+  setting's table has no row for it);
+- ``_data/ncci_ptp_history.csv`` — the dated history CMS published for some
+  PTP edits (``data/sources/ncci_history/``): when an edit took effect, the
+  release that changed it retroactively and the date it was deleted back to,
+  with the event and its citations. Every row must match a deleted row of
+  the PTP extract (deletion date = ``deleted_to``), so the table cannot
+  drift from the CMS files.
 
 Fee-schedule status is already shipped by ``scripts/build_codes.py`` as
 ``_data/pfs_indicators_2024-07.csv`` and is reused, not copied.
@@ -22,6 +28,7 @@ Run through ``python scripts/build_data.py``.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -51,17 +58,40 @@ def iso(text: str) -> str:
     return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
 
 
-#: MUE releases held as CMS files (notice and header lines verbatim, the
-#: catalog's and the 2024 subset's codes only): release -> (directory, files by setting).
-CMS_MUE_RELEASES = {
-    "2026-04-01": (
-        "ncci_2026-04-01",
-        {
-            "practitioner": "MCR_MUE_PractitionerServices_Eff_04-01-2026.csv",
-            "outpatient_hospital": "MCR_MUE_OutpatientHospitalServices_Eff_04-01-2026.csv",
-        },
+#: The CMS MUE file names of one release, by setting (``Eff_MM-DD-YYYY``).
+MUE_FILES = {
+    "practitioner": re.compile(r"MCR_MUE_PractitionerServices_Eff_(\d\d)-(\d\d)-(\d{4})\.csv"),
+    "outpatient_hospital": re.compile(
+        r"MCR_MUE_OutpatientHospitalServices_Eff_(\d\d)-(\d\d)-(\d{4})\.csv"
     ),
 }
+
+
+def cms_mue_releases(sources: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """MUE releases held as CMS files (notice and header lines verbatim, the
+    catalog's and the bundled codes only): release -> (folder, files by setting).
+
+    Every ``ncci_*/`` folder is searched, so a quarter imported by
+    ``build_data.py --from-cms`` is built without editing this module; a
+    release needs both settings' tables.
+    """
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for path in sorted(sources.glob("ncci_*/MCR_MUE_*.csv")):
+        for setting, pattern in MUE_FILES.items():
+            m = pattern.fullmatch(path.name)
+            if m:
+                release = f"{m.group(3)}-{m.group(1)}-{m.group(2)}"
+                found.setdefault(release, {})[setting] = (path.parent.name, path.name)
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for release, files in sorted(found.items()):
+        folders = {folder for folder, _ in files.values()}
+        if set(files) != set(SETTINGS) or len(folders) != 1:
+            raise SystemExit(
+                f"MUE release {release}: needs the practitioner and outpatient hospital "
+                f"tables in one ncci_*/ folder, found {sorted(files.items())}"
+            )
+        out[release] = (folders.pop(), {k: name for k, (_, name) in files.items()})
+    return out
 
 
 def build(sources: Path, dest: Path) -> None:
@@ -69,7 +99,8 @@ def build(sources: Path, dest: Path) -> None:
     src = sources / "ncci_2024-07-01"
     build_ptp(src, dest)
     build_mue(src, dest)
-    for release, (folder, files) in CMS_MUE_RELEASES.items():
+    build_history(sources / "ncci_history", src, dest)
+    for release, (folder, files) in cms_mue_releases(sources).items():
         build_cms_mue(sources / folder, files, release, dest)
 
 
@@ -174,5 +205,85 @@ def build_mue(src: Path, dest: Path) -> int:
         "andrewallenbruce/northstar @ a37fd49",
         release="2024-07-01",
         notice=NOTICE,
+    )
+    return len(out)
+
+
+HISTORY_FIELDS = (
+    "setting",
+    "column_1",
+    "column_2",
+    "effective",
+    "modifier_indicator",
+    "changed_in",
+    "announced",
+    "deleted_to",
+    "sources",
+)
+
+
+def _iso_day(text: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"{where}: not an ISO date: {text!r}") from None
+
+
+def build_history(src: Path, extract: Path, dest: Path) -> int:
+    """Write ``ncci_ptp_history.csv``: the cited dated history of some PTP edits."""
+    events = json.loads((src / "ptp_history_sources.json").read_text("utf-8"))
+    deleted: dict[tuple[str, str, str], set[str]] = {}
+    for setting in SETTINGS:
+        path = extract / f"ptp_{setting}_2024-07-01_ot_subset.csv"
+        with path.open(newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                key = (setting, r["column_1"], r["column_2"])
+                deleted.setdefault(key, set()).add(iso(r["deletion_date"]))
+    out: list[tuple[str, ...]] = []
+    path = src / "ptp_history.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != HISTORY_FIELDS:
+            raise SystemExit(f"{path}: columns {reader.fieldnames}, expected {HISTORY_FIELDS}")
+        for number, r in enumerate(reader, 2):
+            where = f"{path} line {number}"
+            key = (r["setting"], r["column_1"], r["column_2"])
+            effective, changed = _iso_day(r["effective"], where), _iso_day(r["changed_in"], where)
+            to, announced = _iso_day(r["deleted_to"], where), _iso_day(r["announced"], where)
+            if r["setting"] not in SETTINGS or r["modifier_indicator"] not in ("0", "1"):
+                raise SystemExit(f"{where}: bad setting or modifier indicator: {r}")
+            if not effective <= to < changed or announced > changed:
+                raise SystemExit(f"{where}: dates out of order: {r}")
+            if r["deleted_to"] not in deleted.get(key, set()):
+                raise SystemExit(
+                    f"{where}: the PTP extract has no {'/'.join(key)} row deleted on "
+                    f"{r['deleted_to']}: the history does not match the CMS file"
+                )
+            event = events.get(r["sources"])
+            if event is None:
+                raise SystemExit(f"{where}: unknown sources id {r['sources']!r}")
+            out.append(
+                (
+                    *key,
+                    r["effective"],
+                    r["modifier_indicator"],
+                    r["changed_in"],
+                    r["announced"],
+                    r["deleted_to"],
+                    event["event"],
+                    " | ".join(event["citations"]),
+                )
+            )
+    target = dest / "ncci_ptp_history.csv"
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow((*HISTORY_FIELDS[:-1], "event", "citations"))
+        w.writerows(sorted(out))
+    record(
+        dest,
+        target.name,
+        source="Dated history of NCCI PTP edits that CMS changed retroactively "
+        "(data/sources/ncci_history/: CMS PTP files and CMS announcements, cited per row)",
+        release="2020-04-01",
     )
     return len(out)

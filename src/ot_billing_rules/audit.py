@@ -81,7 +81,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _audit_payer
+from . import _audit_payer, _audit_retro
 from ._fast import build, compact_pickle
 from ._html import html_table
 from ._money import format_money
@@ -388,6 +388,7 @@ def audit_visit(
         lines = _bundle(work, lines)
     lines = _fit_all(work, lines)
     _plan(work)
+    work.findings.extend(_audit_retro.retroactive_findings(v))
     _payer_rules(work, lines)
     outcomes = _outcomes(work, lines, allocation)
     kept = [f for f in work.findings if not v.payer.suppresses(f.rule)]

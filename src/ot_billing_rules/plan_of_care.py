@@ -12,7 +12,10 @@ Policy Manual (MBPM) Ch. 15, and 42 CFR 424.24(c) and 410.61(e):
   treatment beyond it needs a **recertification** (§220.1.3.C), each for up
   to 90 days. Certifications signed before 2008-01-01 lasted 30 days.
 - **Progress report** (§220.3.D): at least once every 10 treatment days; the
-  first period starts on the first day of the episode.
+  first period starts on the first day of the episode. For dates of service
+  before 2013-01-01 the manual read "at least once every 10 treatment days or
+  at least once during each 30 calendar days, whichever is less"
+  (:func:`progress_report_rule`).
 
 Readings the manual does not settle, chosen here and marked **inferred**:
 
@@ -56,16 +59,34 @@ __all__ = [
     "INITIAL_CERTIFICATION_DAYS",
     "POC_NOT_CHECKED",
     "PROGRESS_REPORT_TREATMENT_DAYS",
+    "THIRTY_DAY_PROGRESS_UNTIL",
     "PlanOfCare",
+    "ProgressReportRule",
     "certification_deadline",
     "certification_interval_end",
     "check_plan_of_care",
     "count_treatment_days",
     "progress_report_due_by",
+    "progress_report_rule",
 ]
 
 #: Pub. 100-02 Ch. 15 §220.3.D: a progress report at least once every 10 treatment days.
 PROGRESS_REPORT_TREATMENT_DAYS = 10
+#: The last date of service under the 30-calendar-day alternative of the progress-report
+#: period: the Pub. 100-02 Ch. 15 revision that added functional reporting (§220.4,
+#: effective 2013-01-01) left "at least once every 10 treatment days" alone.
+THIRTY_DAY_PROGRESS_UNTIL = date(2012, 12, 31)
+_PROGRESS_2013 = (
+    f"{cite('cms_poc_progress')}: at least once every 10 treatment days; the "
+    "30-calendar-day alternative was removed by the manual revision that added functional "
+    "reporting, effective 2013-01-01 (APTA News, 2013-01-04, 'CMS Revises Medicare Benefit "
+    "Policy Manual')"
+)
+_PROGRESS_BEFORE_2013 = (
+    f"{cite('cms_poc_progress')} before 2013-01-01: at least once every 10 treatment days or "
+    "once during each 30 calendar days, whichever is less (CMS FAQ 2003, questions.cms.gov, "
+    "archived 2013-02-14); when that wording began is not recorded here"
+)
 #: Pub. 100-02 Ch. 15 §220.1.3.B: certify within 30 days after the first treatment day.
 INITIAL_CERTIFICATION_DAYS = 30
 #: Pub. 100-02 Ch. 15 §220.1.3 and §220.1.3.C: a certification covers at most 90 calendar days.
@@ -191,6 +212,38 @@ def progress_report_due_by(
     if len(days) < PROGRESS_REPORT_TREATMENT_DAYS:
         return None
     return days[PROGRESS_REPORT_TREATMENT_DAYS - 1]
+
+
+@attrs.frozen
+class ProgressReportRule:
+    """The progress-report period in force on a date of service.
+
+    ``treatment_days``: a report at least once every that many treatment
+    days; ``calendar_days``: or once during each that many calendar days,
+    whichever comes first (``None`` when the rule has no calendar limit);
+    ``source``: the public sources of the period and of its dates.
+    """
+
+    treatment_days: int
+    calendar_days: int | None
+    source: str
+
+
+def progress_report_rule(on: date | str) -> ProgressReportRule:
+    """The Medicare progress-report period for date of service ``on``.
+
+    From 2013-01-01: every 10 treatment days (Pub. 100-02 Ch. 15 §220.3.D).
+    Before: every 10 treatment days or 30 calendar days, whichever is less.
+
+    >>> progress_report_rule("2013-01-01").calendar_days is None
+    True
+    >>> progress_report_rule("2012-12-31").calendar_days
+    30
+    """
+    day = coerce_date(on, field="on", default_today=False)
+    if day <= THIRTY_DAY_PROGRESS_UNTIL:
+        return ProgressReportRule(PROGRESS_REPORT_TREATMENT_DAYS, 30, _PROGRESS_BEFORE_2013)
+    return ProgressReportRule(PROGRESS_REPORT_TREATMENT_DAYS, None, _PROGRESS_2013)
 
 
 def _opt_date(value: object, field: str) -> date | None:

@@ -277,6 +277,11 @@ _CITATIONS = (
     # NCCI edits and fee-schedule status
     Citation("ncci_edits", "CMS NCCI", _S),
     Citation(
+        "ncci_ptp_history",
+        "CMS NCCI PTP edit history (edits changed retroactively, as CMS published them)",
+        _S,
+    ),
+    Citation(
         "pfs_status",
         "CMS National Physician Fee Schedule Relative Value File, status indicator "
         "(RVU file documentation)",
@@ -730,6 +735,14 @@ _RULES = (
         _IN,
         ("ncci_edits",),
         "The date of service precedes the oldest MUE table held.",
+    ),
+    Rule(
+        "ncci.retroactive",
+        "ncci",
+        _IN,
+        ("ncci_ptp_history",),
+        "A PTP edit between two billed codes was in CMS's files for the date of service and "
+        "later deleted retroactively; the audit follows the edits as known now.",
     ),
     # dated coverage
     Rule(

@@ -57,6 +57,22 @@ def bundled_status() -> dict[str, FeeScheduleStatus]:
     return dict(_data.once("ncci_status", build))
 
 
+def _mue_releases() -> tuple[date, ...]:
+    """The bundled MUE releases: every ``ncci_mue_<date>.csv`` the manifest lists.
+
+    Read from the manifest so that a quarter added by ``build_data.py
+    --from-cms`` is loaded without a code change; the 2024-07-01 and
+    2026-04-01 tables (``BUNDLED_MUE_RELEASES``) are always among them.
+    """
+    files = _data.read_json("manifest.json")["files"]
+    found = {
+        date.fromisoformat(name[len("ncci_mue_") : -len(".csv")])
+        for name in files
+        if name.startswith("ncci_mue_") and name.endswith(".csv")
+    }
+    return tuple(sorted(found | set(BUNDLED_MUE_RELEASES)))
+
+
 def load_bundled() -> tuple[tuple[EditSource, ...], _MemoryBackend]:
     """The bundled July 2024 rows: their sources and an in-memory backend over them."""
     ptp = [
@@ -83,7 +99,7 @@ def load_bundled() -> tuple[tuple[EditSource, ...], _MemoryBackend]:
         for where in Setting
     ]
     mues: list[MUE] = []
-    for released in BUNDLED_MUE_RELEASES:
+    for released in _mue_releases():
         label = released.isoformat()
         rows = [
             MUE(r["code"], int(r["value"]), r["mai"], r["rationale"], r["setting"], released)

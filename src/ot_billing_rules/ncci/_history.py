@@ -1,0 +1,85 @@
+"""The dated history of PTP edits that CMS changed retroactively.
+
+The quarterly CMS files say how an edit stands *now*: an edit deleted back to
+its effective date carries modifier indicator 9 and never applies, so an
+audit of an old date of service follows what is known today. What the files
+no longer show is that the edit *was* listed, and denied claims, until CMS
+deleted it. ``_data/ncci_ptp_history.csv`` (built from
+``data/sources/ncci_history/`` by ``scripts/build_ncci.py``) records those
+changes with their public sources, so the audit can say so.
+
+Only what CMS published is recorded; an edit without a row has no known
+retroactive change, which is not the same as none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import attrs
+
+from .. import _data
+from ..terms import Setting
+
+HISTORY_FILE = "ncci_ptp_history.csv"
+
+
+@attrs.frozen
+class RetroactiveChange:
+    """One PTP edit, in one setting, that CMS changed retroactively.
+
+    The edit took effect on ``effective`` with ``modifier_indicator``; the
+    NCCI release of ``changed_in`` deleted it back to ``deleted_to``
+    (announced on ``announced``). Dates of service from ``deleted_to`` up to
+    the day before ``changed_in`` were audited under the edit at the time
+    and are not now.
+    """
+
+    setting: Setting
+    column_1: str
+    column_2: str
+    effective: date
+    modifier_indicator: str
+    changed_in: date
+    announced: date
+    deleted_to: date
+    event: str
+    citations: tuple[str, ...]
+
+    def covers(self, on: date) -> bool:
+        """Whether the rule for date of service ``on`` changed retroactively."""
+        return max(self.effective, self.deleted_to) <= on < self.changed_in
+
+
+def _load() -> tuple[RetroactiveChange, ...]:
+    return tuple(
+        RetroactiveChange(
+            setting=Setting(r["setting"]),
+            column_1=r["column_1"],
+            column_2=r["column_2"],
+            effective=date.fromisoformat(r["effective"]),
+            modifier_indicator=r["modifier_indicator"],
+            changed_in=date.fromisoformat(r["changed_in"]),
+            announced=date.fromisoformat(r["announced"]),
+            deleted_to=date.fromisoformat(r["deleted_to"]),
+            event=r["event"],
+            citations=tuple(r["citations"].split(" | ")),
+        )
+        for r in _data.read_csv(HISTORY_FILE)
+    )
+
+
+def retroactive_changes() -> tuple[RetroactiveChange, ...]:
+    """Every recorded retroactive change (read once per process)."""
+    return _data.once(HISTORY_FILE, _load)
+
+
+def changes_for(codes: Iterable[str], on: date, setting: Setting) -> tuple[RetroactiveChange, ...]:
+    """The recorded changes to edits between two of ``codes`` that cover ``on``."""
+    billed = set(codes)
+    return tuple(
+        c
+        for c in retroactive_changes()
+        if c.setting is setting and {c.column_1, c.column_2} <= billed and c.covers(on)
+    )
