@@ -40,9 +40,12 @@ from ot_billing_rules.payment._cms_files import read_paths
 from ot_billing_rules.payment._files import CmsFile, CountyFile, GpciFile, RvuFile
 from ot_billing_rules.payment._releases import from_json
 
+#: A HCPCS/CPT code: five digits, a letter and four digits, or four digits and a
+#: letter (never a header word such as ``HCPCS``).
+_CODE = rb"[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}"
 #: A data line of a PTP .txt (two codes, TAB) or an MUE/PPRRVU .csv (a code, comma).
-_PTP_LINE = re.compile(rb"([0-9A-Z]{5})\t([0-9A-Z]{5})\t")
-_CSV_LINE = re.compile(rb"([0-9A-Z]{5}),")
+_PTP_LINE = re.compile(rb"(" + _CODE + rb")\t(" + _CODE + rb")\t")
+_CSV_LINE = re.compile(rb"(" + _CODE + rb"),")
 #: Largest list of codes a summary line names before it only counts.
 _SHOWN = 12
 
