@@ -70,7 +70,7 @@ def detect(path: Path) -> Found:
     reasons: list[str] = []
     try:
         tables = list(read_cms_files([path], setting=None))
-    except OTBillingError as exc:
+    except (OTBillingError, OSError) as exc:
         reasons.append(f"NCCI reader: {exc}")
     else:
         if tables:
@@ -78,7 +78,7 @@ def detect(path: Path) -> Found:
         reasons.append("NCCI reader: no PTP or MUE table in it")
     try:
         files = read_paths((path,))
-    except OTBillingError as exc:
+    except (OTBillingError, OSError) as exc:
         reasons.append(f"fee-schedule reader: {exc}")
     else:
         return Found(path, files=files)

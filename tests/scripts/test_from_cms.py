@@ -206,3 +206,48 @@ def test_subset_keeps_every_non_data_line_verbatim() -> None:
     assert _from_cms.subset(raw, {"97530", "97150"}) == (
         b'"notice\r\n97530 is not a row",,,\r\nHCPCS,MOD\r\n97530,1\r\n97530\t97150\t*\r\n'
     )
+
+
+def test_quarter_that_would_not_build_writes_nothing(repo: Path, quarter: Path) -> None:
+    # One MUE table of the two: the staged build refuses it before any write.
+    (quarter / "MCR_MUE_OutpatientHospitalServices_Eff_10-01-2026.csv").unlink()
+    before = _tree(repo)
+    done = run(repo, "--from-cms", quarter)
+    assert done.returncode == 2
+    assert "do not build" in done.stderr
+    assert "needs the practitioner and outpatient hospital tables" in done.stderr
+    assert _tree(repo) == before
+
+
+def test_ptp_zip_is_imported_as_its_member_subset(repo: Path, tmp_path: Path) -> None:
+    q = tmp_path / "zips"
+    q.mkdir()
+    shutil.copy(CMS / "medicare-ncci-2024q3-practitioner-ptp-edits-ccipra-v302r0-f1.zip", q)
+    done = run(repo, "--from-cms", q)
+    assert done.returncode == 0, done.stderr
+    member = repo / "data" / "sources" / "ncci_2024-07-01" / "ccipra-v302r0-f1.TXT"
+    raw = member.read_bytes()
+    assert raw.startswith(b"CPT only copyright")
+    assert b"97530\t97535\t" in raw
+    assert run(repo, "--check").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "not a CMS NCCI PTP/MUE file"),
+        ("table.xlsx", b"a,b\n", "export .xlsx tables as .txt/.csv"),
+        ("broken.zip", b"PK\x03\x04garbage", "not a readable zip"),
+    ],
+)
+def test_unreadable_input_is_a_typed_error_naming_it(
+    repo: Path, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    q = tmp_path / "bad"
+    q.mkdir()
+    (q / name).write_bytes(content)
+    done = run(repo, "--from-cms", q, "--dry-run")
+    assert done.returncode == 2
+    assert name in done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
