@@ -492,7 +492,7 @@ class Visit:
             seen.add(s.code)
         if (
             self.facility is not None
-            and self.place_of_service is not None
+            and self.place_of_service in FACILITY_RATE
             and FACILITY_RATE[self.place_of_service] is not self.facility
         ):
             rate = "facility" if FACILITY_RATE[self.place_of_service] else "non-facility"
@@ -617,15 +617,22 @@ progress_report, diagnoses, state, visits_this_period, patient_birth_date, plan_
     @property
     def facility_rate(self) -> bool | None:
         """Whether the fee schedule's facility rate applies: ``facility`` if given, else what
-        ``place_of_service`` implies (Pub. 100-04 Ch. 12 §20.4.2), else ``None`` (unknown).
+        ``place_of_service`` implies (Pub. 100-04 Ch. 12 §20.4.2; for the telehealth POS 02
+        and 10, the rate on the date of service,
+        :func:`~ot_billing_rules.telehealth.pos_facility_rate`), else ``None`` (unknown).
 
         >>> Visit("2025-06-02", [Service("97530", minutes=30)], place_of_service="22").facility_rate
         True
         """
         if self.facility is not None:
             return self.facility
-        if self.place_of_service is not None:
+        if self.place_of_service in FACILITY_RATE:
             return FACILITY_RATE[self.place_of_service]
+        if self.place_of_service is not None:
+            # Telehealth POS 02/10: the rate depends on the date (None where unknown).
+            from .telehealth import pos_facility_rate
+
+            return pos_facility_rate(self.place_of_service, self.date_of_service)
         return None
 
     def _repr_html_(self) -> str:
