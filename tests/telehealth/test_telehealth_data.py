@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ot_billing_rules import on_telehealth_list, telehealth_window
-from ot_billing_rules.errors import InvalidOptionError, InvalidTypeError
 from ot_billing_rules.telehealth import (
     ListStatus,
     WindowStatus,
@@ -134,8 +134,11 @@ def test_pos_rate_by_date(pos: str, day: str, facility: bool | None) -> None:
     assert pos_facility_rate(pos, day) is facility
 
 
-def test_bad_input_is_a_typed_error() -> None:
-    with pytest.raises(InvalidOptionError, match="'11' is not a telehealth POS"):
-        pos_facility_rate("11", "2024-01-01")
-    with pytest.raises(InvalidTypeError, match="code must be a string"):
-        on_telehealth_list(97110, "2024-01-01")  # type: ignore[arg-type]
+def test_the_docs_windows_table_matches_the_data() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "telehealth.md").read_text("utf-8")
+    for w in telehealth_windows():
+        start = w.start.isoformat() if w.start else "—"
+        end = w.end.isoformat() if w.end else "—"
+        enacted = w.enacted_on.isoformat() if w.enacted_on else "—"
+        status = w.status.value.replace("_", " ")
+        assert f"| {start} | {end} | {status} | {enacted} |" in page, (start, end)
