@@ -137,11 +137,11 @@ def _window(visit: Visit) -> list[Finding]:
                 "telehealth.retroactive",
                 Severity.INFO,
                 (),
-                f"{iso} fell in a lapse of therapists' Medicare telehealth eligibility that "
-                f"{window.authority}, enacted {window.enacted_on.isoformat()}, reversed "
-                "retroactively: the rule changed after the date of service, and the audit follows "
-                "what is known now.",
-                suggestion="Claims held or denied during the lapse can be submitted or reopened.",
+                f"{iso} is covered by {window.authority} only retroactively: it was enacted on "
+                f"{window.enacted_on.isoformat()}, after the date of service. The rule changed "
+                "retroactively; the audit follows what is known now.",
+                suggestion="Claims held or denied before the enactment can be submitted or "
+                "reopened.",
                 source=source,
             )
         ]

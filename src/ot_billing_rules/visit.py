@@ -411,8 +411,9 @@ class Visit:
       ``None`` it follows from ``place_of_service`` (see
       :attr:`facility_rate`).
     - ``place_of_service``: the two-digit CMS POS code (``"11"`` office,
-      ``"12"`` home, ``"22"`` on-campus outpatient hospital, ...); see
-      :mod:`ot_billing_rules.place_of_service`.
+      ``"12"`` home, ``"22"`` on-campus outpatient hospital, ``"02"``/``"10"``
+      telehealth, ...); see :mod:`ot_billing_rules.place_of_service` and
+      :mod:`ot_billing_rules.telehealth`.
     - ``ytd_allowed``: allowed amount of the discipline's KX bucket already
       incurred this calendar year before this visit, from every provider.
     - ``visit_allowed``: this visit's allowed amount, when known.
