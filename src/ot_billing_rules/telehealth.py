@@ -237,7 +237,7 @@ def telehealth_window(on: date | str) -> TelehealthWindow | None:
     'Consolidated Appropriations Act, 2026 (H.R. 7148)'
     """
     day = coerce_date(on)
-    return next((w for w in _tables().windows if w.covers(day)), None)
+    return next((w for w in _tables().windows if _covers(w.start, w.end, day)), None)
 
 
 def _code(code: object) -> str:
