@@ -40,6 +40,7 @@ import build_evaluations
 import build_fees
 import build_ncci
 import build_payers
+import build_telehealth
 import build_thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ BUILDERS = (
     build_activities,
     build_fees,
     build_payers,
+    build_telehealth,
 )
 PIN_LINE = re.compile(r"([0-9a-f]{64})  (\S.*)")
 

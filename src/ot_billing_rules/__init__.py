@@ -27,6 +27,11 @@ from .activities import activities as activities
 
 #: Public name -> the module that defines it, grouped by module.
 _NAMES: dict[str, tuple[str, ...]] = {
+    ".telehealth": (
+        "TelehealthWindow",
+        "on_telehealth_list",
+        "telehealth_window",
+    ),
     ".history": (
         "PATIENT_SCHEMA",
         "HistoryRun",

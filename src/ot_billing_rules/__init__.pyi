@@ -143,6 +143,9 @@ from .sources import Rule as Rule
 from .sources import cite as cite
 from .sources import data_version as data_version
 from .sources import rule as rule
+from .telehealth import TelehealthWindow as TelehealthWindow
+from .telehealth import on_telehealth_list as on_telehealth_list
+from .telehealth import telehealth_window as telehealth_window
 from .terms import Discipline as Discipline
 from .terms import EvaluationDiscipline as EvaluationDiscipline
 from .terms import HourRule as HourRule
@@ -275,6 +278,7 @@ __all__ = [
     "StoreLockedError",
     "StoreReadOnlyError",
     "TaskModification",
+    "TelehealthWindow",
     "TherapyList",
     "TieBreak",
     "TwoLeftoverUnits",
@@ -317,6 +321,7 @@ __all__ = [
     "localities",
     "lookup",
     "normalize_code",
+    "on_telehealth_list",
     "parse_line_token",
     "payer_policies",
     "payer_policy",
@@ -333,6 +338,7 @@ __all__ = [
     "sequestration_rate",
     "suggest_codes",
     "targeted_review_threshold",
+    "telehealth_window",
     "to_837i_sv2",
     "to_837p_sv1",
     "to_cms1500_rows",

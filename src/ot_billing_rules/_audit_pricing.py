@@ -135,6 +135,12 @@ def price_visit(visit: Visit, lines: Sequence[ClaimLine]) -> VisitPricing:
     """
     day = visit.date_of_service
     schedule = FeeSchedule.bundled()
+    from ._audit_telehealth import unpriced_telehealth
+
+    unpriced = unpriced_telehealth(visit)
+    if unpriced is not None:
+        # A telehealth POS whose rate on the date is unknown: no guess at either rate.
+        return VisitPricing(None, (unpriced,), frozenset({"OT", "PT_SLP"}))
     try:
         pricing = price_lines(
             lines,

@@ -50,6 +50,9 @@ step  what                                                          payer flag r
 8b    payer record (:mod:`~ot_billing_rules._audit_payer`): daily   ``terms``
       caps, visit limits, prior authorization, age rules,
       required modifiers, Medicaid edits, unknown fields
+8c    Medicare telehealth (:mod:`~ot_billing_rules._audit_telehealth`;  —
+      POS 02/10 or 95/GT/FQ): therapist window, telehealth list,
+      POS/modifier convention of the date, retroactive windows
 9     services not billed (``audit.not_billed``)                    —
 10    report: drop the payer's suppressed rules; on a priced        ``suppress_rules``
       visit, each finding that denies a line carries its
@@ -81,7 +84,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _audit_payer, _audit_retro
+from . import _audit_payer, _audit_retro, _audit_telehealth
 from ._fast import build, compact_pickle
 from ._html import html_table
 from ._money import format_money
@@ -390,6 +393,7 @@ def audit_visit(
     _plan(work)
     work.findings.extend(_audit_retro.retroactive_findings(v))
     _payer_rules(work, lines)
+    work.findings.extend(_audit_telehealth.telehealth_findings(v, lines))
     outcomes = _outcomes(work, lines, allocation)
     kept = [f for f in work.findings if not v.payer.suppresses(f.rule)]
     pricing, at_risk = _at_risk(work, kept, lines)

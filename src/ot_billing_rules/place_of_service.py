@@ -11,28 +11,34 @@ patient's home and other settings. A patient who is a hospital inpatient
 (POS 21) or outpatient (POS 19, 22) is paid at the facility rate wherever the
 encounter took place (the same §20.4.2).
 
-Only the codes that section lists with a rate are held here; the telehealth
-codes 02 and 10 are left out because their rate has changed by date of
-service and by CMS rule. Any other code is an
+Only the codes that section lists with a rate are held in
+:data:`FACILITY_RATE`. The telehealth codes 02 and 10 are accepted too, but
+their rate changed by date of service and by CMS rule: it is read by date from
+:func:`ot_billing_rules.telehealth.pos_facility_rate` (``None`` where no source
+settles it). Any other code is an
 :class:`~ot_billing_rules.errors.InvalidOptionError` naming the valid ones —
 give ``facility`` explicitly for those.
 
 >>> facility_rate("11"), facility_rate("22"), facility_rate("19")
 (False, True, True)
+>>> normalize_pos("2")
+'02'
 """
 
 from __future__ import annotations
 
 from .errors import InvalidOptionError, InvalidTypeError
 
-__all__ = ["FACILITY_RATE", "POS_NAMES", "facility_rate", "normalize_pos"]
+__all__ = ["FACILITY_RATE", "POS_NAMES", "TELEHEALTH_POS", "facility_rate", "normalize_pos"]
 
 #: POS code -> its name in the CMS Place of Service Code Set.
 POS_NAMES: dict[str, str] = {
     "01": "Pharmacy",
+    "02": "Telehealth Provided Other than in Patient's Home",
     "03": "School",
     "04": "Homeless Shelter",
     "09": "Prison/Correctional Facility",
+    "10": "Telehealth Provided in Patient's Home",
     "11": "Office",
     "12": "Home",
     "13": "Assisted Living Facility",
@@ -68,8 +74,13 @@ _FACILITY = frozenset(
     {"19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
 )
 
+#: The telehealth POS codes (CMS CR 12427): their rate depends on the date of service.
+TELEHEALTH_POS = frozenset({"02", "10"})
+
 #: POS code -> whether the PFS pays it at the facility rate (Pub. 100-04 Ch. 12 §20.4.2).
-FACILITY_RATE: dict[str, bool] = {code: code in _FACILITY for code in POS_NAMES}
+FACILITY_RATE: dict[str, bool] = {
+    code: code in _FACILITY for code in POS_NAMES if code not in TELEHEALTH_POS
+}
 
 
 def normalize_pos(value: object) -> str:
@@ -84,18 +95,32 @@ def normalize_pos(value: object) -> str:
     text = str(value).strip()
     if text.isascii() and text.isdigit() and len(text) == 1:
         text = "0" + text
-    if text not in FACILITY_RATE:
+    if text not in POS_NAMES:
         raise InvalidOptionError(
             f"place_of_service {value!r} is not a POS code with a documented fee schedule rate "
-            f"(Pub. 100-04 Ch. 12 §20.4.2); valid: {', '.join(FACILITY_RATE)} — or give "
-            "facility true/false instead",
+            f"(Pub. 100-04 Ch. 12 §20.4.2) or a telehealth POS; valid: {', '.join(POS_NAMES)} — "
+            "or give facility true/false instead",
             value=value,
             field="place_of_service",
-            valid=list(FACILITY_RATE),
+            valid=list(POS_NAMES),
         )
     return text
 
 
 def facility_rate(pos: object) -> bool:
-    """Whether POS code ``pos`` is paid at the PFS facility rate (non-facility: ``False``)."""
-    return FACILITY_RATE[normalize_pos(pos)]
+    """Whether POS code ``pos`` is paid at the PFS facility rate (non-facility: ``False``).
+
+    The telehealth codes 02 and 10 have no rate without a date: they are an
+    :class:`~ot_billing_rules.errors.InvalidOptionError` pointing to
+    :func:`ot_billing_rules.telehealth.pos_facility_rate`.
+    """
+    code = normalize_pos(pos)
+    if code in TELEHEALTH_POS:
+        raise InvalidOptionError(
+            f"the fee schedule rate of telehealth POS {code} depends on the date of service; "
+            "use ot_billing_rules.telehealth.pos_facility_rate(pos, on)",
+            value=pos,
+            field="place_of_service",
+            valid=list(FACILITY_RATE),
+        )
+    return FACILITY_RATE[code]

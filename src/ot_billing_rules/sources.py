@@ -376,6 +376,32 @@ _CITATIONS = (
         _S,
     ),
     Citation("fhir_r4_claim", "HL7 FHIR R4 (4.0.1) Claim and OperationOutcome", _S),
+    # Medicare telehealth for therapists (each telehealth.json row names its own source)
+    Citation(
+        "telehealth_practitioners",
+        "SSA §1834(m)(4)(E): PT/OT/SLP as telehealth practitioners only under the PHE waiver "
+        "(SSA §1135(b)(8), CARES Act §3703; CMS 2020-04-30) and its extensions (CAA 2023 Div. FF "
+        "§4113; American Relief Act, 2025; H.R. 1968 (2025); Pub. L. 119-37; CAA 2026, H.R. 7148)",
+        _W,
+    ),
+    Citation(
+        "telehealth_list",
+        "CMS Medicare Telehealth Services List (CMS-1744-IFC; CY 2021-2026 PFS final rules)",
+        _W,
+    ),
+    Citation(
+        "telehealth_billing",
+        "CMS CR 12427 (POS 02/10); NGS, Telehealth Changes for 2024 (CY 2024 PFS final rule: "
+        "in-person POS with modifier 95 through 2023-12-31, then POS 02/10); First Coast and "
+        "Novitas telehealth modifier pages (GT, FQ)",
+        _S,
+    ),
+    Citation(
+        "telehealth_rate",
+        "CY 2024 PFS final rule: POS 02 at the facility rate, POS 10 at the non-facility rate "
+        "from 2024-01-01 (as summarised by Manatt and NGS)",
+        _W,
+    ),
 )
 
 #: Every citation by id.
@@ -1025,6 +1051,55 @@ _RULES = (
         _E,
         ("fhir_r4_claim",),
         "fhir.resources rejects the FHIR resource (validate_fhir).",
+    ),
+    # Medicare telehealth (PT/OT/SLP as distant-site practitioners)
+    Rule(
+        "telehealth.therapist_not_eligible",
+        "telehealth",
+        _E,
+        ("telehealth_practitioners",),
+        "A Medicare telehealth visit on a date outside every window in which PT, OT and SLP "
+        "could bill Medicare telehealth.",
+    ),
+    Rule(
+        "telehealth.code_not_on_list",
+        "telehealth",
+        _E,
+        ("telehealth_list",),
+        "A code billed via telehealth that was not on the Medicare Telehealth Services List on "
+        "the date.",
+    ),
+    Rule(
+        "telehealth.modifier_missing",
+        "telehealth",
+        _WN,
+        ("telehealth_billing",),
+        "2020-2023: a telehealth line on POS 02/10 without modifier 95 (CMS asked for the "
+        "in-person POS with 95).",
+    ),
+    Rule(
+        "telehealth.pos_modifier_mismatch",
+        "telehealth",
+        _E,
+        ("telehealth_billing",),
+        "POS and telehealth modifier disagree with the date's convention (POS 10 before 2022, "
+        "95 without POS 02/10 from 2024; a warning for GT or FQ on a therapist's claim).",
+        also=(_WN,),
+    ),
+    Rule(
+        "telehealth.retroactive",
+        "telehealth",
+        _IN,
+        ("telehealth_practitioners",),
+        "The window covering the date was enacted after it: the rule changed retroactively.",
+    ),
+    Rule(
+        "telehealth.unknown",
+        "telehealth",
+        _IN,
+        ("telehealth_practitioners", "telehealth_list", "telehealth_rate"),
+        "The telehealth data does not settle a fact for the date (eligibility, list status, "
+        "POS rate, institutional claims): not checked.",
     ),
 )
 

@@ -411,8 +411,9 @@ class Visit:
       ``None`` it follows from ``place_of_service`` (see
       :attr:`facility_rate`).
     - ``place_of_service``: the two-digit CMS POS code (``"11"`` office,
-      ``"12"`` home, ``"22"`` on-campus outpatient hospital, ...); see
-      :mod:`ot_billing_rules.place_of_service`.
+      ``"12"`` home, ``"22"`` on-campus outpatient hospital, ``"02"``/``"10"``
+      telehealth, ...); see :mod:`ot_billing_rules.place_of_service` and
+      :mod:`ot_billing_rules.telehealth`.
     - ``ytd_allowed``: allowed amount of the discipline's KX bucket already
       incurred this calendar year before this visit, from every provider.
     - ``visit_allowed``: this visit's allowed amount, when known.
@@ -492,7 +493,7 @@ class Visit:
             seen.add(s.code)
         if (
             self.facility is not None
-            and self.place_of_service is not None
+            and self.place_of_service in FACILITY_RATE
             and FACILITY_RATE[self.place_of_service] is not self.facility
         ):
             rate = "facility" if FACILITY_RATE[self.place_of_service] else "non-facility"
@@ -617,15 +618,22 @@ progress_report, diagnoses, state, visits_this_period, patient_birth_date, plan_
     @property
     def facility_rate(self) -> bool | None:
         """Whether the fee schedule's facility rate applies: ``facility`` if given, else what
-        ``place_of_service`` implies (Pub. 100-04 Ch. 12 §20.4.2), else ``None`` (unknown).
+        ``place_of_service`` implies (Pub. 100-04 Ch. 12 §20.4.2; for the telehealth POS 02
+        and 10, the rate on the date of service,
+        :func:`~ot_billing_rules.telehealth.pos_facility_rate`), else ``None`` (unknown).
 
         >>> Visit("2025-06-02", [Service("97530", minutes=30)], place_of_service="22").facility_rate
         True
         """
         if self.facility is not None:
             return self.facility
-        if self.place_of_service is not None:
+        if self.place_of_service in FACILITY_RATE:
             return FACILITY_RATE[self.place_of_service]
+        if self.place_of_service is not None:
+            # Telehealth POS 02/10: the rate depends on the date (None where unknown).
+            from .telehealth import pos_facility_rate
+
+            return pos_facility_rate(self.place_of_service, self.date_of_service)
         return None
 
     def _repr_html_(self) -> str:

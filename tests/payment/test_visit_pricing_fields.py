@@ -15,7 +15,7 @@ from ot_billing_rules.errors import (
     InvalidOptionError,
     InvalidTypeError,
 )
-from ot_billing_rules.place_of_service import FACILITY_RATE, facility_rate
+from ot_billing_rules.place_of_service import FACILITY_RATE, POS_NAMES, facility_rate
 from ot_billing_rules.readers import visits_from_rows
 
 BASE = {"date_of_service": "2025-06-02", "services": [{"code": "97530", "minutes": 30}]}
@@ -64,7 +64,7 @@ def test_pos_given_as_number_is_two_digits() -> None:
         ("facility", "yes", InvalidTypeError, ["'yes'", "true, false"]),
         ("facility", 1, InvalidTypeError, ["int"]),
         ("place_of_service", "98", InvalidOptionError, ["'98'", "11, 12"]),
-        ("place_of_service", "02", InvalidOptionError, ["'02'", "facility true/false"]),
+        ("place_of_service", "07", InvalidOptionError, ["'07'", "facility true/false"]),
         ("place_of_service", True, InvalidTypeError, ["bool"]),
         ("place_of_service", 11.0, InvalidTypeError, ["float"]),
     ],
@@ -86,7 +86,7 @@ def test_facility_contradicting_pos_is_an_error() -> None:
 def test_unknown_pos_error_lists_every_valid_code() -> None:
     with pytest.raises(InvalidOptionError) as info:
         Visit.from_dict({**BASE, "place_of_service": "99"})
-    assert info.value.valid == tuple(FACILITY_RATE)
+    assert info.value.valid == tuple(POS_NAMES)
 
 
 def test_rows_carry_the_pricing_columns() -> None:
