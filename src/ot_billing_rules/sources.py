@@ -865,6 +865,14 @@ _RULES = (
         "A bypass modifier was added because the services were in separate intervals.",
     ),
     Rule(
+        "audit.rows_combined",
+        "audit",
+        _IN,
+        ("mac_one_line_per_code", "cms_timed_codes_day"),
+        "A code on several rows of one visit was combined: minutes summed, CO/CQ rows' "
+        "minutes as assistant minutes.",
+    ),
+    Rule(
         "audit.not_billed",
         "audit",
         _IN,
