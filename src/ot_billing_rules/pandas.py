@@ -211,16 +211,16 @@ def _blank(cell: Any) -> bool:
 
 
 def _combined_finding(code: str, count: int, minutes: Any, assistant: Any) -> Finding:
-    extra = f", {assistant} of them by an assistant (CO/CQ rows)" if assistant else ""
     total = f"{minutes} minutes" if minutes else "no minutes"
+    extra = f", {assistant} of them by an assistant (the CO/CQ rows)" if assistant else ""
     return Finding(
         "audit.rows_combined",
         Severity.INFO,
         (code,),
-        f"{code} was on {count} rows of this visit; they were combined into one service "
-        f"({total}{extra}) and billed on one line per code.",
-        suggestion="Check the combined minutes against the documentation.",
-        source=cite("mac_one_line_per_code"),
+        f"{code} was on {count} rows of this visit: combined into one service ({total}{extra}) "
+        "before minutes became units, as the day's total timed minutes decide them.",
+        suggestion="Check the combined minutes against the treatment notes.",
+        source=cite("cms_timed_codes_day"),
     )
 
 

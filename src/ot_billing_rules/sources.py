@@ -868,9 +868,9 @@ _RULES = (
         "audit.rows_combined",
         "audit",
         _IN,
-        ("mac_one_line_per_code", "cms_timed_codes_day"),
-        "A code on several rows of one visit was combined: minutes summed, CO/CQ rows' "
-        "minutes as assistant minutes.",
+        ("cms_timed_codes_day", "cms_assistant_modifiers"),
+        "A code on several rows of one visit was combined before the 8-minute rule: minutes "
+        "summed, CO/CQ rows' minutes as assistant minutes.",
     ),
     Rule(
         "audit.not_billed",

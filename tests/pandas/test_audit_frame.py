@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,11 +10,9 @@ import pytest
 pd = pytest.importorskip("pandas")
 
 import ot_billing_rules as ob  # noqa: E402
+from _fresh import run_script  # noqa: E402
 from ot_billing_rules.errors import InvalidOptionError, InvalidTypeError  # noqa: E402
 from ot_billing_rules.pandas import audit_frame, sample_export  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _fresh import run_script  # noqa: E402
 
 
 def _frame(**columns: list[object]) -> object:
