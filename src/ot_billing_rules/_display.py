@@ -28,7 +28,7 @@ from .lines import ClaimLine
 if TYPE_CHECKING:
     from .audit import AuditReport
 
-__all__ = ["Findings", "Lines", "as_findings", "as_lines", "report_html"]
+__all__ = ["Findings", "Lines", "as_findings", "as_lines", "report_html", "report_repr"]
 
 _SHOWN = 4  # items named in a repr before "…"
 
@@ -108,6 +108,18 @@ def lines_html(lines: Iterable[ClaimLine], title: str) -> str:
         title,
         [(ln.code, ln.units, " ".join(ln.modifiers), ln.minutes or "") for ln in lines],
         header=("code", "units", "modifiers", "minutes"),
+    )
+
+
+def report_repr(report: AuditReport) -> str:
+    """One line: the visit, its payer and status, and how many lines and findings."""
+    v = report.visit
+    who = f"visit {v.visit_id!r} " if v.visit_id else ""
+    counts = ", ".join(_plural(n, s) for s, n in report.findings.by_severity().items())
+    return (
+        f"<AuditReport {who}{v.date_of_service.isoformat()} payer={v.payer.name!r} "
+        f"status={report.status.value}: {_plural(len(report.lines), 'claim line')}, "
+        f"{_plural(len(report.findings), 'finding')}{f' ({counts})' if counts else ''}>"
     )
 
 

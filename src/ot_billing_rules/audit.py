@@ -82,7 +82,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _audit_payer
-from ._display import Findings, Lines, as_findings, as_lines, report_html
+from ._display import Findings, Lines, as_findings, as_lines, report_html, report_repr
 from ._fast import build, compact_pickle
 from ._money import format_money
 from .catalog import Code, TherapyList, check_code, get
@@ -177,6 +177,10 @@ class AuditReport:
     - ``contract_pricing``: for a policy priced from its own contracted rates
       (``PayerTerms.rates``, not ``medicare_pricing``), the lines so priced
       (:class:`~ot_billing_rules.payment.ContractPricing`); else ``None``.
+
+    Its ``repr`` is one line (visit, payer, status, counts); in Jupyter it
+    renders as HTML: visit id, patient, payer, status, KX totals, claim
+    lines, pricing, services not billed and findings.
     """
 
     visit: Visit
@@ -283,6 +287,9 @@ class AuditReport:
                     if f.suggestion:
                         out.append(f"    -> {e(f.suggestion)}")
         return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return report_repr(self)
 
     def _repr_html_(self) -> str:
         return report_html(self)

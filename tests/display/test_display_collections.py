@@ -64,6 +64,17 @@ def test_short_reprs(report: ob.AuditReport) -> None:
     assert repr(many).endswith(", …>")
 
 
+def test_report_repr_is_one_short_line(report: ob.AuditReport) -> None:
+    text = repr(report)
+    assert text == (
+        "<AuditReport visit 'v<1>' 2024-07-01 payer='medicare' status=errors: "
+        "2 claim lines, 4 findings (1 error, 1 warning, 2 infos)>"
+    )
+    assert [f.severity.value for f in report.findings] == ["error", "warning", "info", "info"]
+    # A result holding the report stays readable too.
+    assert len(repr(next(ob.audit_many([PTP])))) < 300
+
+
 def test_by_severity_counts_errors_first() -> None:
     f = [
         ob.Finding("a.b", "info", (), "m"),
