@@ -47,7 +47,7 @@ from ot_billing_rules.batch import (
     audit_many,
     to_records,
 )
-from ot_billing_rules.errors import InvalidOptionError, InvalidTypeError
+from ot_billing_rules.errors import InvalidInputError, InvalidOptionError, InvalidTypeError
 from ot_billing_rules.findings import Finding, Severity, sort_findings
 from ot_billing_rules.payers import PayerPolicy, payer_policy
 from ot_billing_rules.readers import ROW_COLUMNS, group_rows
@@ -64,6 +64,7 @@ _VISIT_COLUMNS = tuple(
     if c not in {"code", "minutes", "assistant_minutes", "modifiers", "separate_interval"}
 )
 _MONEY_COLUMNS = ("allowed", "amount_at_risk")
+_REQUIRED = ("visit_id", "date_of_service", "code")
 
 
 def _choice(value: object, field: str, valid: tuple[str, ...]) -> str:
@@ -426,6 +427,7 @@ def audit_frame(
         raise InvalidTypeError(
             f"history must be true or false, not {history!r}", value=history, field="history"
         )
+    _check_columns(frame)
     cells, policies = _payers(payers)
     header, columns = _cells(frame, mode)
     if cells and "payer" in header:
@@ -445,6 +447,26 @@ def audit_frame(
         findings=_frame(to_records(results, level="finding"), FINDING_SCHEMA, money_kind),
         results=tuple(results),
     )
+
+
+def _check_columns(frame: Any) -> None:
+    names = list(frame.columns)
+    twice = sorted({str(c) for c in names if names.count(c) > 1})
+    if twice:
+        raise InvalidInputError(
+            f"the frame has column(s) {', '.join(map(repr, twice))} more than once; "
+            "each column must be named once",
+            value=twice,
+            field="frame",
+        )
+    missing = [c for c in _REQUIRED if c not in names]
+    if missing and len(frame):
+        raise InvalidInputError(
+            f"the frame has no {', '.join(map(repr, missing))} column; required: "
+            f"{', '.join(_REQUIRED)} (its columns: {', '.join(map(str, names[:20]))})",
+            value=missing,
+            field="frame",
+        )
 
 
 def _payer_cell(value: Any, cells: Mapping[str, str]) -> Any:

@@ -11,7 +11,7 @@ pd = pytest.importorskip("pandas")
 
 import ot_billing_rules as ob  # noqa: E402
 from _fresh import run_script  # noqa: E402
-from ot_billing_rules.errors import InvalidOptionError, InvalidTypeError  # noqa: E402
+from ot_billing_rules.errors import InvalidInputError, InvalidOptionError, InvalidTypeError  # noqa: E402
 from ot_billing_rules.pandas import audit_frame, sample_export  # noqa: E402
 
 
@@ -320,6 +320,26 @@ def test_bad_arguments_are_typed_errors(kwargs: dict[str, object], error: type) 
 def test_a_list_of_rows_is_not_a_frame() -> None:
     with pytest.raises(InvalidTypeError, match="DataFrame"):
         audit_frame([{"visit_id": "v1"}])
+
+
+def test_a_frame_without_a_required_column_is_refused_naming_it() -> None:
+    with pytest.raises(InvalidInputError, match="'visit_id'"):
+        audit_frame(pd.DataFrame({"claim": ["c1"], "date_of_service": ["2024-07-01"]}))
+
+
+def test_a_column_named_twice_is_refused() -> None:
+    frame = pd.DataFrame(
+        [["v1", "2024-07-01", "97530", "38"]], columns=["visit_id"] * 2 + ["code", "minutes"]
+    )
+    with pytest.raises(InvalidInputError, match="more than once"):
+        audit_frame(frame)
+
+
+def test_an_empty_frame_gives_empty_typed_frames() -> None:
+    audit = audit_frame(pd.DataFrame(columns=["visit_id", "date_of_service", "code", "minutes"]))
+    assert len(audit.visits) == len(audit.lines) == len(audit.findings) == 0
+    assert list(audit.visits.columns) == list(ob.RESULT_SCHEMA)
+    assert audit.findings_by_rule().empty
 
 
 def test_report_of_an_unknown_visit_is_a_typed_error() -> None:
