@@ -64,6 +64,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "to_records",
     ),
     ".bundling": ("check_bundling",),
+    "._display": ("Findings", "Lines"),
     ".catalog": (
         "Category",
         "Code",

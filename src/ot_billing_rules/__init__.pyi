@@ -2,6 +2,8 @@
 
 from ._version import __version__ as __version__
 from .activities import activities as activities
+from ._display import Findings as Findings
+from ._display import Lines as Lines
 from ._history_state import HistoryState as HistoryState
 from ._history_state import PatientState as PatientState
 from .activities import Activity as Activity
@@ -220,6 +222,7 @@ __all__ = [
     "FeeSchedule",
     "FeeScheduleStatus",
     "Finding",
+    "Findings",
     "HistoryInputError",
     "HistoryOrderError",
     "HistoryRun",
@@ -236,6 +239,7 @@ __all__ = [
     "KXAssessment",
     "KXThreshold",
     "LINE_SCHEMA",
+    "Lines",
     "Locality",
     "MEDICARE",
     "MUE",

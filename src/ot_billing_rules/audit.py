@@ -85,12 +85,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _audit_payer, _audit_retro, _audit_telehealth
+from ._display import Findings, Lines, as_findings, as_lines, report_html, report_repr
 from ._fast import build, compact_pickle
-from ._html import html_table
 from ._money import format_money
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
-from .findings import Finding, Severity, findings_html, sort_findings
+from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine
 from .modifiers import (
     ASSISTANT_MODIFIERS,
@@ -160,12 +160,15 @@ class AuditReport:
     """The audit of one visit.
 
     - ``visit``: the visit audited.
-    - ``lines``: the claim lines (:class:`ClaimLine`) with units and modifiers.
+    - ``lines``: the claim lines (:class:`ClaimLine`) with units and modifiers,
+      as a :class:`~ot_billing_rules.Lines` tuple (a short ``repr``,
+      an HTML table in a notebook).
     - ``allocation``: the minutes-to-units result behind the lines (``None``
       when no service reached unit allocation).
     - ``kx``: the KX assessment, when the payer tracks KX and
       ``ytd_allowed`` was given.
-    - ``findings``: every finding, sorted (errors first).
+    - ``findings``: every finding, sorted (errors first), as a
+      :class:`~ot_billing_rules.Findings` tuple.
     - ``services``: one :class:`ServiceOutcome` per input service, in input order.
     - ``status``: ``errors`` if any finding is an error, else ``warnings`` if
       any is a warning, else ``clean``.
@@ -177,13 +180,17 @@ class AuditReport:
     - ``contract_pricing``: for a policy priced from its own contracted rates
       (``PayerTerms.rates``, not ``medicare_pricing``), the lines so priced
       (:class:`~ot_billing_rules.payment.ContractPricing`); else ``None``.
+
+    Its ``repr`` is one line (visit, payer, status, counts); in Jupyter it
+    renders as HTML: visit id, patient, payer, status, KX totals, claim
+    lines, pricing, services not billed and findings.
     """
 
     visit: Visit
-    lines: tuple[ClaimLine, ...]
+    lines: Lines = attrs.field(converter=as_lines)
     allocation: UnitAllocation | None
     kx: KXAssessment | None
-    findings: tuple[Finding, ...]
+    findings: Findings = attrs.field(converter=as_findings)
     services: tuple[ServiceOutcome, ...]
     status: AuditStatus
     pricing: Pricing | None = None
@@ -284,14 +291,11 @@ class AuditReport:
                         out.append(f"    -> {e(f.suggestion)}")
         return "\n".join(out)
 
+    def __repr__(self) -> str:
+        return report_repr(self)
+
     def _repr_html_(self) -> str:
-        lines = html_table(
-            f"Claim lines — {self.visit.date_of_service.isoformat()} ({self.status.value})",
-            [(ln.code, ln.units, " ".join(ln.modifiers), ln.minutes or "") for ln in self.lines],
-            header=("code", "units", "modifiers", "minutes"),
-        )
-        pricing = "" if self.pricing is None else self.pricing._repr_html_()
-        return lines + pricing + findings_html(self.findings)
+        return report_html(self)
 
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -35,6 +35,7 @@ import attrs
 from ._coerce import coerce_enum, require_int
 from ._fast import build, compact_pickle
 from ._html import html_table
+from ._progress import Progress, check_progress, total_of, track
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
@@ -265,6 +266,7 @@ def audit_many(
     workers: int = 1,
     chunksize: int = 256,
     policies: Iterable[PayerPolicy] | None = None,
+    progress: Progress = False,
 ) -> Iterator[AuditResult]:
     """Audit each visit lazily; yield one :class:`AuditResult` per input, in order.
 
@@ -291,8 +293,13 @@ def audit_many(
     values, as in :func:`~ot_billing_rules.audit_visit`; a mapping visit's
     ``payer`` name is looked up in them first (in this process, before any
     worker sees the visit).
+
+    ``progress``: ``True`` shows progress on standard error (tqdm if
+    installed), or give a ``callback(done, total)`` (``total`` is ``None``
+    for an input without a length).
     """
     _require_iterable(visits, "visits", "visits (Visit or mapping)")
+    shown = check_progress(progress)
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     size = require_int(chunksize, field="chunksize", minimum=1, maximum=1_000_000)
@@ -300,9 +307,10 @@ def audit_many(
     items: Iterator[object] = iter(visits)
     if policies is not None:
         items = resolve_policies(items, policies)
-    if n_workers == 1:
-        return _serial(items, collect)
-    return _pooled(items, collect, n_workers, size)
+    results = (
+        _serial(items, collect) if n_workers == 1 else _pooled(items, collect, n_workers, size)
+    )
+    return track(results, shown, total_of(visits))
 
 
 def resolve_policies(items: Iterable[object], policies: Iterable[PayerPolicy]) -> Iterator[object]:

@@ -55,6 +55,7 @@ from ._coerce import coerce_enum, require_int
 from ._fast import build
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
+from ._progress import Progress, check_progress, total_of, track
 from .audit import AuditReport, AuditStatus, ServiceOutcome, audit_visit
 from .batch import AuditResult, ErrorMode, resolve_policies, to_records
 from .catalog import Category, TherapyList, get
@@ -778,6 +779,7 @@ def audit_history(
     opening_balances: Mapping[str, Mapping[tuple[int, str], Any]] | None = None,
     state: HistoryState | None = None,
     policies: Iterable[PayerPolicy] | None = None,
+    progress: Progress = False,
 ) -> HistoryRun:
     """Audit each visit with the state its patient's earlier visits imply.
 
@@ -803,8 +805,11 @@ def audit_history(
     - ``policies``: the caller's own :class:`~ot_billing_rules.PayerPolicy`
       values, as in :func:`~ot_billing_rules.audit_visit`: a mapping visit's
       ``payer`` name is looked up in them first (before any worker sees it).
+    - ``progress``: as in :func:`~ot_billing_rules.audit_many` (``True`` or a
+      ``callback(done, total)``), counted as results come back.
     """
     mode = coerce_enum(ErrorMode, errors, field="errors")
+    shown = check_progress(progress)
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     if not isinstance(presorted, bool):
         raise InvalidTypeError(
@@ -853,4 +858,4 @@ def audit_history(
         opening=opening,
         finish=tally.finish,
     )
-    return HistoryRun(results, collect, tally)
+    return HistoryRun(track(results, shown, total_of(visits)), collect, tally)

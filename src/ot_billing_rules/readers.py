@@ -32,12 +32,15 @@ one visit plus the set of visit ids already seen.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._coerce import ascii_int
 from .errors import DataFileError, InvalidTypeError, OTBillingError
 from .visit import Visit
+
+if TYPE_CHECKING:
+    from .payers import PayerPolicy
 
 __all__ = ["ROW_COLUMNS", "NotGroupedError", "group_rows", "visits_from_rows"]
 
@@ -182,7 +185,9 @@ class _Group:
             )
         target[key] = value
 
-    def build(self, vid: str, where: str) -> Visit | DataFileError:
+    def build(
+        self, vid: str, where: str, policies: Sequence[PayerPolicy] = ()
+    ) -> Visit | DataFileError:
         if self.error is not None:
             # The error stands for the whole visit: name it, so it joins back to the claim.
             if self.error.visit_id is None:
@@ -192,6 +197,11 @@ class _Group:
         if self.poc:
             data["plan_of_care"] = self.poc
         try:
+            if policies:
+                from ._audit_payer import with_policies
+
+                resolved = with_policies(data, policies)
+                return resolved if isinstance(resolved, Visit) else Visit.from_dict(resolved)
             return Visit.from_dict(data)
         except OTBillingError as exc:
             return DataFileError(f"visit {vid!r}: {exc}", path=where, line=self.line, visit_id=vid)
@@ -272,10 +282,20 @@ def _read(line: int, row: object, source: str) -> tuple[str, Mapping[str, Any]] 
 
 
 def group_rows(
-    numbered: Iterable[tuple[int, object]], source: str, *, grouped: bool = False
+    numbered: Iterable[tuple[int, object]],
+    source: str,
+    *,
+    grouped: bool = False,
+    policies: Sequence[PayerPolicy] = (),
 ) -> Iterator[Visit | DataFileError]:
-    """:func:`visits_from_rows` over ``(line, row)`` pairs (for readers that know the line)."""
-    return _grouped(numbered, source) if grouped else _anywhere(numbered, source)
+    """:func:`visits_from_rows` over ``(line, row)`` pairs (for readers that know the line).
+
+    ``policies``: the caller's own :class:`~ot_billing_rules.PayerPolicy` values;
+    a visit's ``payer`` cell is looked up in them (by id or name) first.
+    """
+    if grouped:
+        return _grouped(numbered, source, tuple(policies))
+    return _anywhere(numbered, source, tuple(policies))
 
 
 def _add(group: _Group, row: Mapping[str, Any], vid: str, source: str, line: int) -> None:
@@ -287,7 +307,7 @@ def _add(group: _Group, row: Mapping[str, Any], vid: str, source: str, line: int
 
 
 def _anywhere(
-    numbered: Iterable[tuple[int, object]], source: str
+    numbered: Iterable[tuple[int, object]], source: str, policies: Sequence[PayerPolicy]
 ) -> Iterator[Visit | DataFileError]:
     groups: dict[str, _Group] = {}
     # Visit ids in first-seen order, with unreadable rows' errors in between.
@@ -305,11 +325,11 @@ def _anywhere(
         _add(group, mapping, vid, source, line)
     for item in order:
         # pop: a visit's state is freed as soon as it is handed on.
-        yield groups.pop(item).build(item, source) if isinstance(item, str) else item
+        yield groups.pop(item).build(item, source, policies) if isinstance(item, str) else item
 
 
 def _grouped(
-    numbered: Iterable[tuple[int, object]], source: str
+    numbered: Iterable[tuple[int, object]], source: str, policies: Sequence[PayerPolicy]
 ) -> Iterator[Visit | DataFileError]:
     seen: set[str] = set()
     vid = ""
@@ -326,7 +346,7 @@ def _grouped(
             continue
         if read[0] != vid or group is None:
             if group is not None:
-                yield group.build(vid, source)
+                yield group.build(vid, source, policies)
                 yield from pending
                 pending.clear()
             vid = read[0]
@@ -341,5 +361,5 @@ def _grouped(
             seen.add(vid)
         _add(group, read[1], vid, source, line)
     if group is not None:
-        yield group.build(vid, source)
+        yield group.build(vid, source, policies)
     yield from pending

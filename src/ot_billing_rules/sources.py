@@ -904,6 +904,14 @@ _RULES = (
         "A bypass modifier was added because the services were in separate intervals.",
     ),
     Rule(
+        "audit.rows_combined",
+        "audit",
+        _IN,
+        ("cms_timed_codes_day", "cms_assistant_modifiers"),
+        "A code on several rows of one visit was combined before the 8-minute rule: minutes "
+        "summed, CO/CQ rows' minutes as assistant minutes.",
+    ),
+    Rule(
         "audit.not_billed",
         "audit",
         _IN,
