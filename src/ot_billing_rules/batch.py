@@ -38,12 +38,15 @@ from ._html import html_table
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
+from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .sources import data_version
 from .visit import Visit
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+
+    from .ncci import EditData
 
 __all__ = [
     "FINDING_SCHEMA",
@@ -156,7 +159,15 @@ def _require_iterable(value: object, field: str, what: str) -> None:
         )
 
 
-def _audit_one(index: int, visit: object, collect: bool) -> AuditResult:
+#: A run's ``(edits, options)``; a pool worker gets it once, from its initializer.
+_Setup = tuple[Any, Any]
+_NO_SETUP: _Setup = (None, None)
+_worker_setup: _Setup = _NO_SETUP
+
+
+def _audit_one(
+    index: int, visit: object, collect: bool, setup: _Setup | None = None
+) -> AuditResult:
     if isinstance(visit, Exception):
         # A reader's error in a visit's place (visits_from_rows): carry it,
         # so the row that could not be read is reported, never dropped.
@@ -164,7 +175,11 @@ def _audit_one(index: int, visit: object, collect: bool) -> AuditResult:
             raise visit
         return AuditResult(index=index, error=visit, visit_id=_visit_id(visit))
     try:
-        report = audit_visit(visit)  # type: ignore[arg-type]
+        edits, options = _worker_setup if setup is None else setup
+        if edits is None and options is None:
+            report = audit_visit(visit)  # type: ignore[arg-type]
+        else:
+            report = audit_visit(visit, edits=edits, options=options)  # type: ignore[arg-type]
     except Exception as exc:  # every input must come back, even on a bug
         if not collect:
             raise
@@ -176,7 +191,7 @@ def _reader_failure(index: int, error: Exception) -> AuditResult:
     return AuditResult(index=index, error=error, reader_failed=True)
 
 
-def _serial(visits: Iterator[object], collect: bool) -> Iterator[AuditResult]:
+def _serial(visits: Iterator[object], collect: bool, setup: _Setup) -> Iterator[AuditResult]:
     index = 0
     while True:
         try:
@@ -188,7 +203,7 @@ def _serial(visits: Iterator[object], collect: bool) -> Iterator[AuditResult]:
                 raise
             yield _reader_failure(index, exc)
             return
-        yield _audit_one(index, visit, collect)
+        yield _audit_one(index, visit, collect, setup)
         index += 1
 
 
@@ -265,6 +280,8 @@ def audit_many(
     workers: int = 1,
     chunksize: int = 256,
     policies: Iterable[PayerPolicy] | None = None,
+    edits: EditData | None = None,
+    options: AuditOptions | Mapping[str, Any] | None = None,
 ) -> Iterator[AuditResult]:
     """Audit each visit lazily; yield one :class:`AuditResult` per input, in order.
 
@@ -291,8 +308,14 @@ def audit_many(
     values, as in :func:`~ot_billing_rules.audit_visit`; a mapping visit's
     ``payer`` name is looked up in them first (in this process, before any
     worker sees the visit).
+
+    ``edits`` and ``options``: as in :func:`~ot_billing_rules.audit_visit`,
+    for every visit (checked here, before the first visit). With workers they
+    are pickled once per worker process: a store opened with
+    :meth:`EditSet.open <ot_billing_rules.EditSet.open>` travels as its path.
     """
     _require_iterable(visits, "visits", "visits (Visit or mapping)")
+    setup: _Setup = (check_edits(edits), None if options is None else coerce_options(options))
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     size = require_int(chunksize, field="chunksize", minimum=1, maximum=1_000_000)
@@ -301,8 +324,8 @@ def audit_many(
     if policies is not None:
         items = resolve_policies(items, policies)
     if n_workers == 1:
-        return _serial(items, collect)
-    return _pooled(items, collect, n_workers, size)
+        return _serial(items, collect, setup)
+    return _pooled(items, collect, n_workers, size, setup)
 
 
 def resolve_policies(items: Iterable[object], policies: Iterable[PayerPolicy]) -> Iterator[object]:
@@ -333,11 +356,13 @@ def _resolved(items: Iterable[object], policies: list[PayerPolicy]) -> Iterator[
         yield item
 
 
-def _worker_start() -> None:
+def _worker_start(setup: _Setup = _NO_SETUP) -> None:
     # A forked worker inherits the parent's heap (catalog, bundled edits …). Moving it
     # out of the collector's reach keeps full collections from rescanning it for every
     # chunk (about a fifth of a worker's time) and from un-sharing its memory pages.
     gc.freeze()
+    global _worker_setup
+    _worker_setup = setup
 
 
 def _take(visits: Iterator[object], size: int) -> tuple[list[object], Exception | None]:
@@ -365,18 +390,20 @@ class _Chunk:
 class _Runner:
     """A process pool that survives its workers: restarts, retries, isolation."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, setup: _Setup = _NO_SETUP) -> None:
         self.workers = workers
+        self.setup = setup
         self.pool: ProcessPoolExecutor = self._new(workers)
         # Isolated visits run in a one-worker pool of their own, so a crash
         # there is that visit's, never a neighbour's in the main pool.
         self.lone: ProcessPoolExecutor | None = None
 
-    @staticmethod
-    def _new(workers: int) -> ProcessPoolExecutor:
+    def _new(self, workers: int) -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
 
-        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
+        return ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_start, initargs=(self.setup,)
+        )
 
     def submit(self, chunk: _Chunk) -> _Chunk:
         from concurrent.futures import Future
@@ -429,7 +456,7 @@ class _Runner:
             try:
                 pickle.dumps(visit)
             except Exception:  # cannot reach a worker: audit it here, as workers=1 would
-                yield _audit_one(index, visit, True)
+                yield _audit_one(index, visit, True, self.setup)
                 continue
             if self.lone is None:
                 self.lone = self._new(1)
@@ -462,9 +489,9 @@ def _worker_failure(index: int, visit: object, cause: str, exc: BaseException) -
 
 
 def _pooled(
-    visits: Iterator[object], collect: bool, workers: int, size: int
+    visits: Iterator[object], collect: bool, workers: int, size: int, setup: _Setup = _NO_SETUP
 ) -> Iterator[AuditResult]:
-    runner = _Runner(workers)
+    runner = _Runner(workers, setup)
     try:
         pending: deque[_Chunk] = deque()
         start = 0

@@ -43,10 +43,12 @@ history's state filled in (``ytd_allowed``, ``plan_of_care``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -61,12 +63,17 @@ from .catalog import Category, TherapyList, get
 from .errors import HistoryInputError, HistoryOrderError, InvalidTypeError, OTBillingError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine
+from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare
 from .sources import cite
 from .thresholds import kx_threshold
 from .visit import Service, Visit
 
+if TYPE_CHECKING:
+    from .ncci import EditData
+
+_T = TypeVar("_T")
 __all__ = [
     "PATIENT_SCHEMA",
     "HistoryRun",
@@ -485,7 +492,7 @@ def _group(
             )
         else:
             audited = _with(first, ytd, amounts.get(bucket), plan, done)
-        report = audit_visit(audited)
+        report = audit_visit(audited, edits=_SETUP.get()[0], options=_SETUP.get()[1])
     except Exception as exc:  # the pooled day failed: every visit of it says why
         return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
     if amounts.get(bucket) is None and report.kx is not None and report.kx.visit_amount is not None:
@@ -626,8 +633,21 @@ def _therapy(code: str) -> bool:
     return entry is not None and entry.therapy_list is not TherapyList.NONE
 
 
+#: The run's ``(edits, options)``, read where each visit is audited; set around
+#: each task, so it holds in a pool worker too.
+_SETUP: ContextVar[tuple[Any, Any]] = ContextVar("ot_billing_history_setup", default=(None, None))
+
+
+def _in_setup(setup: tuple[Any, Any], fn: Callable[..., _T], *args: Any) -> _T:
+    token = _SETUP.set(setup)
+    try:
+        return fn(*args)
+    finally:
+        _SETUP.reset(token)
+
+
 def _alone(index: int, v: Visit) -> AuditResult:
-    report = audit_visit(v)
+    report = audit_visit(v, edits=_SETUP.get()[0], options=_SETUP.get()[1])
     findings = sort_findings([*report.findings, _no_patient()])
     report = attrs.evolve(report, findings=findings, status=AuditStatus.of(findings))
     return AuditResult(index=index, report=report, visit_id=v.visit_id)
@@ -778,6 +798,8 @@ def audit_history(
     opening_balances: Mapping[str, Mapping[tuple[int, str], Any]] | None = None,
     state: HistoryState | None = None,
     policies: Iterable[PayerPolicy] | None = None,
+    edits: EditData | None = None,
+    options: AuditOptions | Mapping[str, Any] | None = None,
 ) -> HistoryRun:
     """Audit each visit with the state its patient's earlier visits imply.
 
@@ -803,7 +825,11 @@ def audit_history(
     - ``policies``: the caller's own :class:`~ot_billing_rules.PayerPolicy`
       values, as in :func:`~ot_billing_rules.audit_visit`: a mapping visit's
       ``payer`` name is looked up in them first (before any worker sees it).
+    - ``edits``, ``options``: as in :func:`~ot_billing_rules.audit_visit`, for
+      every visit (checked here; pickled with each task to the workers).
     """
+    setup = (check_edits(edits), None if options is None else coerce_options(options))
+    chosen = setup != (None, None)
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     if not isinstance(presorted, bool):
@@ -847,8 +873,8 @@ def audit_history(
         (_coerce(v) for v in items),
         presorted=presorted,
         workers=n_workers,
-        task=_patient_run,
-        alone=_alone,
+        task=functools.partial(_in_setup, setup, _patient_run) if chosen else _patient_run,
+        alone=functools.partial(_in_setup, setup, _alone) if chosen else _alone,
         saved=saved,
         opening=opening,
         finish=tally.finish,
