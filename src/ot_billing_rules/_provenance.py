@@ -116,8 +116,23 @@ def fee_table(release: str) -> TableVersion:
     return TableVersion("fee_schedule", "pfs_fees.json", release, shas.get("pfs_fees.json", ""))
 
 
+_POLICIES: dict[int, tuple[object, TableVersion]] = {}
+
+
 def policy_table(policy: PayerPolicy) -> TableVersion:
     """The payer policy: its id, the version's effective date and a digest of its fields."""
+    hit = _POLICIES.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    table = _policy_table(policy)
+    with _LOCK:
+        if len(_POLICIES) > 256:
+            _POLICIES.clear()
+        _POLICIES[id(policy)] = (policy, table)
+    return table
+
+
+def _policy_table(policy: PayerPolicy) -> TableVersion:
     terms = policy.terms
     release = "unversioned"
     if terms is not None and terms.effective is not None:

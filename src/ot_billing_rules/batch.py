@@ -40,6 +40,7 @@ from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
 from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
+from .schema import SCHEMA_VERSION
 from .sources import data_version
 from .visit import Visit
 
@@ -544,6 +545,8 @@ RESULT_SCHEMA: Mapping[str, type] = {
     "allowed": str,
     "amount_at_risk": str,
     "data_version": str,
+    "schema_version": str,
+    "tables": str,
 }
 
 #: Columns at ``level="line"`` (one record per claim line).
@@ -556,6 +559,8 @@ LINE_SCHEMA: Mapping[str, type] = {
     "modifiers": str,
     "minutes": int,
     "data_version": str,
+    "schema_version": str,
+    "tables": str,
 }
 
 #: Columns at ``level="finding"`` (one record per finding).
@@ -571,6 +576,8 @@ FINDING_SCHEMA: Mapping[str, type] = {
     "source": str,
     "amount_at_risk": str,
     "data_version": str,
+    "schema_version": str,
+    "tables": str,
 }
 
 
@@ -594,6 +601,9 @@ def to_records(
     ``CODExUNITS:MOD,MOD`` joined by ``;``. Money (``allowed``,
     ``amount_at_risk``) is a string with two decimals, ``None`` when the
     visit was not priced (no locality, or a payer without Medicare pricing).
+    Every record carries ``schema_version`` and ``tables``: each table the
+    audit used as ``table[/setting]=release@digest``, joined by ``;``
+    (``None`` on an error record).
     """
     _require_iterable(results, "results", "AuditResult")
     chosen = coerce_enum(RecordLevel, level, field="level")
@@ -622,7 +632,13 @@ def _records(
 
 def _visit_record(result: AuditResult, version: str) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(RESULT_SCHEMA)
-    record.update(index=result.index, visit_id=result.visit_id, ok=result.ok, data_version=version)
+    record.update(
+        index=result.index,
+        visit_id=result.visit_id,
+        ok=result.ok,
+        data_version=version,
+        schema_version=SCHEMA_VERSION,
+    )
     report = result.report
     if report is None:
         assert result.error is not None
@@ -656,14 +672,23 @@ def _visit_record(result: AuditResult, version: str) -> dict[str, Any]:
         rules=" ".join(sorted({f.rule for f in report.findings})),
         allowed=None if report.pricing is None else str(report.pricing.allowed),
         amount_at_risk=None if report.amount_at_risk is None else str(report.amount_at_risk),
+        tables=_tables(report),
     )
     return record
+
+
+def _tables(report: AuditReport) -> str:
+    return ";".join(
+        f"{t.table}{'/' + t.setting if t.setting else ''}={t.release}@{t.digest}"
+        for t in report.used_tables()
+    )
 
 
 def _line_records(
     result: AuditResult, report: AuditReport, version: str
 ) -> Iterator[dict[str, Any]]:
     day = report.visit.date_of_service.isoformat()
+    tables = _tables(report)
     for ln in report.lines:
         yield {
             "index": result.index,
@@ -674,6 +699,8 @@ def _line_records(
             "modifiers": ",".join(ln.modifiers),
             "minutes": ln.minutes,
             "data_version": version,
+            "schema_version": SCHEMA_VERSION,
+            "tables": tables,
         }
 
 
@@ -681,6 +708,7 @@ def _finding_records(
     result: AuditResult, report: AuditReport, version: str
 ) -> Iterator[dict[str, Any]]:
     day = report.visit.date_of_service.isoformat()
+    tables = _tables(report)
     for f in report.findings:
         yield {
             "index": result.index,
@@ -694,4 +722,6 @@ def _finding_records(
             "source": f.source,
             "amount_at_risk": None if f.amount_at_risk is None else str(f.amount_at_risk),
             "data_version": version,
+            "schema_version": SCHEMA_VERSION,
+            "tables": tables,
         }
