@@ -59,6 +59,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "to_records",
     ),
     ".bundling": ("check_bundling",),
+    ".options": ("AuditOptions",),
+    ".schema": ("SCHEMA_VERSION", "json_schema"),
     ".catalog": (
         "Category",
         "Code",
@@ -95,6 +97,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "StoreReadOnlyError",
         "UnknownActivityError",
         "UnknownCodeError",
+        "ValidationErrors",
         "WorkerError",
     ),
     ".evaluation": (
