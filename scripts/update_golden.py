@@ -6,8 +6,8 @@ Each ``tests/golden/visits/<name>.json`` is an input visit (the mapping
 written as ``json.dumps(indent=2, sort_keys=True, ensure_ascii=False)`` plus
 a newline, so that any change in what the audit says shows as a JSON diff.
 
-``data_version`` and each table's ``digest`` are stored as placeholders: they are hashes of the package
-data and changes with every data build, which would otherwise touch every
+``data_version`` and each table's ``digest`` are stored as placeholders: they
+are hashes of the package data and change with every data build, which would otherwise touch every
 golden file at once and hide the diffs that matter. A data change that
 alters an audit still shows, in the fields it alters.
 
