@@ -87,6 +87,7 @@ from ._fast import build, compact_pickle
 from ._html import html_table
 from ._money import format_money
 from ._provenance import edit_tables, fee_table, policy_table
+from ._schema_version import SCHEMA_VERSION
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, findings_html, sort_findings
@@ -101,7 +102,6 @@ from .modifiers import (
 from .options import DEFAULT_OPTIONS, AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .plan_of_care import POC_NOT_CHECKED, check_plan_of_care
-from .schema import SCHEMA_VERSION
 from .sources import cite, data_version
 from .terms import Discipline, UnitMethod
 from .thresholds import KX_NOT_CHECKED, KXAssessment, assess_kx

@@ -35,12 +35,12 @@ import attrs
 from ._coerce import coerce_enum, require_int
 from ._fast import build, compact_pickle
 from ._html import html_table
+from ._schema_version import SCHEMA_VERSION
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
 from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
-from .schema import SCHEMA_VERSION
 from .sources import data_version
 from .visit import Visit
 
