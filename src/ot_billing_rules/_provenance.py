@@ -7,10 +7,10 @@ table the audit read is listed with its ``release`` and a ``digest``.
 - A bundled table's digest is the first 16 hex digits of its file's sha256
   in the package manifest (:func:`~ot_billing_rules.data_version`).
 - A table read from CMS files or a store has no file the package knows; its
-  digest is a sha256 over its provenance (program, file name, kind, setting,
-  release, release date, row count), so two different files, quarters or
-  row counts never share a digest. It names the table; it is not a checksum
-  of the file's bytes.
+  digest is a sha256 over its provenance (program, file name without its
+  directory, kind, setting, release, release date, row count). It tells
+  quarters, files and row counts apart; it is not a checksum of the file's
+  bytes (two files of one name, release and row count share it).
 - The payer policy's digest is a sha256 over its :meth:`~PayerPolicy.to_dict`,
   so an edited policy of the same name reads differently.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -70,14 +71,13 @@ def _tables_of(edits: Any, bundled: bool) -> tuple[TableVersion, ...]:
     program = getattr(edits, "program", "medicare")
     out = []
     for s in getattr(edits, "sources", ()):
-        # The bundled tables of both settings live in one package file per release.
-        name = f"ncci_{s.kind}_{s.release}.csv" if bundled else s.name
+        # The bundled tables of both settings live in one package file per release;
+        # another table is named by its file's name, never the server's path to it.
+        name = f"ncci_{s.kind}_{s.release}.csv" if bundled else PurePath(s.name).name
         digest = (
             shas.get(name, "")
             if bundled
-            else _hash(
-                [program, s.name, s.kind, s.setting.value, s.release, s.release_date, s.rows]
-            )
+            else _hash([program, name, s.kind, s.setting.value, s.release, s.release_date, s.rows])
         )
         out.append(
             TableVersion(f"ncci_{s.kind}", name, s.release, digest, s.setting.value, bundled)
