@@ -520,6 +520,8 @@ def _group(
             # A pooled day is priced as one: its pricing goes with the first visit.
             pricing=report.pricing if n == 0 else None,
             amount_at_risk=report.amount_at_risk if n == 0 else None,
+            options=report.options,
+            tables=report.tables,
         )
         _tally(p, r, bucket, _visit_amount(v), before)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
