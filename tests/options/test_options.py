@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import pytest
 
 import ot_billing_rules as ob
 from ot_billing_rules import AuditOptions, EditSet, audit_visit
@@ -33,9 +32,9 @@ TIE = visit({"code": "97110", "minutes": 20}, {"code": "97140", "minutes": 20})
 def test_prefer_gives_the_tied_unit_to_the_preferred_code() -> None:
     default = audit_visit(TIE)
     assert "units.cms.tie" in {f.rule for f in default.findings}
-    assert dict((c, u) for c, u, _ in lines(default)) == {"97110": 2, "97140": 1}
+    assert {c: u for c, u, _ in lines(default)} == {"97110": 2, "97140": 1}
     preferred = audit_visit(TIE, options=AuditOptions(prefer=["97140"]))
-    assert dict((c, u) for c, u, _ in lines(preferred)) == {"97110": 1, "97140": 2}
+    assert {c: u for c, u, _ in lines(preferred)} == {"97110": 1, "97140": 2}
     assert preferred.to_dict()["options"]["prefer"] == {"value": ["97140"], "from": "option"}
     assert default.to_dict()["options"]["prefer"] == {"value": [], "from": "default"}
 

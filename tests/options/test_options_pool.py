@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests._fresh import run_script
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "cms" / "ccipra-v302r0-f1.txt"
@@ -32,7 +31,8 @@ if __name__ == "__main__":
     ]
     options = AuditOptions(prefer=["97140"], bypass_modifier="XU")
     out = {}
-    for name, edits in (("memory", EditSet.from_cms_files(source)), ("store", EditSet.open("store.sqlite"))):
+    sets = (("memory", EditSet.from_cms_files(source)), ("store", EditSet.open("store.sqlite")))
+    for name, edits in sets:
         runs = []
         for workers in (1, 2):
             many = [r.report.to_dict() for r in audit_many(
