@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402  (after the skip)
+from fastapi.testclient import TestClient
 
-from ot_billing_rules import EditSet, json_schema  # noqa: E402
+from ot_billing_rules import EditSet, json_schema
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "cms" / "ccipra-v302r0-f1.txt"
@@ -33,7 +33,8 @@ def _module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "fastapi_app", ROOT / "docs" / "examples" / "fastapi_app.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
