@@ -26,6 +26,7 @@ each option's value and where it came from (``"option"``, ``"payer"`` or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -232,14 +233,33 @@ class AuditOptions:
 
     def report(self, payer: PayerPolicy) -> dict[str, dict[str, Any]]:
         """:meth:`resolved` as JSON-ready data: ``{name: {"value": ..., "from": ...}}``."""
+        # Every report asks this: the resolved values are cached, the dicts are new.
         return {
-            name: {"value": _json(value), "from": source}
-            for name, (value, source) in self.resolved(payer).items()
+            name: {"value": _copy(value), "from": source}
+            for name, value, source in _reported(self, payer.bypass_modifier)
         }
 
 
 #: No option chosen: every value is the payer's or the default.
 DEFAULT_OPTIONS = AuditOptions()
+
+
+@functools.lru_cache(maxsize=256)
+def _reported(options: AuditOptions, bypass_modifier: str) -> tuple[tuple[str, Any, str], ...]:
+    from .payers import PayerPolicy
+
+    payer = PayerPolicy("options", bypass_modifier=bypass_modifier)
+    return tuple(
+        (name, _json(value), source) for name, (value, source) in options.resolved(payer).items()
+    )
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 def _json(value: object) -> Any:
