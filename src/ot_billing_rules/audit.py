@@ -373,6 +373,8 @@ class _Work:
     bundle: Bundle | None = None
     mue: tuple[MUEHit, ...] = ()
     options: AuditOptions = DEFAULT_OPTIONS
+    # The NCCI tables the edits step read (none when no line reached it).
+    tables: tuple[TableVersion, ...] = ()
 
     def skip(self, code: str, reason: str) -> None:
         self.not_billed.setdefault(code, reason)
@@ -443,7 +445,7 @@ def audit_visit(
         amount_at_risk=at_risk,
         contract_pricing=work.contract,
         options=chosen,
-        tables=edit_tables(work.visit.payer.edits),
+        tables=work.tables,
     )
 
 
@@ -716,6 +718,7 @@ def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
     from .bundling import prepare
 
     v = work.visit
+    work.tables = edit_tables(v.payer.edits)
     return prepare(
         # Checked as billed: a modifier past the fourth is not on the claim.
         [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
