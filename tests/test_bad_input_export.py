@@ -49,7 +49,7 @@ def test_bad_diagnoses(over: dict[str, object], error: type[Exception], match: s
 @pytest.mark.parametrize(
     ("service", "error", "match"),
     [
-        ({"charge": 45.5}, InvalidTypeError, "charge"),
+        ({"charge": 45.555}, InvalidTypeError, "charge"),
         ({"charge": "-1"}, InvalidInputError, "charge"),
         ({"diagnosis_pointers": 1}, InvalidTypeError, "diagnosis_pointers"),
         ({"diagnosis_pointers": [13]}, InvalidInputError, "diagnosis_pointers"),

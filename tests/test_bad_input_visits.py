@@ -197,7 +197,7 @@ CASES = [
     case(
         "visit-ytd-float",
         ob.Visit.from_dict,
-        visit(ytd_allowed=1.5),
+        visit(ytd_allowed=1.505),
         exc=ob.InvalidTypeError,
         match="1.5",
     ),

@@ -116,7 +116,7 @@ def test_round_trip() -> None:
         ({"discipline": "OTA"}, errors.InvalidOptionError, "OTA"),
         ({"payer": "acme-health"}, errors.InvalidOptionError, "acme-health"),
         ({"setting": "home"}, errors.InvalidOptionError, "home"),
-        ({"ytd_allowed": 1200.5}, errors.InvalidTypeError, "float"),
+        ({"ytd_allowed": 1200.505}, errors.InvalidTypeError, "float"),
         ({"visit_allowed": "-3"}, errors.InvalidInputError, "-3"),
         (
             {"plan_of_care": {"first_treatment": "2024-06-03", "x": 1}},

@@ -65,6 +65,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ),
     ".bundling": ("check_bundling",),
     "._display": ("Findings", "Lines"),
+    ".options": ("AuditOptions",),
+    ".schema": ("SCHEMA_VERSION", "json_schema"),
     ".catalog": (
         "Category",
         "Code",
@@ -101,6 +103,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "StoreReadOnlyError",
         "UnknownActivityError",
         "UnknownCodeError",
+        "ValidationErrors",
         "WorkerError",
     ),
     ".evaluation": (

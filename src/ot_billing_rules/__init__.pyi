@@ -55,6 +55,7 @@ from .errors import StoreLockedError as StoreLockedError
 from .errors import StoreReadOnlyError as StoreReadOnlyError
 from .errors import UnknownActivityError as UnknownActivityError
 from .errors import UnknownCodeError as UnknownCodeError
+from .errors import ValidationErrors as ValidationErrors
 from .errors import WorkerError as WorkerError
 from .evaluation import BoundaryPolicy as BoundaryPolicy
 from .evaluation import Comorbidities as Comorbidities
@@ -101,6 +102,7 @@ from .ncci import MUEAdjudication as MUEAdjudication
 from .ncci import ModifierIndicator as ModifierIndicator
 from .ncci import PTPEdit as PTPEdit
 from .ncci import import_cms_files as import_cms_files
+from .options import AuditOptions as AuditOptions
 from .payer_terms import AgeRule as AgeRule
 from .payer_terms import AssistantFactor as AssistantFactor
 from .payer_terms import DailyCap as DailyCap
@@ -135,6 +137,8 @@ from .plan_of_care import progress_report_due_by as progress_report_due_by
 from .readers import NotGroupedError as NotGroupedError
 from .readers import ROW_COLUMNS as ROW_COLUMNS
 from .readers import visits_from_rows as visits_from_rows
+from .schema import SCHEMA_VERSION as SCHEMA_VERSION
+from .schema import json_schema as json_schema
 from .sources import CITATIONS as CITATIONS
 from .sources import Citation as Citation
 from .sources import DataFile as DataFile
@@ -182,6 +186,7 @@ __all__ = [
     "AssistantFactor",
     "AssistantPeriod",
     "AssistantPolicy",
+    "AuditOptions",
     "AuditReport",
     "AuditResult",
     "AuditStatus",
@@ -268,6 +273,7 @@ __all__ = [
     "Release",
     "RequiredModifier",
     "Rule",
+    "SCHEMA_VERSION",
     "Service",
     "ServiceLine",
     "ServiceOutcome",
@@ -292,6 +298,7 @@ __all__ = [
     "UnitMethod",
     "UnknownActivityError",
     "UnknownCodeError",
+    "ValidationErrors",
     "Visit",
     "VisitLimit",
     "WorkerError",
@@ -320,6 +327,7 @@ __all__ = [
     "get_activity",
     "import_cms_files",
     "is_valid_code",
+    "json_schema",
     "kx_threshold",
     "kx_years",
     "localities",

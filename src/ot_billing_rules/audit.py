@@ -77,6 +77,7 @@ units, or not billed with the reason (and a finding saying so).
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -88,6 +89,8 @@ from . import _audit_payer, _audit_retro, _audit_telehealth
 from ._display import Findings, Lines, as_findings, as_lines, report_html, report_repr
 from ._fast import build, compact_pickle
 from ._money import format_money
+from ._provenance import edit_tables, fee_table, policy_table
+from ._schema_version import SCHEMA_VERSION
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
@@ -99,6 +102,7 @@ from .modifiers import (
     THERAPY_MODIFIERS,
     order_modifiers,
 )
+from .options import DEFAULT_OPTIONS, AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .plan_of_care import POC_NOT_CHECKED, check_plan_of_care
 from .sources import cite, data_version
@@ -108,8 +112,9 @@ from .visit import Service, Visit
 
 if TYPE_CHECKING:
     from ._audit_pricing import VisitPricing
+    from ._provenance import TableVersion
     from .bundling import Bundle
-    from .ncci import MUEHit, PTPHit
+    from .ncci import EditData, MUEHit, PTPHit
     from .payment import ContractPricing, Pricing
     from .units import UnitAllocation
 
@@ -184,6 +189,11 @@ class AuditReport:
     Its ``repr`` is one line (visit, payer, status, counts); in Jupyter it
     renders as HTML: visit id, patient, payer, status, KX totals, claim
     lines, pricing, services not billed and findings.
+    - ``options``: the :class:`~ot_billing_rules.AuditOptions` the audit was
+      given (``to_dict()["options"]`` shows every option's value and whether it
+      came from the option, the payer policy or the default).
+    - ``tables``: the NCCI tables the audit read, each with its release and
+      digest (``to_dict()["tables"]`` adds the fee schedule and payer policy).
     """
 
     visit: Visit
@@ -196,6 +206,8 @@ class AuditReport:
     pricing: Pricing | None = None
     amount_at_risk: Decimal | None = None
     contract_pricing: ContractPricing | None = None
+    options: AuditOptions = DEFAULT_OPTIONS
+    tables: tuple[TableVersion, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -237,7 +249,16 @@ class AuditReport:
                 if self.contract_pricing is not None
                 else {}
             ),
+            "schema_version": SCHEMA_VERSION,
+            "options": self.options.report(self.visit.payer),
+            "tables": [t.to_dict() for t in self.used_tables()],
         }
+
+    def used_tables(self) -> tuple[TableVersion, ...]:
+        """Every table the audit read: the NCCI tables, the fee schedule when the
+        visit was priced, and the payer policy, each with its release and digest."""
+        fees = () if self.pricing is None else (fee_table(self.pricing.release),)
+        return (*self.tables, *fees, policy_table(self.visit.payer))
 
     def to_text(self) -> str:
         """Plain-text rendering: header, claim lines, services not billed, findings.
@@ -358,13 +379,20 @@ class _Work:
     # The bundle the edit findings were worded from and its MUE hits (amounts at risk).
     bundle: Bundle | None = None
     mue: tuple[MUEHit, ...] = ()
+    options: AuditOptions = DEFAULT_OPTIONS
+    # The NCCI tables the edits step read (none when no line reached it).
+    tables: tuple[TableVersion, ...] = ()
 
     def skip(self, code: str, reason: str) -> None:
         self.not_billed.setdefault(code, reason)
 
 
 def audit_visit(
-    visit: Visit | Mapping[str, Any], *, policies: Iterable[PayerPolicy] | None = None
+    visit: Visit | Mapping[str, Any],
+    *,
+    policies: Iterable[PayerPolicy] | None = None,
+    edits: EditData | None = None,
+    options: AuditOptions | Mapping[str, Any] | None = None,
 ) -> AuditReport:
     """Audit one date of service; return the claim lines and every finding.
 
@@ -377,11 +405,23 @@ def audit_visit(
     policy's choice (:class:`~ot_billing_rules.payers.PayerPolicy`).
     ``policies``: the caller's own policies; a visit's ``payer`` name is
     looked up among them first (never registered globally).
+
+    ``edits``: the NCCI edit data to check against
+    (:meth:`EditSet.from_cms_files <ot_billing_rules.EditSet.from_cms_files>`,
+    :meth:`EditSet.open <ot_billing_rules.EditSet.open>`); it overrides the
+    payer policy's ``edits``, which overrides the bundled release.
+    ``options``: an :class:`~ot_billing_rules.AuditOptions` (or a mapping of
+    its fields) with the choices the findings suggest; each overrides the
+    payer policy's value, which overrides the bundled default. The report
+    records the options and the tables used.
     """
     if policies is not None:
         visit = _audit_payer.with_policies(visit, policies)
+    chosen = coerce_options(options)
+    data = check_edits(edits)
     v = _coerce_visit(visit)
-    work = _Work(v)
+    work = _Work(_with_edits(v, data) if data is not None else v)
+    work.options = chosen
     work.by_code = {s.code: s for s in v.services}
     usable = [s for s in v.services if _usable(work, s)]
     allocation = _allocate(work, usable) if usable else None
@@ -413,7 +453,21 @@ def audit_visit(
         pricing=pricing,
         amount_at_risk=at_risk,
         contract_pricing=work.contract,
+        options=chosen,
+        tables=work.tables,
     )
+
+
+def _with_edits(v: Visit, edits: EditData) -> Visit:
+    """The visit as the steps see it: its payer reading ``edits``.
+
+    The report keeps the caller's visit; a copy carries the policy, so a
+    versioned built-in payer is not re-selected (and its edits dropped) by
+    the visit's constructor.
+    """
+    work = copy.copy(v)
+    object.__setattr__(work, "payer", attrs.evolve(v.payer, edits=edits))
+    return work
 
 
 def _usable(work: _Work, s: Service) -> bool:
@@ -460,12 +514,17 @@ def _allocate(work: _Work, services: Sequence[Service]) -> UnitAllocation:
     work.method = method
     if why is not None:
         work.findings.append(why)
+    opts = work.options
     allocation = compute_units(
         minutes,
         method=method,
         on=v.date_of_service,
         assistant_minutes=helper if policy.assistant_modifiers else None,
         discipline=v.discipline.value,
+        tie_break=opts.tie_break or "minutes",
+        prefer=opts.prefer,
+        assistant_policy=opts.assistant_policy,
+        hour_rule=opts.hour_rule or "midpoint",
     )
     for finding in getattr(allocation, "findings", ()) or ():
         if isinstance(finding, Finding):
@@ -668,6 +727,7 @@ def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
     from .bundling import prepare
 
     v = work.visit
+    work.tables = edit_tables(v.payer.edits)
     return prepare(
         # Checked as billed: a modifier past the fourth is not on the claim.
         [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
@@ -676,6 +736,7 @@ def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
         edits=v.payer.edits,
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
         discipline=work.discipline,
+        bypass=work.options.bypass or "either",
     )
 
 
@@ -727,15 +788,14 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     if not tried:
         work.findings.extend(findings(bundle, ptp, mue))
         return lines
-    trial = _rebypassed(
-        _bundle_of(work, _with_bypass(lines, set(tried.values()), policy.bypass_modifier)), ptp
-    )
+    modifier = work.options.bypass_modifier or policy.bypass_modifier
+    trial = _rebypassed(_bundle_of(work, _with_bypass(lines, set(tried.values()), modifier)), ptp)
     # Keep the modifier only where it removed the edit (indicator 1); an
     # indicator-0 edit cannot be bypassed and keeps its finding.
     still = {h.codes for h in trial if not h.bypassed}
     keep = {code for codes, code in tried.items() if codes not in still}
     if keep:
-        final_lines = _with_bypass(lines, keep, policy.bypass_modifier)
+        final_lines = _with_bypass(lines, keep, modifier)
         final = _bundle_of(work, final_lines)
         work.bundle = final
         work.findings.extend(findings(final, _rebypassed(final, ptp), mue))
@@ -749,7 +809,7 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
                     "audit.bypass_added",
                     Severity.INFO,
                     codes,
-                    f"{policy.bypass_modifier} was added to {code} to bypass the "
+                    f"{modifier} was added to {code} to bypass the "
                     f"{' / '.join(codes)} PTP edit, because the documentation says the services "
                     "were furnished in separate time intervals.",
                     suggestion="The record must show the separate intervals (never the same "

@@ -36,15 +36,19 @@ from ._coerce import coerce_enum, require_int
 from ._fast import build, compact_pickle
 from ._html import html_table
 from ._progress import Progress, check_progress, total_of, track
+from ._schema_version import SCHEMA_VERSION
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
+from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .sources import data_version
 from .visit import Visit
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+
+    from .ncci import EditData
 
 __all__ = [
     "FINDING_SCHEMA",
@@ -157,7 +161,15 @@ def _require_iterable(value: object, field: str, what: str) -> None:
         )
 
 
-def _audit_one(index: int, visit: object, collect: bool) -> AuditResult:
+#: A run's ``(edits, options)``; a pool worker gets it once, from its initializer.
+_Setup = tuple[Any, Any]
+_NO_SETUP: _Setup = (None, None)
+_worker_setup: _Setup = _NO_SETUP
+
+
+def _audit_one(
+    index: int, visit: object, collect: bool, setup: _Setup | None = None
+) -> AuditResult:
     if isinstance(visit, Exception):
         # A reader's error in a visit's place (visits_from_rows): carry it,
         # so the row that could not be read is reported, never dropped.
@@ -165,7 +177,11 @@ def _audit_one(index: int, visit: object, collect: bool) -> AuditResult:
             raise visit
         return AuditResult(index=index, error=visit, visit_id=_visit_id(visit))
     try:
-        report = audit_visit(visit)  # type: ignore[arg-type]
+        edits, options = _worker_setup if setup is None else setup
+        if edits is None and options is None:
+            report = audit_visit(visit)  # type: ignore[arg-type]
+        else:
+            report = audit_visit(visit, edits=edits, options=options)  # type: ignore[arg-type]
     except Exception as exc:  # every input must come back, even on a bug
         if not collect:
             raise
@@ -177,7 +193,7 @@ def _reader_failure(index: int, error: Exception) -> AuditResult:
     return AuditResult(index=index, error=error, reader_failed=True)
 
 
-def _serial(visits: Iterator[object], collect: bool) -> Iterator[AuditResult]:
+def _serial(visits: Iterator[object], collect: bool, setup: _Setup) -> Iterator[AuditResult]:
     index = 0
     while True:
         try:
@@ -189,7 +205,7 @@ def _serial(visits: Iterator[object], collect: bool) -> Iterator[AuditResult]:
                 raise
             yield _reader_failure(index, exc)
             return
-        yield _audit_one(index, visit, collect)
+        yield _audit_one(index, visit, collect, setup)
         index += 1
 
 
@@ -267,6 +283,8 @@ def audit_many(
     chunksize: int = 256,
     policies: Iterable[PayerPolicy] | None = None,
     progress: Progress = False,
+    edits: EditData | None = None,
+    options: AuditOptions | Mapping[str, Any] | None = None,
 ) -> Iterator[AuditResult]:
     """Audit each visit lazily; yield one :class:`AuditResult` per input, in order.
 
@@ -297,9 +315,15 @@ def audit_many(
     ``progress``: ``True`` shows progress on standard error (tqdm if
     installed), or give a ``callback(done, total)`` (``total`` is ``None``
     for an input without a length).
+
+    ``edits`` and ``options``: as in :func:`~ot_billing_rules.audit_visit`,
+    for every visit (checked here, before the first visit). With workers they
+    are pickled once per worker process: a store opened with
+    :meth:`EditSet.open <ot_billing_rules.EditSet.open>` travels as its path.
     """
     _require_iterable(visits, "visits", "visits (Visit or mapping)")
     shown = check_progress(progress)
+    setup: _Setup = (check_edits(edits), None if options is None else coerce_options(options))
     mode = coerce_enum(ErrorMode, errors, field="errors")
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
     size = require_int(chunksize, field="chunksize", minimum=1, maximum=1_000_000)
@@ -308,7 +332,9 @@ def audit_many(
     if policies is not None:
         items = resolve_policies(items, policies)
     results = (
-        _serial(items, collect) if n_workers == 1 else _pooled(items, collect, n_workers, size)
+        _serial(items, collect, setup)
+        if n_workers == 1
+        else _pooled(items, collect, n_workers, size, setup)
     )
     return track(results, shown, total_of(visits))
 
@@ -341,11 +367,13 @@ def _resolved(items: Iterable[object], policies: list[PayerPolicy]) -> Iterator[
         yield item
 
 
-def _worker_start() -> None:
+def _worker_start(setup: _Setup = _NO_SETUP) -> None:
     # A forked worker inherits the parent's heap (catalog, bundled edits …). Moving it
     # out of the collector's reach keeps full collections from rescanning it for every
     # chunk (about a fifth of a worker's time) and from un-sharing its memory pages.
     gc.freeze()
+    global _worker_setup
+    _worker_setup = setup
 
 
 def _take(visits: Iterator[object], size: int) -> tuple[list[object], Exception | None]:
@@ -373,18 +401,20 @@ class _Chunk:
 class _Runner:
     """A process pool that survives its workers: restarts, retries, isolation."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, setup: _Setup = _NO_SETUP) -> None:
         self.workers = workers
+        self.setup = setup
         self.pool: ProcessPoolExecutor = self._new(workers)
         # Isolated visits run in a one-worker pool of their own, so a crash
         # there is that visit's, never a neighbour's in the main pool.
         self.lone: ProcessPoolExecutor | None = None
 
-    @staticmethod
-    def _new(workers: int) -> ProcessPoolExecutor:
+    def _new(self, workers: int) -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
 
-        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
+        return ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_start, initargs=(self.setup,)
+        )
 
     def submit(self, chunk: _Chunk) -> _Chunk:
         from concurrent.futures import Future
@@ -437,7 +467,7 @@ class _Runner:
             try:
                 pickle.dumps(visit)
             except Exception:  # cannot reach a worker: audit it here, as workers=1 would
-                yield _audit_one(index, visit, True)
+                yield _audit_one(index, visit, True, self.setup)
                 continue
             if self.lone is None:
                 self.lone = self._new(1)
@@ -470,9 +500,9 @@ def _worker_failure(index: int, visit: object, cause: str, exc: BaseException) -
 
 
 def _pooled(
-    visits: Iterator[object], collect: bool, workers: int, size: int
+    visits: Iterator[object], collect: bool, workers: int, size: int, setup: _Setup = _NO_SETUP
 ) -> Iterator[AuditResult]:
-    runner = _Runner(workers)
+    runner = _Runner(workers, setup)
     try:
         pending: deque[_Chunk] = deque()
         start = 0
@@ -525,6 +555,8 @@ RESULT_SCHEMA: Mapping[str, type] = {
     "allowed": str,
     "amount_at_risk": str,
     "data_version": str,
+    "schema_version": str,
+    "tables": str,
 }
 
 #: Columns at ``level="line"`` (one record per claim line).
@@ -537,6 +569,8 @@ LINE_SCHEMA: Mapping[str, type] = {
     "modifiers": str,
     "minutes": int,
     "data_version": str,
+    "schema_version": str,
+    "tables": str,
 }
 
 #: Columns at ``level="finding"`` (one record per finding).
@@ -552,6 +586,8 @@ FINDING_SCHEMA: Mapping[str, type] = {
     "source": str,
     "amount_at_risk": str,
     "data_version": str,
+    "schema_version": str,
+    "tables": str,
 }
 
 
@@ -575,6 +611,9 @@ def to_records(
     ``CODExUNITS:MOD,MOD`` joined by ``;``. Money (``allowed``,
     ``amount_at_risk``) is a string with two decimals, ``None`` when the
     visit was not priced (no locality, or a payer without Medicare pricing).
+    Every record carries ``schema_version`` and ``tables``: each table the
+    audit used as ``table[/setting]=release@digest``, joined by ``;``
+    (``None`` on an error record).
     """
     _require_iterable(results, "results", "AuditResult")
     chosen = coerce_enum(RecordLevel, level, field="level")
@@ -603,7 +642,13 @@ def _records(
 
 def _visit_record(result: AuditResult, version: str) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(RESULT_SCHEMA)
-    record.update(index=result.index, visit_id=result.visit_id, ok=result.ok, data_version=version)
+    record.update(
+        index=result.index,
+        visit_id=result.visit_id,
+        ok=result.ok,
+        data_version=version,
+        schema_version=SCHEMA_VERSION,
+    )
     report = result.report
     if report is None:
         assert result.error is not None
@@ -637,14 +682,23 @@ def _visit_record(result: AuditResult, version: str) -> dict[str, Any]:
         rules=" ".join(sorted({f.rule for f in report.findings})),
         allowed=None if report.pricing is None else str(report.pricing.allowed),
         amount_at_risk=None if report.amount_at_risk is None else str(report.amount_at_risk),
+        tables=_tables(report),
     )
     return record
+
+
+def _tables(report: AuditReport) -> str:
+    return ";".join(
+        f"{t.table}{'/' + t.setting if t.setting else ''}={t.release}@{t.digest}"
+        for t in report.used_tables()
+    )
 
 
 def _line_records(
     result: AuditResult, report: AuditReport, version: str
 ) -> Iterator[dict[str, Any]]:
     day = report.visit.date_of_service.isoformat()
+    tables = _tables(report)
     for ln in report.lines:
         yield {
             "index": result.index,
@@ -655,6 +709,8 @@ def _line_records(
             "modifiers": ",".join(ln.modifiers),
             "minutes": ln.minutes,
             "data_version": version,
+            "schema_version": SCHEMA_VERSION,
+            "tables": tables,
         }
 
 
@@ -662,6 +718,7 @@ def _finding_records(
     result: AuditResult, report: AuditReport, version: str
 ) -> Iterator[dict[str, Any]]:
     day = report.visit.date_of_service.isoformat()
+    tables = _tables(report)
     for f in report.findings:
         yield {
             "index": result.index,
@@ -675,4 +732,6 @@ def _finding_records(
             "source": f.source,
             "amount_at_risk": None if f.amount_at_risk is None else str(f.amount_at_risk),
             "data_version": version,
+            "schema_version": SCHEMA_VERSION,
+            "tables": tables,
         }

@@ -48,6 +48,7 @@ __all__ = [
     "StoreReadOnlyError",
     "UnknownActivityError",
     "UnknownCodeError",
+    "ValidationErrors",
     "WorkerError",
 ]
 
@@ -60,7 +61,15 @@ def _rebuild(cls: type[OTBillingError], message: str, state: dict[str, Any]) -> 
 
 
 class OTBillingError(Exception):
-    """Root of every error raised by ``ot_billing_rules``."""
+    """Root of every error raised by ``ot_billing_rules``.
+
+    ``path`` is where the offending value sits in the input, 0-based
+    (``"services[1].minutes"``), when the error came from reading a mapping
+    (:meth:`Visit.from_dict <ot_billing_rules.Visit.from_dict>`); ``None``
+    otherwise.
+    """
+
+    path: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take keyword-only details; rebuild from the message and
@@ -325,3 +334,38 @@ class FeeNotFoundError(OTBillingError, LookupError):
         self.release = release
         self.valid = valid
         super().__init__(message)
+
+
+class ValidationErrors(OTBillingError, ValueError):
+    """Every problem of one input at once (``Visit.from_dict(..., collect=True)``).
+
+    ``errors`` holds the typed errors, each with its 0-based ``path``, in
+    input order; the message lists them as ``path: message``. (Python 3.10
+    has no ``ExceptionGroup``: this one error carries the list.)
+
+    >>> from ot_billing_rules import Visit
+    >>> try:
+    ...     Visit.from_dict({"date_of_service": "2024-07-01", "services": [
+    ...         {"code": "97530", "minutes": 30}, {"code": "97110", "minutes": -5}],
+    ...         "setting": "home"}, collect=True)
+    ... except ValidationErrors as exc:
+    ...     [e.path for e in exc.errors]
+    ['services[1].minutes', 'setting']
+    """
+
+    def __init__(self, errors: Sequence[OTBillingError], *, what: str = "input") -> None:
+        self.errors = tuple(errors)
+        lines = "; ".join(f"{e.path or what}: {e}" for e in self.errors)
+        super().__init__(f"{len(self.errors)} problem(s) in the {what}: {lines}")
+
+    def to_list(self) -> list[dict[str, object]]:
+        """JSON-ready problems: ``path``, ``type``, ``field`` and ``message`` of each."""
+        return [
+            {
+                "path": e.path,
+                "type": type(e).__name__,
+                "field": getattr(e, "field", None),
+                "message": str(e),
+            }
+            for e in self.errors
+        ]

@@ -43,10 +43,12 @@ history's state filled in (``ytd_allowed``, ``plan_of_care``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -62,12 +64,17 @@ from .catalog import Category, TherapyList, get
 from .errors import HistoryInputError, HistoryOrderError, InvalidTypeError, OTBillingError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine
+from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare
 from .sources import cite
 from .thresholds import kx_threshold
 from .visit import Service, Visit
 
+if TYPE_CHECKING:
+    from .ncci import EditData
+
+_T = TypeVar("_T")
 __all__ = [
     "PATIENT_SCHEMA",
     "HistoryRun",
@@ -486,7 +493,7 @@ def _group(
             )
         else:
             audited = _with(first, ytd, amounts.get(bucket), plan, done)
-        report = audit_visit(audited)
+        report = audit_visit(audited, edits=_SETUP.get()[0], options=_SETUP.get()[1])
     except Exception as exc:  # the pooled day failed: every visit of it says why
         return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
     if amounts.get(bucket) is None and report.kx is not None and report.kx.visit_amount is not None:
@@ -514,6 +521,8 @@ def _group(
             # A pooled day is priced as one: its pricing goes with the first visit.
             pricing=report.pricing if n == 0 else None,
             amount_at_risk=report.amount_at_risk if n == 0 else None,
+            options=report.options,
+            tables=report.tables,
         )
         _tally(p, r, bucket, _visit_amount(v), before)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
@@ -627,8 +636,21 @@ def _therapy(code: str) -> bool:
     return entry is not None and entry.therapy_list is not TherapyList.NONE
 
 
+#: The run's ``(edits, options)``, read where each visit is audited; set around
+#: each task, so it holds in a pool worker too.
+_SETUP: ContextVar[tuple[Any, Any]] = ContextVar("ot_billing_history_setup", default=(None, None))
+
+
+def _in_setup(setup: tuple[Any, Any], fn: Callable[..., _T], *args: Any) -> _T:
+    token = _SETUP.set(setup)
+    try:
+        return fn(*args)
+    finally:
+        _SETUP.reset(token)
+
+
 def _alone(index: int, v: Visit) -> AuditResult:
-    report = audit_visit(v)
+    report = audit_visit(v, edits=_SETUP.get()[0], options=_SETUP.get()[1])
     findings = sort_findings([*report.findings, _no_patient()])
     report = attrs.evolve(report, findings=findings, status=AuditStatus.of(findings))
     return AuditResult(index=index, report=report, visit_id=v.visit_id)
@@ -780,6 +802,8 @@ def audit_history(
     state: HistoryState | None = None,
     policies: Iterable[PayerPolicy] | None = None,
     progress: Progress = False,
+    edits: EditData | None = None,
+    options: AuditOptions | Mapping[str, Any] | None = None,
 ) -> HistoryRun:
     """Audit each visit with the state its patient's earlier visits imply.
 
@@ -807,7 +831,11 @@ def audit_history(
       ``payer`` name is looked up in them first (before any worker sees it).
     - ``progress``: as in :func:`~ot_billing_rules.audit_many` (``True`` or a
       ``callback(done, total)``), counted as results come back.
+    - ``edits``, ``options``: as in :func:`~ot_billing_rules.audit_visit`, for
+      every visit (checked here; pickled with each task to the workers).
     """
+    setup = (check_edits(edits), None if options is None else coerce_options(options))
+    chosen = setup != (None, None)
     mode = coerce_enum(ErrorMode, errors, field="errors")
     shown = check_progress(progress)
     n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
@@ -852,8 +880,8 @@ def audit_history(
         (_coerce(v) for v in items),
         presorted=presorted,
         workers=n_workers,
-        task=_patient_run,
-        alone=_alone,
+        task=functools.partial(_in_setup, setup, _patient_run) if chosen else _patient_run,
+        alone=functools.partial(_in_setup, setup, _alone) if chosen else _alone,
         saved=saved,
         opening=opening,
         finish=tally.finish,

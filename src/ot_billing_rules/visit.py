@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -38,7 +38,10 @@ from .errors import (
     DuplicateCodeError,
     InvalidInputError,
     InvalidMinutesError,
+    InvalidOptionError,
     InvalidTypeError,
+    OTBillingError,
+    ValidationErrors,
 )
 from .modifiers import normalize_modifiers
 from .payers import MEDICARE, PayerPolicy, is_versioned_builtin, payer_policy
@@ -71,8 +74,30 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _json_money(value: object, field: str) -> Decimal:
+    """Money as JSON sends it: a number with at most two decimals is read exactly.
+
+    ``2290.5`` arrives as a float; its shortest repr (``'2290.5'``) is the
+    number the sender wrote, so it is converted through that text, never
+    through the binary value. A float with more decimals (``0.1 + 0.2``), or
+    not finite, is refused: it is not an amount of whole cents.
+    """
+    if type(value) is float:
+        text = repr(value)
+        exponent = Decimal(text).as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -2:
+            raise InvalidTypeError(
+                f"{field}={value!r}: a number for money must be whole cents (at most two "
+                "decimals) — never a float with more; send a string such as '2330.50'",
+                value=value,
+                field=field,
+            )
+        value = text
+    return coerce_money(value, field=field)
+
+
 def _charge(value: object) -> Decimal | None:
-    return None if value is None else coerce_money(value, field="charge")
+    return None if value is None else _json_money(value, "charge")
 
 
 def _diagnosis_pointers(value: object) -> tuple[int, ...]:
@@ -257,11 +282,11 @@ def _services(value: object) -> tuple[Service, ...]:
 
 
 def _ytd_allowed(value: object) -> Decimal | None:
-    return None if value is None else coerce_money(value, field="ytd_allowed")
+    return None if value is None else _json_money(value, "ytd_allowed")
 
 
 def _visit_allowed(value: object) -> Decimal | None:
-    return None if value is None else coerce_money(value, field="visit_allowed")
+    return None if value is None else _json_money(value, "visit_allowed")
 
 
 def _opt_plan(value: object) -> PlanOfCare | None:
@@ -537,7 +562,13 @@ class Visit:
     )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Visit:
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        collect: bool = False,
+        extra: Literal["ignore", "error"] = "error",
+    ) -> Visit:
         """Build a visit from a mapping (the ``ot-billing audit`` JSON shape).
 
         Keys: ``date_of_service`` and ``services`` (required); ``discipline``,
@@ -548,7 +579,16 @@ class Visit:
         ``state``, ``visits_this_period``, ``patient_birth_date``, ``plan_year_start``
         (optional; ``null`` means the default).
         Any other key is an :class:`~ot_billing_rules.errors.InvalidInputError`
-        naming it.
+        naming it; ``extra="ignore"`` drops unknown keys of the visit and of
+        its services instead (a service that sends more than this library
+        reads).
+
+        Every error carries ``path``: where the value sits, 0-based
+        (``"services[1].minutes"``). ``collect=True`` reports every problem
+        at once: one :class:`~ot_billing_rules.errors.ValidationErrors` whose
+        ``errors`` list them in input order. Money (``ytd_allowed``,
+        ``visit_allowed``, a service's ``charge``) may be a JSON number with at
+        most two decimals (``2290.5``), read exactly through its text.
 
         >>> Visit.from_dict({"date_of_service": "2024-07-01", "services": [],
         ...                  "copay": 20})
@@ -559,12 +599,42 @@ visit_id, date_of_service, discipline, payer, setting, locality, facility, place
 services, ytd_allowed, visit_allowed, plan_of_care, patient_id, billing_provider, \
 progress_report, diagnoses, state, visits_this_period, patient_birth_date, plan_year_start
         """
-        _check_keys(data, cls.KEYS, "visit")
-        for required in ("date_of_service", "services"):
-            if data.get(required) is None:
-                raise InvalidInputError(f"visit has no {required!r}", field=required)
-        kwargs = {k: v for k, v in data.items() if v is not None}
-        return cls(kwargs.pop("date_of_service"), kwargs.pop("services"), **kwargs)
+        if extra not in ("ignore", "error"):
+            raise InvalidOptionError(
+                f"extra={extra!r} is not one of ignore, error",
+                value=extra,
+                field="extra",
+                valid=("ignore", "error"),
+            )
+        if not isinstance(collect, bool):
+            raise InvalidTypeError(
+                f"collect must be True or False, not {collect!r}", value=collect, field="collect"
+            )
+        try:
+            if extra == "ignore":
+                data = _known(data)  # type: ignore[assignment]
+            _check_keys(data, cls.KEYS, "visit")
+            for required in ("date_of_service", "services"):
+                if data.get(required) is None:
+                    raise InvalidInputError(f"visit has no {required!r}", field=required)
+            kwargs = {k: v for k, v in data.items() if v is not None}
+            return cls(kwargs.pop("date_of_service"), kwargs.pop("services"), **kwargs)
+        except OTBillingError as exc:
+            # Valid input pays nothing for paths: only a failure is read again, field by field.
+            from ._visit_paths import problems
+
+            found = problems(data, cls, Service)
+            if collect:
+                raise ValidationErrors(found or [exc], what="visit") from None
+            same = next((e for e in found if type(e) is type(exc) and str(e) == str(exc)), None)
+            if same is None:  # one message for several unknown keys: the first key's path
+                field = getattr(exc, "field", None)
+                same = next(
+                    (e for e in found if type(e) is type(exc) and getattr(e, "field", 0) == field),
+                    None,
+                )
+            exc.path = same.path if same is not None else exc.path
+            raise
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict that :meth:`from_dict` reads back to an equal visit.
@@ -643,6 +713,20 @@ progress_report, diagnoses, state, visits_this_period, patient_birth_date, plan_
             for s in self.services
         ]
         return html_table(f"Visit {self.date_of_service.isoformat()}", rows)
+
+
+def _known(data: object) -> object:
+    """``data`` without the keys this library does not read (``extra="ignore"``)."""
+    if not isinstance(data, Mapping):
+        return data
+    out = {k: v for k, v in data.items() if k in Visit.KEYS}
+    services = out.get("services")
+    if isinstance(services, (list, tuple)):
+        out["services"] = [
+            {k: v for k, v in s.items() if k in Service._KEYS} if isinstance(s, Mapping) else s
+            for s in services
+        ]
+    return out
 
 
 def _is_builtin(policy: PayerPolicy) -> bool:

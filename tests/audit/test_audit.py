@@ -208,6 +208,9 @@ def test_report_outputs() -> None:
         "amount_at_risk",
         "visit",
         "data_version",
+        "schema_version",
+        "options",
+        "tables",
     ]
     assert d["lines"] == [{"code": "97530", "units": 2, "modifiers": ["GO"], "minutes": 30}]
     text = r.to_text()

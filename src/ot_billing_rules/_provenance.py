@@ -1,0 +1,153 @@
+"""Which tables an audit used: each one's release and digest, for the report.
+
+A report made with the customer's current CMS quarter (``edits=``) must be
+told apart from one made with the bundled tables, also after the fact: each
+table the audit read is listed with its ``release`` and a ``digest``.
+
+- A bundled table's digest is the first 16 hex digits of its file's sha256
+  in the package manifest (:func:`~ot_billing_rules.data_version`).
+- A table read from CMS files or a store has no file the package knows; its
+  digest is a sha256 over its provenance (program, file name without its
+  directory, kind, setting, release, release date, row count). It tells
+  quarters, files and row counts apart; it is not a checksum of the file's
+  bytes (two files of one name, release and row count share it).
+- The payer policy's digest is a sha256 over its :meth:`~PayerPolicy.to_dict`,
+  so an edited policy of the same name reads differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._data import once
+from .sources import data_version
+
+if TYPE_CHECKING:
+    from .payers import PayerPolicy
+
+__all__ = ["TableVersion", "edit_tables", "fee_table", "policy_table"]
+
+_DIGITS = 16
+
+
+@attrs.frozen
+class TableVersion:
+    """One table an audit read: ``table`` kind, ``name``, ``release``, ``digest``.
+
+    ``table`` is ``ncci_ptp``, ``ncci_mue``, ``fee_schedule`` or
+    ``payer_policy``; ``setting`` the NCCI setting (``None`` otherwise);
+    ``bundled`` whether it is the package's own data.
+    """
+
+    table: str
+    name: str
+    release: str
+    digest: str
+    setting: str | None = None
+    bundled: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        # Spelled out: attrs.asdict costs several times more, once per table per report.
+        return {
+            "table": self.table,
+            "name": self.name,
+            "release": self.release,
+            "digest": self.digest,
+            "setting": self.setting,
+            "bundled": self.bundled,
+        }
+
+
+def _hash(data: object) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_DIGITS]
+
+
+def _bundled_sha() -> dict[str, str]:
+    return {f.name: f.sha256[:_DIGITS] for f in data_version().files}
+
+
+def _tables_of(edits: Any, bundled: bool) -> tuple[TableVersion, ...]:
+    shas = once("provenance_sha", _bundled_sha)
+    program = getattr(edits, "program", "medicare")
+    out = []
+    for s in getattr(edits, "sources", ()):
+        # The bundled tables of both settings live in one package file per release;
+        # another table is named by its file's name, never the server's path to it.
+        name = f"ncci_{s.kind}_{s.release}.csv" if bundled else PurePath(s.name).name
+        digest = (
+            shas.get(name, "")
+            if bundled
+            else _hash([program, name, s.kind, s.setting.value, s.release, s.release_date, s.rows])
+        )
+        out.append(
+            TableVersion(f"ncci_{s.kind}", name, s.release, digest, s.setting.value, bundled)
+        )
+    return tuple(out)
+
+
+# Keyed by the edit set's id while it is alive: an EditSet holding a whole CMS
+# quarter is not hashed by value for every visit.
+_CACHE: dict[int, tuple[object, tuple[TableVersion, ...]]] = {}
+_LOCK = threading.Lock()
+
+
+def edit_tables(edits: object | None) -> tuple[TableVersion, ...]:
+    """The NCCI tables of ``edits`` (``None``: the bundled edit set)."""
+    if edits is None:
+        from .ncci import EditSet
+
+        return once("provenance_bundled", lambda: _tables_of(EditSet.bundled(), True))
+    hit = _CACHE.get(id(edits))
+    if hit is not None and hit[0] is edits:
+        return hit[1]
+    from .ncci import EditSet
+
+    tables = _tables_of(edits, edits is EditSet.bundled())
+    with _LOCK:
+        if len(_CACHE) > 64:  # a long-running service opening a store per request
+            _CACHE.clear()
+        _CACHE[id(edits)] = (edits, tables)
+    return tables
+
+
+def fee_table(release: str) -> TableVersion:
+    """The bundled fee schedule (``release`` as the pricing names it)."""
+    shas = once("provenance_sha", _bundled_sha)
+    return TableVersion("fee_schedule", "pfs_fees.json", release, shas.get("pfs_fees.json", ""))
+
+
+_POLICIES: dict[int, tuple[object, TableVersion]] = {}
+
+
+def policy_table(policy: PayerPolicy) -> TableVersion:
+    """The payer policy: its id, the version's effective date and a digest of its fields."""
+    hit = _POLICIES.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    table = _policy_table(policy)
+    with _LOCK:
+        if len(_POLICIES) > 256:
+            _POLICIES.clear()
+        _POLICIES[id(policy)] = (policy, table)
+    return table
+
+
+def _policy_table(policy: PayerPolicy) -> TableVersion:
+    terms = policy.terms
+    release = "unversioned"
+    if terms is not None and terms.effective is not None:
+        release = terms.effective.isoformat()
+    from .payers import payer_policies
+
+    # Equal, not identical: a report unpickled from a pool worker holds a copy.
+    bundled = any(policy == p for p in payer_policies())
+    digest = _hash(policy.to_dict())
+    return TableVersion("payer_policy", policy.id, release, digest, bundled=bundled)
