@@ -128,7 +128,8 @@ def test_a_broken_file_stops_before_any_output(tmp_path: Path) -> None:
     path = write(tmp_path / "v.json", json.dumps([GOOD, LAST])[:-1])  # no closing ]
     done = run(path)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.startswith("ot-billing: error: ") and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("ot-billing: error: ")
+    assert done.stderr.count("\n") == 1
 
 
 def test_an_audit_that_raises_is_an_error_record(tmp_path: Path) -> None:
@@ -164,7 +165,9 @@ def test_csv_format_has_the_documented_columns(tmp_path: Path) -> None:
         ("e", "errors", "error", "99999")
     ]
     failed = [r for r in rows if r["status"] == "failed"]
-    assert len(failed) == 1 and failed[0]["visit_id"] == "b" and "'x'" in failed[0]["error"]
+    assert len(failed) == 1
+    assert failed[0]["visit_id"] == "b"
+    assert "'x'" in failed[0]["error"]
 
 
 def test_json_flag_is_format_json_and_a_clash_is_refused(tmp_path: Path) -> None:
@@ -189,7 +192,8 @@ def test_help_lists_the_csv_columns_and_the_exit_status() -> None:
     assert all(c in flat for c in ROW_COLUMNS)
     for flag in ("--format", "--db", "--payer-map", "--history", "--fail-fast", "--quiet"):
         assert flag in flat
-    assert "exit status" in flat and "141" in flat
+    assert "exit status" in flat
+    assert "141" in flat
 
 
 def test_export_formats_still_work_and_failed_visits_exit_2(tmp_path: Path) -> None:
@@ -324,7 +328,8 @@ def test_bad_payer_map_is_one_line_exit_2(tmp_path: Path, content: object, needl
 def test_missing_payer_map(tmp_path: Path) -> None:
     done = run(write(tmp_path / "v.json", [GOOD]), "--payer-map", tmp_path / "nope.json")
     assert (done.returncode, done.stdout) == (2, "")
-    assert "nope.json" in done.stderr and done.stderr.count("\n") == 1
+    assert "nope.json" in done.stderr
+    assert done.stderr.count("\n") == 1
 
 
 # -- --db ----------------------------------------------------------------------------
@@ -370,7 +375,8 @@ def test_db_that_is_not_a_store_is_one_line_exit_2(tmp_path: Path) -> None:
     junk.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
     done = run(write(tmp_path / "v.json", [GOOD]), "--db", junk)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.startswith("ot-billing: error: ") and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("ot-billing: error: ")
+    assert done.stderr.count("\n") == 1
 
 
 # -- --history -----------------------------------------------------------------------
