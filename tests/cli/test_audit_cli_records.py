@@ -407,3 +407,36 @@ def test_standard_input_with_error_records() -> None:
     done = run("-", "--format", "jsonl", stdin=json.dumps([GOOD, BAD]))
     assert done.returncode == 2
     assert [json.loads(x)["status"] for x in done.stdout.splitlines()] == ["clean", "failed"]
+
+
+# -- memory ----------------------------------------------------------------------------
+
+MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kB on Linux")
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_memory_stays_flat_with_error_records_and_a_payer_map(tmp_path: Path, fmt: str) -> None:
+    mapping = write(tmp_path / "map.json", {"Aetna PPO": "commercial"})
+    peaks = []
+    for count in (500, 5000):
+        path = tmp_path / f"v{count}.csv"
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write("visit_id,date_of_service,payer,code,minutes\n")
+            for n in range(count):
+                minutes = "x" if n % 10 == 0 else str(8 + n % 40)  # every tenth visit is bad
+                fh.write(f"v{n},2024-07-{1 + n % 28:02d},Aetna PPO,97530,{minutes}\n")
+                fh.write(f"v{n},,,97110,{10 + n % 30}\n")
+        argv = [*CLI, str(path), "--payer-map", str(mapping), "--format", fmt]
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, check=True
+        )
+        status, peak = map(int, done.stdout.split())
+        assert status == 2  # the bad visits were records, not a stop
+        peaks.append(peak)
+    small, big = peaks
+    assert big - small < 8 * 1024, f"peak grew from {small} kB to {big} kB"
