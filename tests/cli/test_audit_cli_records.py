@@ -133,16 +133,19 @@ def test_a_broken_file_stops_before_any_output(tmp_path: Path) -> None:
 
 
 def test_an_audit_that_raises_is_an_error_record(tmp_path: Path) -> None:
-    # A date the catalog does not cover passes Visit.from_dict and fails in the audit.
-    early = {"visit_id": "old", "date_of_service": "1990-01-01", "services": [{"code": "97530"}]}
-    done = run(write(tmp_path / "v.json", [early, GOOD]), "--format", "jsonl")
+    # A well-formed locality the fee-schedule release lacks: the visit reads
+    # fine and its audit (pricing) raises.
+    odd = dict(GOOD, visit_id="loc", locality="10112-77")
+    path = write(tmp_path / "v.json", [odd, LAST])
+    done = run(path, "--format", "jsonl")
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r["visit_id"] for r in records] == ["old", "a"]
-    if records[0]["status"] == "failed":
-        assert done.returncode == 2
-        assert records[0]["error"]["type"] != "DataFileError"
-    else:  # the audit reports it as a finding instead: then it is not a failure
-        assert done.returncode in (0, 1)
+    assert [(r["visit_id"], r["status"]) for r in records] == [("loc", "failed"), ("c", "clean")]
+    assert records[0]["error"]["type"] == "InvalidOptionError"
+    assert "10112-77" in records[0]["error"]["message"]
+    assert done.returncode == 2
+    fast = run(path, "--fail-fast")
+    assert fast.returncode == 2
+    assert fast.stderr.startswith("ot-billing: error: locality '10112-77'")
 
 
 # -- formats -----------------------------------------------------------------------
