@@ -85,6 +85,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import textwrap
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any
@@ -109,12 +110,12 @@ EXPORT_FORMATS = ("837p-lines", "837i-lines", "cms1500-csv", "ub04-csv", "fhir")
 _EPILOG = f"""\
 output --format csv columns (one row per finding; a visit without findings,
 or not audited, has one row with rule empty):
-  {", ".join(CSV_COLUMNS)}
+{textwrap.fill(", ".join(CSV_COLUMNS), 78, initial_indent="  ", subsequent_indent="  ")}
 status is clean, warnings, errors, or failed (not audited: see error).
 
 input CSV columns (one service per row; visit_id, date_of_service and code
 are required):
-  {", ".join(ROW_COLUMNS)}
+{textwrap.fill(", ".join(ROW_COLUMNS), 78, initial_indent="  ", subsequent_indent="  ")}
 
 exit status:
   0  every visit audited, no error finding
