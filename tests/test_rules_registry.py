@@ -317,7 +317,7 @@ def test_cli_refuses_a_misspelt_suppress_rule_in_a_visit_file(tmp_path: Path) ->
     f = tmp_path / "visit.json"
     f.write_text(json.dumps(visit), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "ot_billing_rules.cli", "audit", str(f)],
+        [sys.executable, "-m", "ot_billing_rules.cli", "audit", str(f), "--fail-fast"],
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -564,7 +564,12 @@ def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
         mods = [m for m in mods if m not in ASSISTANT_MODIFIERS]
     own = v.discipline.therapy_modifier
     therapy = _is_therapy(work, line.code)
+    # With assistant minutes the allocation puts CQ/CO on the assistant's units
+    # only; a supplied CQ/CO copied onto the therapist's line too would cut its pay.
+    split = work.assistant_lines and service is not None and service.assistant_minutes is not None
     for m in supplied:
+        if split and m in ASSISTANT_MODIFIERS:
+            continue
         if m in THERAPY_MODIFIERS and applies and therapy and m != own:
             work.findings.append(
                 Finding(

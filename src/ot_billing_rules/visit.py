@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NewType
 
 import attrs
 
@@ -145,6 +145,16 @@ def _diagnoses(value: object) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: A service's code once normalized: a plain ``str`` at run time. Hypothesis
+#: infers ``st.builds(Service)``'s code from this converter's return type;
+#: the plugin (``ot_billing_rules._hypothesis``) registers catalog codes for it.
+ServiceCodeText = NewType("ServiceCodeText", str)
+
+
+def _service_code(value: str) -> ServiceCodeText:
+    return ServiceCodeText(normalize_code(value))
+
+
 @compact_pickle
 @attrs.frozen
 class Service:
@@ -169,7 +179,7 @@ class Service:
     Service(code='97530', minutes=38, assistant_minutes=20, modifiers=(), separate_interval=False)
     """
 
-    code: str = attrs.field(converter=normalize_code)
+    code: str = attrs.field(converter=_service_code)
     minutes: int | None = attrs.field(default=None, converter=_minutes)
     assistant_minutes: int | None = attrs.field(default=None, converter=_assistant_minutes)
     modifiers: tuple[str, ...] = attrs.field(default=(), converter=normalize_modifiers)

@@ -45,7 +45,7 @@ def test_a_bad_last_row_means_no_output_at_all(
 ) -> None:
     path = tmp_path / "v.csv"
     path.write_text(HEADER + GOOD + body)
-    code, out, err = audit(capsys, path, *(["--json"] if as_json else []))
+    code, out, err = audit(capsys, path, "--fail-fast", *(["--json"] if as_json else []))
     assert (code, out) == (2, "")
     assert needle in err
     assert err.count("\n") == 1
@@ -58,7 +58,7 @@ def test_a_bad_last_json_visit_means_no_output(
     visits.append({"date_of_service": "2024-07-01", "services": [{"code": "9753"}]})
     path = tmp_path / "v.json"
     path.write_text(json.dumps(visits))
-    code, out, err = audit(capsys, path)
+    code, out, err = audit(capsys, path, "--fail-fast")
     assert (code, out) == (2, "")
     assert "visit 4" in err
 
@@ -83,7 +83,7 @@ def test_interleaved_csv_errors_are_the_whole_visit_s(
     # but for the disagreeing minutes on line 5.
     path = tmp_path / "v.csv"
     path.write_text(HEADER + "a,,97530,30\nb,2024-07-02,97110,20\na,2024-07-01,97535,x\n")
-    code, out, err = audit(capsys, path)
+    code, out, err = audit(capsys, path, "--fail-fast")
     assert (code, out) == (2, "")
     assert "line 4" in err
     assert "'x'" in err

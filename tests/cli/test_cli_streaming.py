@@ -117,7 +117,7 @@ ODD_JSON = json.dumps(
 def test_any_stdout_encoding_json(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "v.json"
     path.write_text(ODD_JSON, encoding="ascii")  # json.dumps escaped it all
-    done = run(str(path), "--json", env={"PYTHONIOENCODING": encoding})
+    done = run(str(path), "--json", "--quiet", env={"PYTHONIOENCODING": encoding})
     assert done.returncode == 0, done.stderr
     assert done.stderr == b""
     assert json.loads(done.stdout.decode(encoding))["visit_id"] == ODD_ID
@@ -127,7 +127,7 @@ def test_any_stdout_encoding_json(tmp_path: Path, encoding: str) -> None:
 def test_any_stdout_encoding_text(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "v.json"
     path.write_text(ODD_JSON, encoding="ascii")
-    done = run(str(path), env={"PYTHONIOENCODING": encoding})
+    done = run(str(path), "--quiet", env={"PYTHONIOENCODING": encoding})
     assert done.returncode == 0, done.stderr
     assert done.stderr == b""
     head = done.stdout.decode(encoding).splitlines()[0]
@@ -140,7 +140,7 @@ def test_lang_c_text_and_json(tmp_path: Path) -> None:
     path.write_text(ODD_JSON, encoding="ascii")
     env = {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
     for extra in ((), ("--json",)):
-        done = run(str(path), *extra, env=env)
+        done = run(str(path), *extra, "--quiet", env=env)
         assert done.returncode == 0, done.stderr
         assert b"Traceback" not in done.stderr
         assert done.stderr == b""

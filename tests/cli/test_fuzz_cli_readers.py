@@ -4,6 +4,9 @@ Whatever the file holds — random bytes, a valid visit file with bytes
 flipped, inserted or deleted, truncated or re-encoded, or JSON of the right
 shape with wrong values — the command ends with exit status 0 or 1 (audited)
 or 2 with exactly one line on stderr; no exception escapes ``cli.main``.
+That one line is the error (nothing on standard output) when the file is
+broken or, with ``--fail-fast``, a visit is bad; otherwise it is the summary
+line, and a bad visit is an error record in the output (issue 16).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -64,8 +68,28 @@ VALID_CSV = (
 def run_audit(name: str, data: bytes, *extra: str) -> tuple[int, str, str]:
     """Run ``ot-billing audit`` on ``data`` saved as ``name`` (``-``: standard input).
 
-    Checks the exit contract.
+    Checks the exit contract; with ``--fail-fast`` as well, the same input
+    gives the same exit status, or stops where the records had a failed visit.
     """
+    if "--fail-fast" not in extra and "--json" in extra:
+        fast = run_audit(name, data, *extra, "--fail-fast")
+        full = _run_audit(name, data, *extra)
+        if fast[0] == 2 and fast[1] == "" and full[1]:
+            # Stopped by a bad visit: the records hold it as a failed one.
+            assert full[0] == 2
+            assert '"status": "failed"' in full[1]
+        else:
+            # The same outcome (the temporary folder in the messages differs).
+            assert fast[:2] == full[:2]
+            assert fast[2].startswith("ot-billing: error") == full[2].startswith(
+                "ot-billing: error"
+            )
+        return full
+    return _run_audit(name, data, *extra)
+
+
+def _run_audit(name: str, data: bytes, *extra: str) -> tuple[int, str, str]:
+    """One run of the command, checked against the exit contract."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
@@ -79,14 +103,21 @@ def run_audit(name: str, data: bytes, *extra: str) -> tuple[int, str, str]:
             code = cli.main(["audit", "-" if name == "-" else str(path), *extra])
     stdout, stderr = out.getvalue(), err.getvalue()
     assert code in (0, 1, 2), code
-    if code == 2:
-        assert stdout == ""
+    assert stderr.count("\n") == 1, stderr
+    if code == 2 and not stdout:
         assert stderr.startswith("ot-billing: error: "), stderr
-        assert stderr.count("\n") == 1, stderr
     else:
-        assert stderr == ""
         assert stdout
+        assert SUMMARY.fullmatch(stderr), stderr
+        failed = int(SUMMARY.fullmatch(stderr)[1])  # type: ignore[index]
+        assert (failed > 0) == (code == 2), (code, stderr)
     return code, stdout, stderr
+
+
+SUMMARY = re.compile(
+    r"ot-billing: \d+ visits?: \d+ clean, \d+ with warnings, \d+ with errors, "
+    r"(\d+) not audited\n"
+)
 
 
 def test_valid_files_audit() -> None:

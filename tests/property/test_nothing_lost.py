@@ -87,7 +87,16 @@ def test_cli_csv_every_visit_id_comes_back(case: tuple[list[list[str]], dict[int
         path.write_text(text.getvalue(), encoding="utf-8")
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(["audit", str(path), "--json"])
+            code = cli.main(["audit", str(path), "--json", "--quiet"])
+        # Without --fail-fast a bad visit is an error record in its place (issue 16).
+        records = json.loads(out.getvalue())
+        assert [r["visit_id"] for r in records] == _first_seen(rows)
+        failed = {r["visit_id"] for r in records if r["status"] == "failed"}
+        assert failed == set(bad.values())
+        assert code == (2 if bad else max(r["status"] == "errors" for r in records))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(["audit", str(path), "--json", "--fail-fast"])
     if not bad:
         assert code in (0, 1), err.getvalue()
         reports = json.loads(out.getvalue())

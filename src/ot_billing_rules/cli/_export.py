@@ -34,6 +34,7 @@ from ..export import (
     to_fhir_claim,
     to_ub04_rows,
 )
+from ..ncci import EditData
 from ..visit import Visit
 from ._output import json_text
 
@@ -60,7 +61,12 @@ def read_charges(path: str) -> dict[str, Decimal]:
 
 
 def emit(
-    visits: Iterable[Visit], fmt: str, *, charges: Mapping[str, Decimal] | None, force: bool
+    visits: Iterable[Visit],
+    fmt: str,
+    *,
+    charges: Mapping[str, Decimal] | None,
+    force: bool,
+    edits: EditData | None = None,
 ) -> int:
     """Write the visits in ``fmt`` to standard output; 1 when a visit was refused."""
     status = 0
@@ -69,7 +75,7 @@ def emit(
     if header is not None:
         write(",".join(("visit_id", *header)) + "\n")
     for n, visit in enumerate(visits):
-        report = audit_visit(visit)
+        report = audit_visit(visit, edits=edits)
         per_code = {s.code: s for s in visit.services}
         unit = dict(charges) if charges is not None else {
             c: s.charge for c, s in per_code.items() if s.charge is not None

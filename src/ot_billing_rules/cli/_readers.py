@@ -2,9 +2,11 @@
 
 Memory stays flat in the number of visits: the input is read in chunks and
 each visit is handed on as soon as it is complete. Every reader makes a
-checking pass before the visits are audited, so bad input is refused before
-anything reaches standard output; standard input is therefore spooled to a
-temporary file first (disk, not memory).
+checking pass before the visits are audited, so a broken file (not UTF-8,
+not JSON, a bad CSV header) is refused before anything reaches standard
+output; standard input is therefore spooled to a temporary file first (disk,
+not memory). A visit that cannot be read is a typed error in the stream in
+its place, or, with ``fail_fast``, refused by the checking pass.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import IO, Any, NoReturn
 from ..errors import DataFileError, OTBillingError
 from ..readers import ROW_COLUMNS, NotGroupedError, group_rows
 from ..visit import Visit
+from ._payer_map import PayerMap
 
 _CHUNK = 1 << 16
 _REQUIRED = ("visit_id", "date_of_service", "code")
@@ -113,46 +116,52 @@ def _decode(data: bytes, offset: int, lines: int, name: str) -> None:
 # -- CSV ---------------------------------------------------------------------
 
 
-def csv_visits(src: Source) -> Generator[Visit, None, None]:
-    """Check the whole CSV, then return its visits as a stream (for the audit pass)."""
+def csv_visits(
+    src: Source, *, fail_fast: bool = True, payers: PayerMap | None = None
+) -> Generator[Visit | DataFileError, None, None]:
+    """Check the whole CSV, then return its visits as a stream (for the audit pass).
+
+    A visit whose rows cannot be read is a :class:`DataFileError` in the
+    stream in its place; with ``fail_fast`` the first one is raised by the
+    checking pass instead. A broken file (header, quoting, cell counts) is
+    always raised before any visit is returned.
+    """
     grouped = True
     first_error: DataFileError | None = None
     count = 0
-    with contextlib.closing(_csv_items(src, grouped=True)) as items:
+    with contextlib.closing(_csv_items(src, grouped=True, payers=payers)) as items:
         for item in items:
             if isinstance(item, NotGroupedError):
                 grouped = False
                 break
             if isinstance(item, DataFileError):
                 first_error = first_error or item
-            else:
-                count += 1
+            count += 1
     if not grouped:
         # Interleaved visits: every visit is held (compactly) until the end of the file.
-        for item in _csv_items(src, grouped=False):
-            if isinstance(item, DataFileError):
+        count = 0
+        for item in _csv_items(src, grouped=False, payers=payers):
+            if isinstance(item, DataFileError) and fail_fast:
                 raise item
             count += 1
-    elif first_error is not None:
+    elif first_error is not None and fail_fast:
         raise first_error
     if not count:
         raise DataFileError("no visit rows", path=src.name)
-    return _checked(_csv_items(src, grouped=grouped))
+    return _csv_items(src, grouped=grouped, payers=payers)
 
 
-def _checked(
-    items: Generator[Visit | DataFileError, None, None],
-) -> Generator[Visit, None, None]:
-    with contextlib.closing(items):
-        for item in items:
-            if isinstance(item, DataFileError):
-                raise item  # pragma: no cover - the checking pass saw the same input
-            yield item
-
-
-def _csv_items(src: Source, *, grouped: bool) -> Generator[Visit | DataFileError, None, None]:
+def _csv_items(
+    src: Source, *, grouped: bool, payers: PayerMap | None = None
+) -> Generator[Visit | DataFileError, None, None]:
     with src.text() as text:
-        yield from group_rows(_csv_rows(text, src.name), src.name, grouped=grouped)
+        rows = _csv_rows(text, src.name)
+        if payers is None:
+            yield from group_rows(rows, src.name, grouped=grouped)
+            return
+        csv_pass = payers.csv()
+        for item in group_rows(csv_pass.rows(rows), src.name, grouped=grouped):
+            yield csv_pass.resolve(item, src.name)
 
 
 class _CSVError(csv.Error):
@@ -220,26 +229,45 @@ def _check_header(header: list[str], name: str) -> None:
 # -- JSON --------------------------------------------------------------------
 
 
-def json_visits(src: Source) -> tuple[Generator[Visit, None, None], bool]:
-    """Check the whole JSON, then return its visits as a stream, and whether it was one object."""
+def json_visits(
+    src: Source, *, fail_fast: bool = True, payers: PayerMap | None = None
+) -> tuple[Generator[Visit | DataFileError, None, None], bool]:
+    """Check the whole JSON, then return its visits as a stream, and whether it was one object.
+
+    A visit object that is not a valid visit is a :class:`DataFileError` in
+    the stream in its place; with ``fail_fast`` the first one is raised by
+    the checking pass instead. Text that is not JSON is always raised before
+    any visit is returned.
+    """
     single = False
-    for kind, _ in _json_visits(src):
+    for kind, item in _json_visits(src, payers):
         single = kind
-    return (v for _, v in _json_visits(src)), single
+        if fail_fast and isinstance(item, DataFileError):
+            raise item
+    return (v for _, v in _json_visits(src, payers)), single
 
 
-def _json_visits(src: Source) -> Iterator[tuple[bool, Visit]]:
+def _json_visits(
+    src: Source, payers: PayerMap | None = None
+) -> Iterator[tuple[bool, Visit | DataFileError]]:
     with src.text() as text:
         stream = _JSONStream(text, src.name)
         single = stream.peek() != "["
         items = _one(stream) if single else _array(stream)
         for n, item in enumerate(items, 1):
             try:
-                visit = Visit.from_dict(item)
+                visit = Visit.from_dict(item if payers is None else payers.json_item(item))
             except OTBillingError as exc:
                 where = "" if single else f"visit {n}: "
-                raise DataFileError(f"{where}{exc}", path=src.name) from None
+                yield single, DataFileError(f"{where}{exc}", path=src.name, visit_id=_id_of(item))
+                continue
             yield single, visit
+
+
+def _id_of(item: object) -> str | None:
+    # The error joins back to the claim when the object names its visit.
+    vid = item.get("visit_id") if isinstance(item, Mapping) else None
+    return (vid.strip() or None) if isinstance(vid, str) else None
 
 
 def _one(stream: _JSONStream) -> Iterator[Any]:

@@ -49,15 +49,34 @@ visits in the file; a visit without ``patient_id`` is audited alone, with a
 finding. The reports are printed in input order, in the same formats; every
 visit is held in memory until the file ends (the history needs them all).
 
-Memory is flat in the number of visits: the input is checked in one pass
-(nothing is printed if any of it is bad), then audited in a second, each
-report printed as soon as its visit is read. A CSV whose visit rows are
-interleaved (not consecutive per ``visit_id``) is the exception: each visit
-is held until the end of the file. Standard input is spooled to a temporary
-file for the two passes.
+Output (``--format``): ``text`` (the default), ``json`` (one object for a
+one-object file, else a list), ``jsonl`` (one compact JSON object a line),
+``csv`` (one row per finding, columns :data:`~._audit_out.CSV_COLUMNS`), or
+one of the claim-export formats (:mod:`._export`). ``--json`` is ``--format
+json``.
 
-Exit status: 0 when no visit has an error finding, 1 when any has, 2 for
-unreadable input (one line on stderr), 141 when the reader of standard
+Bad visits do not stop the run: a visit that cannot be read or audited is an
+*error record* in its place (``"status": "failed"`` and the typed error) and
+the next visit is audited. ``--fail-fast`` restores stopping: the input is
+checked whole first and the first bad visit is the one error line (nothing
+is printed). A broken file (not UTF-8, not JSON, a bad CSV header) always
+stops before anything is printed. At the end one summary line goes to
+standard error (``--quiet`` leaves it out); while the visits go by, a counter
+is shown on standard error when it is a terminal.
+
+``--db STORE`` audits every visit against an NCCI edit store written by
+``ot-billing ncci import``; ``--payer-map FILE`` maps the payer names of the
+input to policies (:mod:`._payer_map`).
+
+Memory is flat in the number of visits: the input is checked in one pass,
+then audited in a second, each report printed as soon as its visit is read.
+A CSV whose visit rows are interleaved (not consecutive per ``visit_id``) is
+the exception: each visit is held until the end of the file. Standard input
+is spooled to a temporary file for the two passes.
+
+Exit status: 2 if any visit was not audited (or the input, ``--db`` or
+``--payer-map`` cannot be read: one line on stderr, nothing audited), else 1
+if any visit has an error finding, else 0; 141 when the reader of standard
 output goes away (``| head``).
 """
 
@@ -66,14 +85,45 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Generator, Iterable
+import textwrap
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
-from ..audit import AuditReport, AuditStatus, audit_visit
+import attrs
+
+from .._progress import cli_progress, track
+from ..audit import AuditReport, audit_visit
+from ..batch import AuditResult
+from ..errors import DataFileError, InvalidOptionError, OTBillingError
+from ..ncci import EditData
+from ..readers import ROW_COLUMNS
 from ..visit import Visit
+from ._audit_out import CSV_COLUMNS, REPORT_FORMATS, Tally, write_records
 from ._commands import HELP
-from ._output import json_text
+from ._payer_map import PayerMap
 from ._readers import Source, check_utf8, csv_visits, json_visits, open_source
+
+#: ``--format`` values that export claim lines (``_export``), after the report formats.
+EXPORT_FORMATS = ("837p-lines", "837i-lines", "cms1500-csv", "ub04-csv", "fhir")
+
+_EPILOG = f"""\
+output --format csv columns (one row per finding; a visit without findings,
+or not audited, has one row with rule empty):
+{textwrap.fill(", ".join(CSV_COLUMNS), 78, initial_indent="  ", subsequent_indent="  ")}
+status is clean, warnings, errors, or failed (not audited: see error).
+
+input CSV columns (one service per row; visit_id, date_of_service and code
+are required):
+{textwrap.fill(", ".join(ROW_COLUMNS), 78, initial_indent="  ", subsequent_indent="  ")}
+
+exit status:
+  0  every visit audited, no error finding
+  1  every visit audited, at least one has an error finding
+  2  a visit could not be read or audited (its error record is in the
+     output), or the input, --db or --payer-map cannot be read
+  141  standard output closed early (| head)
+"""
 
 
 def register(sub: Any) -> None:
@@ -82,10 +132,20 @@ def register(sub: Any) -> None:
         "audit",
         help=HELP["audit"],
         description="Audit one visit (JSON) or many (JSON list, or CSV with one service per "
-        "row and a visit_id column). Exit 0 clean or warnings only, 1 errors found, 2 bad input.",
+        "row and a visit_id column). A visit that cannot be read or audited becomes an error "
+        "record and the run goes on (--fail-fast stops instead); a one-line summary goes to "
+        "stderr.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="a .json or .csv file, or - for standard input")
-    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.add_argument(
+        "--format",
+        choices=(*REPORT_FORMATS, *EXPORT_FORMATS),
+        help="text (default), json, jsonl (one JSON object a line), csv (columns below); "
+        "or write claim lines instead of the report (the export page of the docs)",
+    )
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.add_argument(
         "--input-format",
         choices=("json", "csv"),
@@ -97,38 +157,92 @@ def register(sub: Any) -> None:
         help="audit the visits as one claim history per patient_id (KX totals, progress-report "
         "days and same-day visits carried from visit to visit)",
     )
-    # -- claim export (issue 19) --
     p.add_argument(
-        "--format",
-        choices=("837p-lines", "837i-lines", "cms1500-csv", "ub04-csv", "fhir"),
-        help="write claim lines instead of the report (the export page of the docs)",
+        "--db",
+        metavar="STORE",
+        help="NCCI edit store from 'ot-billing ncci import' for every visit (default: bundled)",
     )
-    p.add_argument("--charges", help="with --format: a JSON object of code to charge per unit")
-    p.add_argument("--force", action="store_true", help="with --format: write refused lines too")
+    p.add_argument(
+        "--payer-map",
+        metavar="FILE",
+        help="JSON object of input payer name to a policy id or policy JSON file, e.g. "
+        '{"Aetna PPO": "commercial", "Acme": "acme-policy.json"}',
+    )
+    p.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="stop at the first visit that cannot be read or audited (exit 2, nothing printed "
+        "when the reading finds it)",
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no summary line and no progress counter on stderr"
+    )
+    p.add_argument("--charges", help="with an export --format: a JSON object of code to charge")
+    p.add_argument(
+        "--force", action="store_true", help="with an export --format: write refused lines too"
+    )
     p.set_defaults(func=_audit)
 
 
 def _audit(args: argparse.Namespace) -> int:
-    with open_source(args.file) as src:
-        visits, single = read_visits(src, args.input_format)
-        with contextlib.closing(visits):  # end the reading pass while the file is open
-            if getattr(args, "format", None):
-                from ._export import emit, read_charges
+    fmt = _format(args)
+    payers = PayerMap.read(args.payer_map) if args.payer_map else None
+    with contextlib.ExitStack() as stack:
+        edits = stack.enter_context(_open_store(args.db)) if args.db else None
+        src = stack.enter_context(open_source(args.file))
+        items, single = read_visits(src, args.input_format, fail_fast=args.fail_fast, payers=payers)
+        stack.callback(items.close)  # end the reading pass while the file is open
+        stream = track(items, cli_progress(args.quiet), None)
+        if fmt in EXPORT_FORMATS:
+            return _export(stream, fmt, args, edits)
+        results = (
+            _history_results(stream, fail_fast=args.fail_fast, edits=edits)
+            if args.history
+            else _results(stream, fail_fast=args.fail_fast, edits=edits)
+        )
+        tally = Tally()
+        write_records(results, fmt, single=single, tally=tally)
+        if not args.quiet:
+            sys.stdout.flush()  # the summary after the records, on a shared terminal
+            print(tally.summary(), file=sys.stderr)
+        return tally.status
+    raise AssertionError("unreachable")  # pragma: no cover - ExitStack re-raises
 
-                charges = read_charges(args.charges) if args.charges else None
-                return emit(visits, args.format, charges=charges, force=args.force)
-            if args.history:
-                return _emit_history(visits, as_json=args.json, single=single)
-            return _emit(visits, as_json=args.json, single=single)
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise InvalidOptionError(
+            f"--json and --format {args.format} disagree; give one of them",
+            value=args.format,
+            field="--format",
+        )
+    return "json" if args.json else args.format or "text"
+
+
+@contextlib.contextmanager
+def _open_store(path: str) -> Iterator[EditData]:
+    from ..ncci import EditSet
+
+    store = EditSet.open(path)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def read_visits(
-    src: Source, input_format: str | None = None
-) -> tuple[Generator[Visit, None, None], bool]:
+    src: Source,
+    input_format: str | None = None,
+    *,
+    fail_fast: bool = True,
+    payers: PayerMap | None = None,
+) -> tuple[Generator[Visit | DataFileError, None, None], bool]:
     """Check ``src`` whole, then return its visits as a stream, and whether it was one object.
 
     Raises :class:`~ot_billing_rules.errors.DataFileError` (naming the file
-    and line) before any visit is returned if any part of the input is bad.
+    and line) before any visit is returned if the file is broken, or, with
+    ``fail_fast``, if any visit in it is bad; otherwise a bad visit is its
+    error in the stream.
     """
     check_utf8(src)
     if input_format:
@@ -138,36 +252,86 @@ def read_visits(
     else:
         fmt = "csv" if src.name.lower().endswith(".csv") else "json"
     if fmt == "csv":
-        return csv_visits(src), False
-    return json_visits(src)
+        return csv_visits(src, fail_fast=fail_fast, payers=payers), False
+    return json_visits(src, fail_fast=fail_fast, payers=payers)
 
 
-def _emit_history(visits: Generator[Visit, None, None], *, as_json: bool, single: bool) -> int:
+def _failed(n: int, error: OTBillingError, visit_id: str | None) -> AuditResult:
+    return AuditResult(index=n, error=error, visit_id=visit_id)
+
+
+def _results(
+    items: Iterable[Visit | DataFileError], *, fail_fast: bool, edits: EditData | None
+) -> Iterator[AuditResult]:
+    for n, item in enumerate(items):
+        if isinstance(item, DataFileError):
+            yield _failed(n, item, item.visit_id)
+            continue
+        try:
+            report = audit_visit(item, edits=edits)
+        except OTBillingError as exc:
+            if fail_fast:
+                raise
+            yield _failed(n, exc, item.visit_id)
+            continue
+        yield AuditResult(index=n, report=report, visit_id=item.visit_id)
+
+
+def _history_results(
+    items: Iterable[Visit | DataFileError], *, fail_fast: bool, edits: EditData | None
+) -> Iterator[AuditResult]:
     from ..history import audit_history  # only --history needs the composer
 
-    # errors="raise": the input was checked whole before this pass; a visit the
-    # history refuses (its own ytd_allowed) is bad input, exit 2 like any other.
-    reports = (r.report for r in audit_history(visits) if r.report is not None)
-    return _emit(reports, as_json=as_json, single=single)
+    # Visits that could not be read wait here for their place in the output;
+    # the history holds every visit anyway.
+    unread: deque[AuditResult] = deque()
+    places: list[int] = []
+
+    def visits() -> Iterator[Visit]:
+        for n, item in enumerate(items):
+            if isinstance(item, DataFileError):
+                unread.append(_failed(n, item, item.visit_id))
+            else:
+                places.append(n)
+                yield item
+
+    # errors="raise" with --fail-fast: a visit the history refuses (its own
+    # ytd_allowed) is bad input, exit 2 like any other.
+    run = audit_history(visits(), errors="raise" if fail_fast else "collect", edits=edits)
+    for k, result in enumerate(run):
+        if result.reader_failed and result.error is not None:
+            raise result.error
+        n = places[k]
+        while unread and unread[0].index < n:
+            yield unread.popleft()
+        yield attrs.evolve(result, index=n)
+    yield from unread
 
 
-def _emit(visits: Iterable[Visit | AuditReport], *, as_json: bool, single: bool) -> int:
-    status = 0
-    write = sys.stdout.write
-    for n, visit in enumerate(visits):
-        report = visit if isinstance(visit, AuditReport) else audit_visit(visit)
-        if report.status is AuditStatus.ERRORS:
-            status = 1
-        if not as_json:
-            write(("\n\n" if n else "") + render(report))
-        elif single:
-            write(json_text(report.to_dict()))
-        else:
-            # The layout json.dump(reports, indent=2) would give, one report at a time.
-            item = json_text(report.to_dict()).replace("\n", "\n  ")
-            write(("[\n  " if n == 0 else ",\n  ") + item)
-    write("\n]\n" if as_json and not single else "\n")
-    return status
+def _export(
+    stream: Iterable[Visit | DataFileError],
+    fmt: str,
+    args: argparse.Namespace,
+    edits: EditData | None,
+) -> int:
+    from ._export import emit, read_charges
+
+    failed = 0
+
+    def visits() -> Iterator[Visit]:
+        nonlocal failed
+        for n, item in enumerate(stream):
+            if isinstance(item, Visit):
+                yield item
+                continue
+            failed += 1
+            name = item.visit_id or f"#{n + 1}"
+            message = " ".join(str(item).split())
+            print(f"ot-billing: visit {name} not audited: {message}", file=sys.stderr)
+
+    charges = read_charges(args.charges) if args.charges else None
+    status = emit(visits(), fmt, charges=charges, force=args.force, edits=edits)
+    return 2 if failed else status
 
 
 def render(report: AuditReport) -> str:

@@ -1,0 +1,25 @@
+"""Bugs the broadened ``visits()`` strategy found (issue 16 item 6), pinned as examples."""
+
+from __future__ import annotations
+
+import pytest
+
+import ot_billing_rules as ob
+
+
+@pytest.mark.parametrize("supplied", [("GO", "CO"), ("CO",), ()])
+def test_a_supplied_co_stays_on_the_assistants_units(supplied: tuple[str, ...]) -> None:
+    # Found by tests/property/test_export_properties.py once visits() drew
+    # modifiers: a CO given on a service with assistant minutes was copied onto
+    # the therapist's line too (two 97112 lines with CO, 5 units paid at 85%).
+    visit = ob.Visit(
+        "2022-01-01", [ob.Service("97112", minutes=68, assistant_minutes=1, modifiers=supplied)]
+    )
+    lines = [(ln.units, ln.modifiers) for ln in ob.audit_visit(visit).lines]
+    assert lines == [(4, ("GO",)), (1, ("GO", "CO"))]
+
+
+def test_a_supplied_co_without_assistant_minutes_is_kept() -> None:
+    # Without assistant minutes nothing splits the units: the caller's CO stands.
+    visit = ob.Visit("2022-01-01", [ob.Service("97112", minutes=68, modifiers=("CO",))])
+    assert [ln.modifiers for ln in ob.audit_visit(visit).lines] == [("GO", "CO")]
