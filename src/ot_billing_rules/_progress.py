@@ -17,6 +17,7 @@ abandoned stops reporting where it stopped.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
@@ -96,7 +97,8 @@ def _bar(
     except ImportError:
         counter = _Counter(total, unit, stream)
         return counter, counter.close
-    bar = tqdm(total=total, unit=f" {unit}", file=stream)
+    cols, rows = _screen(stream)
+    bar = tqdm(total=total, unit=f" {unit}", file=stream, ncols=cols, nrows=rows)
     last = [0]
 
     def update(done: int, _total: int | None) -> None:
@@ -108,6 +110,17 @@ def _bar(
         bar.close()
 
     return update, close
+
+
+def _screen(stream: IO[str]) -> tuple[int, int]:
+    # A terminal that reports no size (a fresh pty, some CI runners) makes
+    # tqdm cut its line to nothing and hide the bar below a zero-row screen;
+    # draw on 80 x 24 there instead.
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return 80, 24
+    return size.columns or 80, size.lines or 24
 
 
 def track(
