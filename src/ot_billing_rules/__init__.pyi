@@ -133,6 +133,8 @@ from .plan_of_care import progress_report_due_by as progress_report_due_by
 from .readers import NotGroupedError as NotGroupedError
 from .readers import ROW_COLUMNS as ROW_COLUMNS
 from .readers import visits_from_rows as visits_from_rows
+from .records import RecordsLevel as RecordsLevel
+from .records import audit_records as audit_records
 from .sources import CITATIONS as CITATIONS
 from .sources import Citation as Citation
 from .sources import DataFile as DataFile
@@ -256,6 +258,7 @@ __all__ = [
     "RESULT_SCHEMA",
     "ROW_COLUMNS",
     "RULES",
+    "RecordsLevel",
     "ReevaluationDecision",
     "ReevaluationReason",
     "Release",
@@ -293,6 +296,7 @@ __all__ = [
     "assess_kx",
     "audit_history",
     "audit_many",
+    "audit_records",
     "audit_visit",
     "certification_deadline",
     "certification_interval_end",
