@@ -73,7 +73,7 @@ def units_frame(
     raises ``compute_units``' typed error.
 
     >>> import pandas as pd
-    >>> from ot_billing_rules.pandas import units_frame
+    >>> from ot_billing_rules._units_frame import units_frame
     >>> claims = pd.DataFrame({
     ...     "visit_id": ["a", "a", "b", "b"],
     ...     "date_of_service": "2024-07-01",
