@@ -130,9 +130,11 @@ def audit_records(
     with ``history=True`` ``audit_history(visits, ...).to_records(level=level)``,
     where ``level="patient"`` (:data:`PATIENT_SCHEMA`, one record per patient
     and calendar year) is also allowed. ``errors``, ``workers``, ``chunksize``
-    and ``policies`` are :func:`audit_many`'s; the default ``errors="collect"``
-    keeps a visit that cannot be audited as a record with ``ok`` false and its
-    error (at the visit level; the line and finding levels have no row for it).
+    and ``policies`` are :func:`audit_many`'s (``chunksize`` is not used with
+    ``history=True``: the history's pool sends whole patients). The default
+    ``errors="collect"`` keeps a visit that cannot be audited as a record with
+    ``ok`` false and its error (at the visit level; the line and finding levels
+    have no row for it).
 
     With ``workers > 1`` (and ``history=False``) the workers build the records
     and send back plain tuples, so the parent's work per visit is a few
