@@ -347,6 +347,57 @@ def bench_ncci(rows: int, workdir: Path, checks: int) -> list[Row]:
     return out
 
 
+# -- issue 17: records built in the workers, columnar units, the Dask recipe --------------------
+
+
+def bench_scale(quick: bool, wanted: set[str]) -> list[Row]:
+    """Issue 17's rows; every ratio compares variants timed interleaved in this run."""
+    rows: list[Row] = []
+    if "records" in wanted:
+        import records
+
+        r = records.measure(10_000 if quick else 100_000, os.cpu_count() or 1, 2)
+        rows.append(
+            Row(
+                f"audit_records, {r['visits']:,} visits, {r['workers']} workers",
+                ">= 1.6x one process",
+                f"{r['workers_speedup']:.2f}x (to_records(audit_many): {r['parent_speedup']:.2f}x)",
+                r["workers_speedup"] >= 1.6,
+                note=f"parent CPU {r['parent_us_per_visit_new']:.1f} us/visit "
+                f"(was {r['parent_us_per_visit_old']:.1f})",
+            )
+        )
+    if "frame" in wanted:
+        import frame_units
+
+        f = frame_units.measure(200_000 if quick else 1_000_000)
+        rows.append(
+            Row(
+                f"units_frame, {f['rows']:,} rows",
+                ">= 1,000,000 rows/s",
+                f"{f['frame_rows_s']:,.0f} rows/s, {f['ratio']:.0f}x compute_units per visit",
+                f["frame_rows_s"] >= 1_000_000,
+                note=f"CPU time: {f['frame_cpu_rows_s']:,.0f} rows/s",
+            )
+        )
+    if "dask" in wanted:
+        try:
+            import dask_recipe
+        except ImportError:
+            return [*rows, Row("Dask recipe", "", "skipped", None, note="no dask")]
+        d = dask_recipe.measure(5_000 if quick else 40_000, os.cpu_count() or 1, 2)
+        rows.append(
+            Row(
+                f"Dask recipe, {d['visits']:,} visits, {d['workers']} workers",
+                ">= 1.6x one process",
+                f"{d['recipe_speedup']:.2f}x (old recipe {d['old_speedup']:.2f}x)",
+                d["recipe_speedup"] >= 1.6,
+                note="workers read visit-partitioned Parquet",
+            )
+        )
+    return rows
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 
@@ -370,13 +421,16 @@ def print_table(rows: list[Row]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+_ISSUE17 = ("records", "frame", "dask")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small inputs: a smoke run")
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("import", "units", "audit", "many", "ncci"),
+        choices=("import", "units", "audit", "many", "ncci", *_ISSUE17),
         help="run only these benchmarks",
     )
     parser.add_argument("--visits", type=int, help="visits for audit_many (default 1,000,000)")
@@ -395,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     visits = args.visits or (20_000 if quick else 1_000_000)
     rows_n = args.rows or (100_000 if quick else 2_500_000)
-    wanted = set(args.only or ("import", "units", "audit", "many", "ncci"))
+    wanted = set(args.only or ("import", "units", "audit", "many", "ncci", *_ISSUE17))
     print(
         f"ot-billing-rules benchmarks — Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU(s), {_cpu_model()}{' (quick)' if quick else ''}",
@@ -418,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     run("units", lambda: bench_units(0.2 if quick else 1.0))
     run("audit", lambda: bench_audit(0.2 if quick else 1.0))
     run("many", lambda: bench_many(visits, args.chunksizes))
+    for name in _ISSUE17:
+        run(name, lambda name=name: bench_scale(quick, {name}))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ot-billing-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:

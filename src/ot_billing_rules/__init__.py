@@ -63,6 +63,10 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "audit_many",
         "to_records",
     ),
+    ".records": (
+        "RecordsLevel",
+        "audit_records",
+    ),
     ".bundling": ("check_bundling",),
     "._display": ("Findings", "Lines"),
     ".options": ("AuditOptions",),

@@ -137,6 +137,8 @@ from .plan_of_care import progress_report_due_by as progress_report_due_by
 from .readers import NotGroupedError as NotGroupedError
 from .readers import ROW_COLUMNS as ROW_COLUMNS
 from .readers import visits_from_rows as visits_from_rows
+from .records import RecordsLevel as RecordsLevel
+from .records import audit_records as audit_records
 from .schema import SCHEMA_VERSION as SCHEMA_VERSION
 from .schema import json_schema as json_schema
 from .sources import CITATIONS as CITATIONS
@@ -268,6 +270,7 @@ __all__ = [
     "RESULT_SCHEMA",
     "ROW_COLUMNS",
     "RULES",
+    "RecordsLevel",
     "ReevaluationDecision",
     "ReevaluationReason",
     "Release",
@@ -308,6 +311,7 @@ __all__ = [
     "assess_kx",
     "audit_history",
     "audit_many",
+    "audit_records",
     "audit_visit",
     "certification_deadline",
     "certification_interval_end",

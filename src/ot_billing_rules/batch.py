@@ -26,9 +26,9 @@ import enum
 import gc
 import pickle
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -193,7 +193,9 @@ def _reader_failure(index: int, error: Exception) -> AuditResult:
     return AuditResult(index=index, error=error, reader_failed=True)
 
 
-def _serial(visits: Iterator[object], collect: bool, setup: _Setup) -> Iterator[AuditResult]:
+def _serial(
+    visits: Iterator[object], collect: bool, setup: _Setup = _NO_SETUP
+) -> Iterator[AuditResult]:
     index = 0
     while True:
         try:
@@ -275,6 +277,38 @@ def _unpack(
         yield build(AuditResult, start + n, report, None, visit.visit_id, False)
 
 
+class _Outcome(Protocol):
+    @property
+    def error(self) -> Exception | None: ...
+
+
+_Item = TypeVar("_Item", bound=_Outcome)
+
+
+@attrs.frozen
+class _Work(Generic[_Item]):
+    """What the pool's workers do with a chunk and how the parent reads their answer.
+
+    ``chunk(start, visits, *args)`` runs in a worker (a module-level function,
+    so it pickles by name) and returns one picklable item per visit;
+    ``unpack(start, visits, items)`` turns those back into the parent's items.
+    ``local(result)`` makes an item of an :class:`AuditResult` the parent made
+    itself (a visit audited here, or a worker's death).
+    """
+
+    chunk: Callable[..., list[Any]]
+    unpack: Callable[[int, list[object], list[Any]], Iterator[_Item]]
+    local: Callable[[AuditResult], _Item]
+    args: tuple[Any, ...] = ()
+
+
+def _same(result: AuditResult) -> AuditResult:
+    return result
+
+
+_AUDIT: _Work[AuditResult] = _Work(_worker_chunk, _unpack, _same)
+
+
 def audit_many(
     visits: Iterable[Visit | Mapping[str, Any]],
     *,
@@ -334,7 +368,7 @@ def audit_many(
     results = (
         _serial(items, collect, setup)
         if n_workers == 1
-        else _pooled(items, collect, n_workers, size, setup)
+        else _pooled(items, collect, n_workers, size, _AUDIT, setup)
     )
     return track(results, shown, total_of(visits))
 
@@ -395,14 +429,15 @@ class _Chunk:
         self.start = start
         self.visits = visits
         self.attempts = 0
-        self.future: Future[list[AuditResult | _Packed]] | None = None
+        self.future: Future[list[Any]] | None = None
 
 
-class _Runner:
+class _Runner(Generic[_Item]):
     """A process pool that survives its workers: restarts, retries, isolation."""
 
-    def __init__(self, workers: int, setup: _Setup = _NO_SETUP) -> None:
+    def __init__(self, workers: int, work: _Work[_Item], setup: _Setup = _NO_SETUP) -> None:
         self.workers = workers
+        self.work = work
         self.setup = setup
         self.pool: ProcessPoolExecutor = self._new(workers)
         # Isolated visits run in a one-worker pool of their own, so a crash
@@ -421,7 +456,9 @@ class _Runner:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            chunk.future = self.pool.submit(_worker_chunk, chunk.start, chunk.visits)
+            chunk.future = self.pool.submit(
+                self.work.chunk, chunk.start, chunk.visits, *self.work.args
+            )
         except BrokenProcessPool as exc:
             # The pool broke under an earlier chunk: fail this one the same
             # way, so it is retried with the others when that one is reached.
@@ -444,7 +481,7 @@ class _Runner:
             else:
                 self.submit(chunk)
 
-    def results(self, head: _Chunk, pending: deque[_Chunk]) -> Iterator[AuditResult]:
+    def results(self, head: _Chunk, pending: deque[_Chunk]) -> Iterator[_Item]:
         from concurrent.futures.process import BrokenProcessPool
 
         while head.future is not None:
@@ -455,11 +492,11 @@ class _Runner:
                 continue
             except Exception:  # the chunk could not travel: find the visit that cannot
                 break
-            yield from _unpack(head.start, head.visits, packed)
+            yield from self.work.unpack(head.start, head.visits, packed)
             return
         yield from self._isolated(head)
 
-    def _isolated(self, chunk: _Chunk) -> Iterator[AuditResult]:
+    def _isolated(self, chunk: _Chunk) -> Iterator[_Item]:
         from concurrent.futures.process import BrokenProcessPool
 
         for n, visit in enumerate(chunk.visits):
@@ -467,21 +504,22 @@ class _Runner:
             try:
                 pickle.dumps(visit)
             except Exception:  # cannot reach a worker: audit it here, as workers=1 would
-                yield _audit_one(index, visit, True, self.setup)
+                yield self.work.local(_audit_one(index, visit, True, self.setup))
                 continue
             if self.lone is None:
                 self.lone = self._new(1)
             try:
-                (item,) = self.lone.submit(_worker_chunk, index, [visit]).result()
+                work = self.work
+                (item,) = self.lone.submit(work.chunk, index, [visit], *work.args).result()
             except BrokenProcessPool as exc:
                 self.lone.shutdown(wait=True, cancel_futures=True)
                 self.lone = None
-                yield _worker_failure(index, visit, "worker died", exc)
+                yield self.work.local(_worker_failure(index, visit, "worker died", exc))
                 continue
             except Exception as exc:
-                yield _worker_failure(index, visit, "result not picklable", exc)
+                yield self.work.local(_worker_failure(index, visit, "result not picklable", exc))
                 continue
-            yield from _unpack(index, [visit], [item])
+            yield from self.work.unpack(index, [visit], [item])
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -500,9 +538,14 @@ def _worker_failure(index: int, visit: object, cause: str, exc: BaseException) -
 
 
 def _pooled(
-    visits: Iterator[object], collect: bool, workers: int, size: int, setup: _Setup = _NO_SETUP
-) -> Iterator[AuditResult]:
-    runner = _Runner(workers, setup)
+    visits: Iterator[object],
+    collect: bool,
+    workers: int,
+    size: int,
+    work: _Work[_Item],
+    setup: _Setup = _NO_SETUP,
+) -> Iterator[_Item]:
+    runner = _Runner(workers, work, setup)
     try:
         pending: deque[_Chunk] = deque()
         start = 0
@@ -525,7 +568,7 @@ def _pooled(
         if reader_error is not None:
             if not collect:
                 raise reader_error
-            yield _reader_failure(start, reader_error)
+            yield work.local(_reader_failure(start, reader_error))
     finally:
         runner.shutdown()
 

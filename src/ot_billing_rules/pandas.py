@@ -38,6 +38,7 @@ import attrs
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from ot_billing_rules._display import Findings
 from ot_billing_rules._progress import Progress, check_progress
+from ot_billing_rules._units_frame import UNITS_FRAME_COLUMNS, units_frame
 from ot_billing_rules.audit import AuditReport
 from ot_billing_rules.batch import (
     FINDING_SCHEMA,
@@ -53,7 +54,7 @@ from ot_billing_rules.payers import PayerPolicy, payer_policy
 from ot_billing_rules.readers import ROW_COLUMNS, group_rows
 from ot_billing_rules.sources import cite
 
-__all__ = ["FrameAudit", "audit_frame", "sample_export"]
+__all__ = ["UNITS_FRAME_COLUMNS", "FrameAudit", "audit_frame", "sample_export", "units_frame"]
 
 _EXTRA = ("ignore", "error")
 _MONEY = ("decimal", "float")
