@@ -82,7 +82,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _audit_payer
-from ._fast import build, compact_pickle
+from ._fast import build, compact_pickle, slotted_base
 from ._html import html_table
 from ._money import format_money
 from .catalog import Code, TherapyList, check_code, get
@@ -133,6 +133,7 @@ class AuditStatus(str, enum.Enum):
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class ServiceOutcome:
     """What became of one input service.
 
@@ -153,6 +154,7 @@ class ServiceOutcome:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class AuditReport:
     """The audit of one visit.
 
