@@ -328,7 +328,8 @@ _HOUR_RULES = {h.value: h for h in HourRule}
 _DISCIPLINES = {d.value: d for d in Discipline}
 
 
-@functools.lru_cache(maxsize=4096)
+# A year of dates for a few hundred codes: 4,096 entries missed 13 % of the time.
+@functools.lru_cache(maxsize=1 << 16)
 def _entry(raw: str, day: date) -> tuple[str, UnitBasis]:
     code = normalize_code(raw)
     return code, basis_of(lookup(code, on=day))
