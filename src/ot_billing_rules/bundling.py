@@ -59,6 +59,7 @@ reading, and dates of service before 2019-07-01 always use it.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TypeVar
@@ -211,22 +212,23 @@ def prepare(
 
 
 _PLACEMENTS = {p.value: p for p in BypassPlacement}
-_PER_SET: dict[int, tuple[EditData, dict[object, object]]] = {}
+_PER_SET: dict[int, tuple[weakref.ref[EditSet], dict[object, object]]] = {}
 
 
 def _per_set(data: EditData, key: object, compute: Callable[[], T]) -> T:
     """``compute()`` remembered per :class:`EditSet` (frozen: its sources never change).
 
-    Kept by identity, with the set itself, so an equal but different set (a
-    store opened again) gets its own entry; other edit data is asked every time.
+    Kept by identity through a weak reference, so an equal but different set
+    (a store opened again, or re-imported) gets its own entry and a set no
+    longer used is not kept alive; other edit data is asked every time.
     """
     if type(data) is not EditSet:
         return compute()
     held = _PER_SET.get(id(data))
-    if held is None or held[0] is not data:
+    if held is None or held[0]() is not data:
         if len(_PER_SET) >= 64:
             _PER_SET.clear()
-        held = _PER_SET[id(data)] = (data, {})
+        held = _PER_SET[id(data)] = (weakref.ref(data), {})
     facts = held[1]
     if key not in facts:
         if len(facts) >= 4096:  # one entry per day for the stale notes
