@@ -397,15 +397,31 @@ def _timing_note(c1: str, c2: str) -> str:
 
 
 def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
+    # The wording depends only on the hit (codes, edit row, modifiers), the
+    # table and the placement era: worded once per distinct key, not per audit.
+    strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
+    key = (hit, ctx.setting, ctx.source, strict)
+    found = _PTP_WORDED.get(key)
+    if found is None:
+        if len(_PTP_WORDED) >= 4096:
+            _PTP_WORDED.clear()
+        found = _PTP_WORDED[key] = _word_ptp(hit, ctx.setting, ctx.source, strict)
+    return found
+
+
+_PTP_WORDED: dict[tuple[PTPHit, Setting, str, bool], Finding] = {}
+
+
+def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -> Finding:
     edit = hit.edit
     c1, c2 = hit.column_1, hit.column_2
     what = (
-        f"NCCI PTP edit {c1}/{c2} ({ctx.setting.value.replace('_', ' ')}, "
+        f"NCCI PTP edit {c1}/{c2} ({setting.value.replace('_', ' ')}, "
         f'"{edit.rationale}", modifier indicator {edit.modifier_indicator.value}, '
         f"in force {edit.window()})"
     )
     codes = (c1, c2)
-    source = f"{ctx.source}; I/OCE edit {'20' if not edit.bypassable else '40'}"
+    source = f"{bundle_source}; I/OCE edit {'20' if not edit.bypassable else '40'}"
     if not edit.bypassable:
         tried = f"; modifier {', '.join(hit.tried)} does not help" if hit.tried else ""
         return Finding(
@@ -437,7 +453,6 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
             "sites or sessions); bypassed edits are an audit target",
             source,
         )
-    strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
     where = "on that line" if strict else "Medicare accepts either line; column 2 is preferred"
     modifier = "25 (on the E/M line)" if is_em(c2) else "59 or the more specific XE/XS/XP/XU"
     return Finding(
