@@ -632,10 +632,10 @@ def _quick(
     """The common case without the scratch objects, or ``None`` for the full path.
 
     Taken for the CMS method with only 15-minute and untimed codes, plain int
-    (or, untimed, ``None``) minutes, no assistant minutes, no ``prefer`` and no
-    tie; anything else, bad input included, goes to :func:`_full`, which
-    raises the errors. Every value matches the full path's (see
-    tests/property/test_fast_paths.py).
+    (or, untimed, ``None``) minutes, no assistant minutes and no ``prefer``; a
+    tie goes on to :func:`_allocate` with the input read here, anything else,
+    bad input included, to :func:`_full`, which raises the errors. Every
+    value matches the full path's (see tests/property/test_fast_paths.py).
     """
     if type(minutes) is not dict or type(prefer) not in (tuple, list) or prefer:
         return None
@@ -644,9 +644,9 @@ def _quick(
     disc = _DISCIPLINES.get(discipline) if type(discipline) is str else discipline
     if type(disc) is not Discipline:
         return None
-    if not (type(tie_break) is TieBreak or (type(tie_break) is str and tie_break in _TIE_BREAKS)):
-        return None
-    if not (type(hour_rule) is HourRule or (type(hour_rule) is str and hour_rule in _HOUR_RULES)):
+    tie = _TIE_BREAKS.get(tie_break) if type(tie_break) is str else tie_break
+    hours = _HOUR_RULES.get(hour_rule) if type(hour_rule) is str else hour_rule
+    if type(tie) is not TieBreak or type(hours) is not HourRule:
         return None
     # The options above are valid, so a bad date raises here what _full would raise first.
     day = coerce_date(on)
@@ -688,7 +688,19 @@ def _quick(
     if spare > 0:
         leftovers.sort(reverse=True)
         if spare < len(leftovers) and leftovers[spare - 1] == leftovers[spare]:
-            return None  # a tie: the full path lists the alternatives
+            # A tie: the full computation lists the alternatives, from the input read here.
+            return _allocate(
+                {code: value for code, _, value in rows},
+                {code: basis for code, basis, _ in rows},
+                {},
+                UnitMethod.CMS,
+                day,
+                disc,
+                tie,
+                hours,
+                DEFAULT_POLICY,
+                (),
+            )
         cut = leftovers[spare - 1] if spare <= len(leftovers) else 1
     units: dict[str, int] = {}
     lines: list[ClaimLine] = []
@@ -761,6 +773,22 @@ def _full(
 
     given, bases = _read_minutes(minutes, day)
     assistant = _read_assistant(assistant_minutes, given)
+    return _allocate(given, bases, assistant, meth, day, disc, tie, hours, policy, favoured)
+
+
+def _allocate(
+    given: Mapping[str, int | None],
+    bases: Mapping[str, UnitBasis],
+    assistant: Mapping[str, int],
+    meth: UnitMethod,
+    day: date,
+    disc: Discipline,
+    tie: TieBreak,
+    hours: HourRule,
+    policy: AssistantPolicy,
+    favoured: Sequence[str],
+) -> UnitAllocation:
+    """The full computation on checked input (the fast path hands a tie over here)."""
     services = _services(given, bases, assistant)
     findings: list[Finding] = []
 
