@@ -241,7 +241,7 @@ def bench_fast_paths(seconds: float) -> list[Row]:
             note=f"reference {bare:,.0f} calls/s (units only: no lines, rows or repr)",
         ),
         Row(
-            "audit_visit (6-service visit; its units tie: full path)",
+            "audit_visit (6-service visit; its units tie)",
             ">= 15,000 visits/s",
             f"{audit:,.0f} visits/s",
             audit >= 15_000,
