@@ -171,6 +171,84 @@ def bench_audit(seconds: float) -> list[Row]:
     ]
 
 
+# -- issue 17: fast paths, measured against their references in one run ----------------------------
+
+
+def _bare_units(minutes: dict[str, int]) -> dict[str, int]:
+    """The CMS allocation of plain 15-minute codes as bare arithmetic (the reference)."""
+    whole = {c: m // 15 for c, m in minutes.items()}
+    spare = (sum(minutes.values()) + 7) // 15 - sum(whole.values())
+    for code in sorted(minutes, key=lambda c: -(minutes[c] % 15))[: max(spare, 0)]:
+        whole[code] += 1
+    return dict(sorted(whole.items()))
+
+
+def _interleaved(fns: list[Callable[[], object]], seconds: float) -> list[float]:
+    """Median calls/s of each of ``fns``, their runs interleaved (load hits all alike)."""
+    calls = []
+    for fn in fns:
+        fn()
+        n = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            took = time.perf_counter() - start
+            if took >= seconds / 20:
+                break
+            n *= 4
+        calls.append(max(1, int(n * seconds / 5 / took)))
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(5):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            for _ in range(calls[i]):
+                fn()
+            times[i].append((time.perf_counter() - start) / calls[i])
+    return [1 / statistics.median(t) for t in times]
+
+
+def bench_fast_paths(seconds: float) -> list[Row]:
+    from ot_billing_rules import Visit, audit_visit, compute_units
+    from ot_billing_rules import units as units_module
+
+    day = date(2024, 7, 1)
+    visit = Visit.from_dict(SIX_SERVICE_VISIT)
+    if dict(compute_units(FOUR_TIMED_CODES, on=day).units) != _bare_units(FOUR_TIMED_CODES):
+        raise RuntimeError("the bare-arithmetic reference disagrees with compute_units")
+    fast, full, bare = _interleaved(
+        [
+            lambda: compute_units(FOUR_TIMED_CODES, on=day),
+            lambda: units_module._full(FOUR_TIMED_CODES, on=day),
+            lambda: _bare_units(FOUR_TIMED_CODES),
+        ],
+        seconds,
+    )
+    (audit,) = _interleaved([lambda: audit_visit(visit)], seconds)
+    return [
+        Row(
+            "compute_units fast path (CMS, 4 timed codes)",
+            ">= 150,000 calls/s",
+            f"{fast:,.0f} calls/s",
+            fast >= 150_000,
+            note=f"full path {full:,.0f} calls/s: fast {fast / full:.2f}x",
+        ),
+        Row(
+            "compute_units / bare arithmetic of the same allocation",
+            "<= 5x",
+            f"{bare / fast:.1f}x",
+            bare / fast <= 5,
+            note=f"reference {bare:,.0f} calls/s (units only: no lines, rows or repr)",
+        ),
+        Row(
+            "audit_visit (6-service visit; its units tie)",
+            ">= 15,000 visits/s",
+            f"{audit:,.0f} visits/s",
+            audit >= 15_000,
+        ),
+    ]
+
+
 # -- audit_many ------------------------------------------------------------------------------------
 
 
@@ -430,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("import", "units", "audit", "many", "ncci", *_ISSUE17),
+        choices=("import", "units", "audit", "fast", "many", "ncci", *_ISSUE17),
         help="run only these benchmarks",
     )
     parser.add_argument("--visits", type=int, help="visits for audit_many (default 1,000,000)")
@@ -449,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     visits = args.visits or (20_000 if quick else 1_000_000)
     rows_n = args.rows or (100_000 if quick else 2_500_000)
-    wanted = set(args.only or ("import", "units", "audit", "many", "ncci", *_ISSUE17))
+    wanted = set(args.only or ("import", "units", "audit", "fast", "many", "ncci", *_ISSUE17))
     print(
         f"ot-billing-rules benchmarks — Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU(s), {_cpu_model()}{' (quick)' if quick else ''}",
@@ -471,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     run("import", lambda: bench_import(5 if quick else 15))
     run("units", lambda: bench_units(0.2 if quick else 1.0))
     run("audit", lambda: bench_audit(0.2 if quick else 1.0))
+    run("fast", lambda: bench_fast_paths(1.0 if quick else 5.0))
     run("many", lambda: bench_many(visits, args.chunksizes))
     for name in _ISSUE17:
         run(name, lambda name=name: bench_scale(quick, {name}))

@@ -14,10 +14,19 @@ function, and unpickling imports that module, which defines the class and
 its function together. A function kept in this module would exist only once
 the class's module had been imported, so a fresh interpreter (a spawned
 worker, another program loading a saved result) could not find it.
+
+A frozen attrs instance costs one ``object.__setattr__`` call per field
+(about 1.3 µs for ten fields). :func:`slotted_base`, placed under
+``@attrs.frozen``, puts the class's slots on a private, unfrozen base class;
+the generated maker then fills a base instance with plain attribute stores
+(specialised by the interpreter) and switches it to the frozen class, which
+has the same layout: about a quarter of the cost. The frozen class keeps its
+fields, ``__init__``, equality, hash, repr and ``attrs.evolve``.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from operator import attrgetter
@@ -28,6 +37,7 @@ import attrs
 T = TypeVar("T")
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+_MAKERS: dict[type, Callable[..., Any]] = {}
 _new = object.__new__
 _set = object.__setattr__
 
@@ -39,8 +49,39 @@ def _names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def slotted_base(cls: type[T]) -> type[T]:
+    """Class decorator, under ``@attrs.frozen``: the fields' slots on an unfrozen base.
+
+    The fields are the class's own annotations, in order (the classes using
+    this inherit no fields). The base is private: nothing outside the makers
+    ever holds one of its instances.
+    """
+    names = tuple(
+        n
+        for n, kind in inspect.get_annotations(cls).items()
+        if not str(kind).startswith(("ClassVar", "typing.ClassVar"))
+    )
+    base = type(f"_{cls.__name__}Slots", (), {"__slots__": (*names, "__weakref__")})
+    base.__module__ = cls.__module__
+    body = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    new = type(cls.__name__, (base,), body)
+    new.__qualname__ = cls.__qualname__
+    return new
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """The fastest ``(*values) -> cls`` for ``cls``: one value per field, in order, unchecked."""
+    fn = _MAKERS.get(cls)
+    if fn is None:
+        fn = _MAKERS[cls] = _maker(cls, _names(cls))
+    return fn
+
+
 def build(cls: type[T], *values: Any) -> T:
     """An instance of ``cls`` holding ``values`` (one per field, in order), unchecked."""
+    fn = _MAKERS.get(cls)
+    if fn is not None and len(values) == len(_NAMES[cls]):
+        return fn(*values)  # type: ignore[no-any-return]
     obj = _new(cls)
     for name, value in zip(_names(cls), values, strict=True):
         _set(obj, name, value)
@@ -49,6 +90,14 @@ def build(cls: type[T], *values: Any) -> T:
 
 def _rebuild(cls: type[T], values: tuple[Any, ...]) -> T:
     return build(cls, *values)
+
+
+def _slots_base(cls: type, names: tuple[str, ...]) -> type | None:
+    """The unfrozen base :func:`slotted_base` gave ``cls``, if it holds exactly its fields."""
+    base = cls.__bases__[0]
+    if len(cls.__bases__) == 1 and getattr(base, "__slots__", None) == (*names, "__weakref__"):
+        return base
+    return None
 
 
 def _maker(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
@@ -62,9 +111,16 @@ def _maker(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
     name = f"_make_{cls.__qualname__.replace('.', '_')}"
     home = sys.modules[cls.__module__]
     args = ", ".join(f"v{i}" for i in range(len(names)))
-    body = "".join(f"    _set(o, {n!r}, v{i})\n" for i, n in enumerate(names))
-    source = f"def {name}({args}):\n    o = _new(cls)\n{body}    return o\n"
-    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
+    base = _slots_base(cls, names)
+    if base is not None:
+        # Plain stores on the unfrozen base, then the frozen class (same layout).
+        body = "".join(f"    o.{n} = v{i}\n" for i, n in enumerate(names))
+        source = f"def {name}({args}):\n    o = _new(base)\n{body}    o.__class__ = cls\n"
+    else:
+        body = "".join(f"    _set(o, {n!r}, v{i})\n" for i, n in enumerate(names))
+        source = f"def {name}({args}):\n    o = _new(cls)\n{body}"
+    source += "    return o\n"
+    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls, "base": base}
     exec(compile(source, f"<compact_pickle {cls.__qualname__}>", "exec"), scope)
     fn: Callable[..., Any] = scope[name]
     fn.__module__ = cls.__module__
@@ -77,7 +133,7 @@ def compact_pickle(cls: type[T]) -> type[T]:
     """Class decorator (after ``@attrs.frozen``): pickle as ``(cls, field values)``."""
     names = _names(cls)
     get: Callable[[Any], Any] = attrgetter(*names)
-    make = _maker(cls, names)
+    make = maker(cls)
     single = len(names) == 1
 
     def __reduce__(self: Any) -> tuple[Any, ...]:

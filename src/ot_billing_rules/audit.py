@@ -87,7 +87,7 @@ import attrs
 
 from . import _audit_payer, _audit_retro, _audit_telehealth
 from ._display import Findings, Lines, as_findings, as_lines, report_html, report_repr
-from ._fast import build, compact_pickle
+from ._fast import build, compact_pickle, slotted_base
 from ._money import format_money
 from ._provenance import edit_tables, fee_table, policy_table
 from ._schema_version import SCHEMA_VERSION
@@ -141,6 +141,7 @@ class AuditStatus(str, enum.Enum):
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class ServiceOutcome:
     """What became of one input service.
 
@@ -161,6 +162,7 @@ class ServiceOutcome:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class AuditReport:
     """The audit of one visit.
 

@@ -59,8 +59,10 @@ reading, and dates of service before 2019-07-01 always use it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import TypeVar
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -85,6 +87,8 @@ from .ncci import (
 )
 from .sources import cite
 from .terms import Discipline, Setting
+
+T = TypeVar("T")
 
 __all__ = [
     "ONCE_PER_DAY",
@@ -190,6 +194,9 @@ def prepare(
             field="edits",
         )
     where = setting if type(setting) is Setting else coerce_enum(Setting, setting, field="setting")
+    placement = _PLACEMENTS.get(bypass) if type(bypass) is str else bypass
+    if type(placement) is not BypassPlacement:
+        placement = coerce_enum(BypassPlacement, bypass, field="bypass")
     return Bundle(
         day=coerce_date(on),
         setting=where,
@@ -197,17 +204,41 @@ def prepare(
         discipline=discipline
         if type(discipline) is Discipline or discipline is None
         else coerce_discipline(discipline),
-        placement=bypass
-        if type(bypass) is BypassPlacement
-        else coerce_enum(BypassPlacement, bypass, field="bypass"),
-        source=_source(
-            where,
-            table_release(data, "ptp")[1],
-            _medicaid(data),
-        ),
+        placement=placement,
+        source=_per_set(data, ("source", where), lambda: _table_source(data, where)),
         items=items,
         by_code=group_lines(items),
     )
+
+
+_PLACEMENTS = {p.value: p for p in BypassPlacement}
+_PER_SET: dict[int, tuple[weakref.ref[EditSet], dict[object, object]]] = {}
+
+
+def _per_set(data: EditData, key: object, compute: Callable[[], T]) -> T:
+    """``compute()`` remembered per :class:`EditSet` (frozen: its sources never change).
+
+    Kept by identity through a weak reference, so an equal but different set
+    (a store opened again, or re-imported) gets its own entry and a set no
+    longer used is not kept alive; other edit data is asked every time.
+    """
+    if type(data) is not EditSet:
+        return compute()
+    held = _PER_SET.get(id(data))
+    if held is None or held[0]() is not data:
+        if len(_PER_SET) >= 64:
+            _PER_SET.clear()
+        held = _PER_SET[id(data)] = (weakref.ref(data), {})
+    facts = held[1]
+    if key not in facts:
+        if len(facts) >= 4096:  # one entry per day for the stale notes
+            facts.clear()
+        facts[key] = compute()
+    return facts[key]  # type: ignore[return-value]
+
+
+def _table_source(data: EditData, where: Setting) -> str:
+    return _source(where, table_release(data, "ptp")[1], _medicaid(data))
 
 
 def hits(bundle: Bundle) -> tuple[tuple[PTPHit, ...], tuple[MUEHit, ...]]:
@@ -238,7 +269,12 @@ def findings(
     """
     found: list[Finding] = []
     if ncci:
-        found += _stale(bundle)
+        # Stale notes depend only on the edit data, the setting and the day.
+        found += _per_set(
+            bundle.edits,
+            ("stale", bundle.setting, bundle.day),
+            lambda: tuple(_stale(bundle)),
+        )
         found += [_ptp_finding(bundle, h) for h in ptp]
         found += [_mue_finding(bundle, h) for h in mue]
     found += _status(bundle, bundle.by_code)
@@ -278,7 +314,11 @@ def _stale(ctx: Bundle) -> list[Finding]:
     # or before it.
     found: list[Finding] = []
     for kind, name in _TABLE.items():
-        dated = _releases(ctx.edits, kind, ctx.setting)
+        dated = _per_set(
+            ctx.edits,
+            (kind, ctx.setting),
+            functools.partial(_releases, ctx.edits, kind, ctx.setting),
+        )
         in_force = [d for d in dated if d <= ctx.day]
         if not in_force or ctx.day < _stale_from(in_force[-1]):
             continue
@@ -296,7 +336,9 @@ def _stale(ctx: Bundle) -> list[Finding]:
                 _source(ctx.setting, released.isoformat(), _medicaid(ctx.edits)),
             )
         )
-    dated = _releases(ctx.edits, "mue", ctx.setting)
+    dated = _per_set(
+        ctx.edits, ("mue", ctx.setting), lambda: _releases(ctx.edits, "mue", ctx.setting)
+    )
     if dated and ctx.day < dated[0]:
         found.append(
             Finding(
@@ -355,15 +397,31 @@ def _timing_note(c1: str, c2: str) -> str:
 
 
 def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
+    # The wording depends only on the hit (codes, edit row, modifiers), the
+    # table and the placement era: worded once per distinct key, not per audit.
+    strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
+    key = (hit, ctx.setting, ctx.source, strict)
+    found = _PTP_WORDED.get(key)
+    if found is None:
+        if len(_PTP_WORDED) >= 4096:
+            _PTP_WORDED.clear()
+        found = _PTP_WORDED[key] = _word_ptp(hit, ctx.setting, ctx.source, strict)
+    return found
+
+
+_PTP_WORDED: dict[tuple[PTPHit, Setting, str, bool], Finding] = {}
+
+
+def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -> Finding:
     edit = hit.edit
     c1, c2 = hit.column_1, hit.column_2
     what = (
-        f"NCCI PTP edit {c1}/{c2} ({ctx.setting.value.replace('_', ' ')}, "
+        f"NCCI PTP edit {c1}/{c2} ({setting.value.replace('_', ' ')}, "
         f'"{edit.rationale}", modifier indicator {edit.modifier_indicator.value}, '
         f"in force {edit.window()})"
     )
     codes = (c1, c2)
-    source = f"{ctx.source}; I/OCE edit {'20' if not edit.bypassable else '40'}"
+    source = f"{bundle_source}; I/OCE edit {'20' if not edit.bypassable else '40'}"
     if not edit.bypassable:
         tried = f"; modifier {', '.join(hit.tried)} does not help" if hit.tried else ""
         return Finding(
@@ -395,7 +453,6 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
             "sites or sessions); bypassed edits are an audit target",
             source,
         )
-    strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
     where = "on that line" if strict else "Medicare accepts either line; column 2 is preferred"
     modifier = "25 (on the E/M line)" if is_em(c2) else "59 or the more specific XE/XS/XP/XU"
     return Finding(

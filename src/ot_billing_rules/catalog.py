@@ -398,6 +398,10 @@ def lookup(code: str, *, on: date | str | None = None) -> Code:
     >>> lookup(" g0283 ", on="2024-07-01").code
     'G0283'
     """
+    if type(on) is date and type(code) is str:
+        hit = _VALID.get((code, on))
+        if hit is not None:
+            return hit
     key = normalize_code(code)
     day = coerce_date(on)
     entry = _catalog().get(key)
@@ -411,7 +415,18 @@ def lookup(code: str, *, on: date | str | None = None) -> Code:
             deleted=entry.deleted,
             replaced_by=entry.replaced_by,
         )
+    if type(on) is date and type(code) is str:
+        if len(_VALID) >= _MAX_VALID:
+            _VALID.clear()
+        _VALID[(code, on)] = entry
     return entry
+
+
+#: Codes found valid on a day, by (code as given, day): the catalog is package
+#: data, fixed for the process. Only successes are kept, so every error is
+#: raised afresh. Room for a year of dates of a few hundred codes.
+_VALID: dict[tuple[str, date], Code] = {}
+_MAX_VALID = 1 << 17
 
 
 def get(code: str) -> Code | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ._fast import compact_pickle
+from ._fast import compact_pickle, slotted_base
 from ._html import html_table
 from .errors import InvalidInputError, InvalidTypeError
 
@@ -85,6 +85,7 @@ def _amount(value: object) -> Decimal | None:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class Finding:
     """One finding.
 

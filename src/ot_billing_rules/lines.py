@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from ._coerce import require_int
-from ._fast import compact_pickle
+from ._fast import compact_pickle, slotted_base
 from .catalog import is_valid_code, normalize_code
 from .errors import InvalidCodeError, InvalidInputError, InvalidModifierError, InvalidTypeError
 from .modifiers import MAX_MODIFIERS, normalize_modifiers
@@ -32,6 +32,7 @@ def _units(value: object) -> int:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class ServiceLine:
     """A service performed on the date of service: code, units, modifiers.
 
@@ -68,6 +69,7 @@ def _minutes(value: object) -> int | None:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class ClaimLine:
     """A line to put on the claim.
 

@@ -319,6 +319,19 @@ class EditSet:
 
         ``on=None`` returns every row for the pair, history included.
         """
+        cache = getattr(self._backend, "lookups", None)
+        if cache is not None and type(on) is date and type(setting) is Setting:
+            key = (code_a, code_b, on, setting._value_)  # an enum hashes in Python
+            hit: tuple[PTPEdit, ...] | None = cache.get(key)
+            if hit is None:
+                hit = self._ptp_edits(code_a, code_b, on, setting)
+                _remember(cache, key, hit)
+            return hit
+        return self._ptp_edits(code_a, code_b, on, setting)
+
+    def _ptp_edits(
+        self, code_a: str, code_b: str, on: date | str | None, setting: Setting | str
+    ) -> tuple[PTPEdit, ...]:
         where = setting if type(setting) is Setting else _coerce_setting(setting)
         rows = self._backend.ptp_rows(_code(code_a), _code(code_b), where)
         if on is None or not rows:
@@ -330,6 +343,17 @@ class EditSet:
         self, code: str, *, on: date | str | None = None, setting: Setting | str = "practitioner"
     ) -> MUE | None:
         """The MUE of ``code`` for date of service ``on`` (default today), or ``None``."""
+        cache = getattr(self._backend, "lookups", None)
+        if cache is not None and type(on) is date and type(setting) is Setting:
+            key = (code, on, setting._value_)
+            hit = cache.get(key, _MISSING)
+            if hit is _MISSING:
+                hit = self._mue(code, on, setting)
+                _remember(cache, key, hit)
+            return hit  # type: ignore[no-any-return]
+        return self._mue(code, on, setting)
+
+    def _mue(self, code: str, on: date | str | None, setting: Setting | str) -> MUE | None:
         where = setting if type(setting) is Setting else _coerce_setting(setting)
         rows = self._backend.mue_rows(_code(code), where)
         day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
@@ -421,6 +445,18 @@ def import_cms_files(
     forced = None if setting is None else _coerce_setting(setting)
     limit = DEFAULT_MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes
     return run(items, db, setting=forced, status=status, max_member_bytes=limit)
+
+
+_MISSING = object()
+#: Answers kept per snapshot at most; past it the cache starts again (a year of
+#: dates for every pair of a few hundred codes would otherwise grow without end).
+_MAX_LOOKUPS = 200_000
+
+
+def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: object) -> None:
+    if len(cache) >= _MAX_LOOKUPS:
+        cache.clear()
+    cache[key] = value
 
 
 @functools.lru_cache(maxsize=32)

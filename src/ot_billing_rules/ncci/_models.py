@@ -328,7 +328,14 @@ def infer_effective_dates(edits: Iterable[PTPEdit]) -> tuple[PTPEdit, ...]:
 
 
 class _MemoryBackend:
-    """Edit rows held in dicts: the bundled data and files parsed in memory."""
+    """Edit rows held in dicts: the bundled data and files parsed in memory.
+
+    Its rows never change, so :class:`EditSet` keeps its answers per
+    (pair or code, day, setting) in ``lookups``: the cache belongs to this
+    one snapshot and dies with it (a store's backend has none: an edit set
+    opened on a store checks on every look-up that the file was not changed
+    in place).
+    """
 
     def __init__(
         self,
@@ -347,12 +354,14 @@ class _MemoryBackend:
             k: tuple(sorted(v, key=lambda m: m.effective or date.min)) for k, v in by_code.items()
         }
         self._status = dict(status)
+        self.lookups: dict[tuple[Any, ...], Any] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"ptp": self._ptp, "mue": self._mue, "status": self._status}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._ptp, self._mue, self._status = state["ptp"], state["mue"], state["status"]
+        self.lookups = {}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _MemoryBackend):

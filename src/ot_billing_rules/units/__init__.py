@@ -48,7 +48,7 @@ from typing import Any
 import attrs
 
 from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
-from .._fast import compact_pickle
+from .._fast import compact_pickle, maker, slotted_base
 from .._html import html_table
 from ..catalog import lookup, normalize_code
 from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
@@ -167,6 +167,7 @@ def _unit_counts(data: dict[str, int]) -> UnitCounts:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class ServiceUnits:
     """How one service's minutes became units (one row of the explanation).
 
@@ -208,6 +209,7 @@ class ServiceUnits:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class UnitAllocation:
     """The units of one discipline's date of service.
 
@@ -289,6 +291,11 @@ class UnitAllocation:
         return table + lines + (findings_html(self.findings) if self.findings else "")
 
 
+_make_service = maker(ServiceUnits)
+_make_allocation = maker(UnitAllocation)
+_make_line = maker(ClaimLine)
+
+
 def cms_units(total_timed_minutes: int) -> int:
     """Total units for a day's timed minutes by the CMS chart.
 
@@ -321,7 +328,8 @@ _HOUR_RULES = {h.value: h for h in HourRule}
 _DISCIPLINES = {d.value: d for d in Discipline}
 
 
-@functools.lru_cache(maxsize=4096)
+# A year of dates for a few hundred codes: 4,096 entries missed 13 % of the time.
+@functools.lru_cache(maxsize=1 << 16)
 def _entry(raw: str, day: date) -> tuple[str, UnitBasis]:
     code = normalize_code(raw)
     return code, basis_of(lookup(code, on=day))
@@ -592,6 +600,155 @@ def compute_units(
     >>> tuple((ln.code, ln.units, ln.modifiers) for ln in a.lines)
     (('97110', 1, ()), ('97110', 1, ('CO',)))
     """
+    if assistant_minutes is None and assistant_policy is None:
+        quick = _quick(minutes, method, on, discipline, tie_break, prefer, hour_rule)
+        if quick is not None:
+            return quick
+    return _full(
+        minutes,
+        method=method,
+        on=on,
+        assistant_minutes=assistant_minutes,
+        discipline=discipline,
+        tie_break=tie_break,
+        prefer=prefer,
+        assistant_policy=assistant_policy,
+        hour_rule=hour_rule,
+    )
+
+
+_UNTIMED_NOTE = "untimed: 1 unit whatever the minutes; not in the timed total"
+
+
+def _quick(
+    minutes: object,
+    method: object,
+    on: object,
+    discipline: object,
+    tie_break: object,
+    prefer: object,
+    hour_rule: object,
+) -> UnitAllocation | None:
+    """The common case without the scratch objects, or ``None`` for the full path.
+
+    Taken for the CMS method with only 15-minute and untimed codes, plain int
+    (or, untimed, ``None``) minutes, no assistant minutes and no ``prefer``; a
+    tie goes on to :func:`_allocate` with the input read here, anything else,
+    bad input included, to :func:`_full`, which raises the errors. Every
+    value matches the full path's (see tests/property/test_fast_paths.py).
+    """
+    if type(minutes) is not dict or type(prefer) not in (tuple, list) or prefer:
+        return None
+    if not (method is UnitMethod.CMS or (type(method) is str and method == "cms")):
+        return None
+    disc = _DISCIPLINES.get(discipline) if type(discipline) is str else discipline
+    if type(disc) is not Discipline:
+        return None
+    tie = _TIE_BREAKS.get(tie_break) if type(tie_break) is str else tie_break
+    hours = _HOUR_RULES.get(hour_rule) if type(hour_rule) is str else hour_rule
+    if type(tie) is not TieBreak or type(hours) is not HourRule:
+        return None
+    # The options above are valid, so a bad date raises here what _full would raise first.
+    day = coerce_date(on)
+    rows: list[tuple[str, UnitBasis, int | None]] = []
+    seen: set[str] = set()
+    for raw, value in minutes.items():
+        if type(raw) is not str:
+            return None
+        code, basis = _entry(raw, day)
+        if code in seen:
+            return None
+        seen.add(code)
+        if type(value) is int:
+            if not 0 <= value <= MINUTES_PER_DAY:
+                return None
+        elif value is not None or basis is not UnitBasis.UNTIMED:
+            return None
+        if basis is not UnitBasis.FIFTEEN and basis is not UnitBasis.UNTIMED:
+            return None
+        rows.append((code, basis, value))
+    rows.sort()
+    day_total = 0
+    total = 0
+    whole_sum = 0
+    leftovers: list[int] = []
+    for _, basis, value in rows:
+        if value is not None:
+            day_total += value
+            if basis is UnitBasis.FIFTEEN:
+                total += value
+                whole_sum += value // 15
+                if value % 15:
+                    leftovers.append(value % 15)
+    if day_total > MINUTES_PER_DAY:
+        return None
+    n = (total + 7) // 15
+    spare = n - whole_sum
+    cut = 15  # leftovers at or above this win a unit
+    if spare > 0:
+        leftovers.sort(reverse=True)
+        if spare < len(leftovers) and leftovers[spare - 1] == leftovers[spare]:
+            # A tie: the full computation lists the alternatives, from the input read here.
+            return _allocate(
+                {code: value for code, _, value in rows},
+                {code: basis for code, basis, _ in rows},
+                {},
+                UnitMethod.CMS,
+                day,
+                disc,
+                tie,
+                hours,
+                DEFAULT_POLICY,
+                (),
+            )
+        cut = leftovers[spare - 1] if spare <= len(leftovers) else 1
+    units: dict[str, int] = {}
+    lines: list[ClaimLine] = []
+    services: list[ServiceUnits] = []
+    for code, basis, value in rows:
+        if basis is UnitBasis.FIFTEEN:
+            whole, leftover = divmod(value or 0, 15)
+            extra = leftover >= cut
+            got = whole + extra
+            services.append(
+                _make_service(code, (code,), basis, value, 0, whole, leftover, extra, got, 0, "")
+            )
+        else:
+            got = 1
+            services.append(
+                _make_service(code, (code,), basis, value, 0, 0, 0, False, 1, 0, _UNTIMED_NOTE)
+            )
+        units[code] = got
+        if got:
+            lines.append(_make_line(code, got, (), value))
+    return _make_allocation(
+        UnitCounts._sorted(units),
+        total,
+        n,
+        (),
+        tuple(lines),
+        UnitMethod.CMS,
+        day,
+        disc,
+        tuple(services),
+        (),
+        period_on(day),
+    )
+
+
+def _full(
+    minutes: Mapping[str, int | None],
+    *,
+    method: UnitMethod | str = "cms",
+    on: date | str | None = None,
+    assistant_minutes: Mapping[str, int] | None = None,
+    discipline: Discipline | str = "OT",
+    tie_break: TieBreak | str = "minutes",
+    prefer: Sequence[str] = (),
+    assistant_policy: AssistantPolicy | None = None,
+    hour_rule: HourRule | str = "midpoint",
+) -> UnitAllocation:
+    """:func:`compute_units` for every case (the fast path's reference)."""
     meth = _METHODS.get(method) if type(method) is str else None
     if meth is None:
         meth = coerce_enum(UnitMethod, method, field="method")
@@ -616,6 +773,22 @@ def compute_units(
 
     given, bases = _read_minutes(minutes, day)
     assistant = _read_assistant(assistant_minutes, given)
+    return _allocate(given, bases, assistant, meth, day, disc, tie, hours, policy, favoured)
+
+
+def _allocate(
+    given: Mapping[str, int | None],
+    bases: Mapping[str, UnitBasis],
+    assistant: Mapping[str, int],
+    meth: UnitMethod,
+    day: date,
+    disc: Discipline,
+    tie: TieBreak,
+    hours: HourRule,
+    policy: AssistantPolicy,
+    favoured: Sequence[str],
+) -> UnitAllocation:
+    """The full computation on checked input (the fast path hands a tie over here)."""
     services = _services(given, bases, assistant)
     findings: list[Finding] = []
 
@@ -643,33 +816,34 @@ def compute_units(
     # The plain dict: Mapping.get on UnitCounts is a Python-level call per look-up.
     lines, assistant_units = _lines(services, units._data, disc, period, policy, findings)
     _family_findings(services, units._data, findings)
-    return UnitAllocation(
-        units=units,
-        total_timed_minutes=total,
-        total_timed_units=n,
-        alternatives=alternatives,
-        lines=tuple(lines),
-        method=meth,
-        on=day,
-        discipline=disc,
-        services=tuple(
-            ServiceUnits(
-                service=s.name,
-                codes=tuple(s.codes),
-                basis=s.basis,
-                minutes=s.minutes,
-                assistant_minutes=s.assistant,
-                whole_blocks=s.whole,
-                leftover=s.leftover,
-                extra_unit=s.extra,
-                units=s.units,
-                assistant_units=assistant_units.get(s.name, 0),
-                note=s.note,
+    # Positional makers: every value here is already checked (see _fast.slotted_base).
+    return _make_allocation(
+        units,
+        total,
+        n,
+        alternatives,
+        tuple(lines),
+        meth,
+        day,
+        disc,
+        tuple(
+            _make_service(
+                s.name,
+                tuple(s.codes),
+                s.basis,
+                s.minutes,
+                s.assistant,
+                s.whole,
+                s.leftover,
+                s.extra,
+                s.units,
+                assistant_units.get(s.name, 0),
+                s.note,
             )
             for s in services
         ),
-        findings=tuple(findings),
-        assistant_period=period,
+        tuple(findings),
+        period,
     )
 
 
@@ -798,12 +972,7 @@ def _lines(
 
 def _line(code: str, units: int, modifiers: tuple[str, ...], minutes: int | None) -> ClaimLine:
     # Codes and modifiers are already normalised here; skip the converters on this hot path.
-    line = object.__new__(ClaimLine)
-    object.__setattr__(line, "code", code)
-    object.__setattr__(line, "units", units)
-    object.__setattr__(line, "modifiers", modifiers)
-    object.__setattr__(line, "minutes", minutes)
-    return line
+    return _make_line(code, units, modifiers, minutes)
 
 
 def _split(svc: _Service, period: AssistantPeriod, policy: AssistantPolicy) -> Split:
