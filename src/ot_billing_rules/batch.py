@@ -23,27 +23,25 @@ the data version it was computed with.
 from __future__ import annotations
 
 import enum
-import gc
 import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from ._coerce import coerce_enum, require_int
 from ._fast import build, compact_pickle
 from ._html import html_table
+from ._pool import ISOLATE, Job, RetryingPool
+from ._pool import describe as _describe
 from .audit import AuditReport, audit_visit
 from .errors import InvalidTypeError, OTBillingError, WorkerError
 from .findings import Severity
 from .payers import PayerPolicy
 from .sources import data_version
 from .visit import Visit
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = [
     "FINDING_SCHEMA",
@@ -200,13 +198,6 @@ _Packed = tuple[Any, ...]
 _report_rest = attrgetter(*(a.name for a in attrs.fields(AuditReport)[1:]))
 
 
-def _describe(error: BaseException) -> str:
-    try:
-        return f"{type(error).__name__}: {error}"
-    except Exception:  # an exception whose __str__ raises
-        return type(error).__name__
-
-
 def _sendable(result: AuditResult) -> AuditResult:
     """``result`` if its error survives a pickle round trip, else a WorkerError saying so.
 
@@ -333,13 +324,6 @@ def _resolved(items: Iterable[object], policies: list[PayerPolicy]) -> Iterator[
         yield item
 
 
-def _worker_start() -> None:
-    # A forked worker inherits the parent's heap (catalog, bundled edits …). Moving it
-    # out of the collector's reach keeps full collections from rescanning it for every
-    # chunk (about a fifth of a worker's time) and from un-sharing its memory pages.
-    gc.freeze()
-
-
 def _take(visits: Iterator[object], size: int) -> tuple[list[object], Exception | None]:
     chunk: list[object] = []
     try:
@@ -352,74 +336,24 @@ def _take(visits: Iterator[object], size: int) -> tuple[list[object], Exception 
     return chunk, None
 
 
-class _Chunk:
-    __slots__ = ("attempts", "future", "start", "visits")
+class _Chunk(Job):
+    __slots__ = ("start", "visits")
 
     def __init__(self, start: int, visits: list[object]) -> None:
+        super().__init__(_worker_chunk, start, visits)
         self.start = start
         self.visits = visits
-        self.attempts = 0
-        self.future: Future[list[AuditResult | _Packed]] | None = None
 
 
-class _Runner:
-    """A process pool that survives its workers: restarts, retries, isolation."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: ProcessPoolExecutor = self._new(workers)
-        # Isolated visits run in a one-worker pool of their own, so a crash
-        # there is that visit's, never a neighbour's in the main pool.
-        self.lone: ProcessPoolExecutor | None = None
-
-    @staticmethod
-    def _new(workers: int) -> ProcessPoolExecutor:
-        from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
-
-        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
-
-    def submit(self, chunk: _Chunk) -> _Chunk:
-        from concurrent.futures import Future
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            chunk.future = self.pool.submit(_worker_chunk, chunk.start, chunk.visits)
-        except BrokenProcessPool as exc:
-            # The pool broke under an earlier chunk: fail this one the same
-            # way, so it is retried with the others when that one is reached.
-            chunk.future = Future()
-            chunk.future.set_exception(exc)
-        return chunk
-
-    def restart(self, chunks: Iterable[_Chunk]) -> None:
-        """A worker died: every chunk in flight is retried once, then isolated."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.pool = self._new(self.workers)
-        for chunk in chunks:
-            done = chunk.future
-            finished = done is not None and done.done() and not done.cancelled()
-            if finished and done is not None and done.exception() is None:
-                continue  # it finished before the crash: keep its results
-            chunk.attempts += 1
-            if chunk.attempts >= 2:
-                chunk.future = None
-            else:
-                self.submit(chunk)
+class _Runner(RetryingPool):
+    """The batch's pool: a chunk that fails twice is audited one visit at a time."""
 
     def results(self, head: _Chunk, pending: deque[_Chunk]) -> Iterator[AuditResult]:
-        from concurrent.futures.process import BrokenProcessPool
-
-        while head.future is not None:
-            try:
-                packed = head.future.result()
-            except BrokenProcessPool:
-                self.restart([head, *pending])
-                continue
-            except Exception:  # the chunk could not travel: find the visit that cannot
-                break
+        packed = self.wait(head, pending)
+        if packed is ISOLATE:
+            yield from self._isolated(head)
+        else:
             yield from _unpack(head.start, head.visits, packed)
-            return
-        yield from self._isolated(head)
 
     def _isolated(self, chunk: _Chunk) -> Iterator[AuditResult]:
         from concurrent.futures.process import BrokenProcessPool
@@ -431,24 +365,15 @@ class _Runner:
             except Exception:  # cannot reach a worker: audit it here, as workers=1 would
                 yield _audit_one(index, visit, True)
                 continue
-            if self.lone is None:
-                self.lone = self._new(1)
             try:
-                (item,) = self.lone.submit(_worker_chunk, index, [visit]).result()
+                (item,) = self.alone(_worker_chunk, index, [visit])
             except BrokenProcessPool as exc:
-                self.lone.shutdown(wait=True, cancel_futures=True)
-                self.lone = None
                 yield _worker_failure(index, visit, "worker died", exc)
                 continue
             except Exception as exc:
                 yield _worker_failure(index, visit, "result not picklable", exc)
                 continue
             yield from _unpack(index, [visit], [item])
-
-    def shutdown(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.lone is not None:
-            self.lone.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_failure(index: int, visit: object, cause: str, exc: BaseException) -> AuditResult:

@@ -648,8 +648,12 @@ class _Collected:
         self.patients: dict[str, PatientState] = dict(saved)
         self.summaries: list[PatientSummary] = []
 
-    def finish(self, patient: str, state: PatientState, summaries: list[PatientSummary]) -> None:
-        self.patients[patient] = state
+    def finish(
+        self, patient: str, state: PatientState | None, summaries: list[PatientSummary]
+    ) -> None:
+        # None: the patient's work was lost with its worker; their saved state stands.
+        if state is not None:
+            self.patients[patient] = state
         self.summaries.extend(summaries)
 
 
