@@ -118,7 +118,9 @@ def _audit(args: argparse.Namespace) -> int:
                 charges = read_charges(args.charges) if args.charges else None
                 return emit(visits, args.format, charges=charges, force=args.force)
             if args.history:
-                return _emit_history(visits, as_json=args.json, single=single)
+                from ._history import history_reports  # audits the whole history first
+
+                return _emit(history_reports(visits, src), as_json=args.json, single=single)
             return _emit(visits, as_json=args.json, single=single)
 
 
@@ -140,15 +142,6 @@ def read_visits(
     if fmt == "csv":
         return csv_visits(src), False
     return json_visits(src)
-
-
-def _emit_history(visits: Generator[Visit, None, None], *, as_json: bool, single: bool) -> int:
-    from ..history import audit_history  # only --history needs the composer
-
-    # errors="raise": the input was checked whole before this pass; a visit the
-    # history refuses (its own ytd_allowed) is bad input, exit 2 like any other.
-    reports = (r.report for r in audit_history(visits) if r.report is not None)
-    return _emit(reports, as_json=as_json, single=single)
 
 
 def _emit(visits: Iterable[Visit | AuditReport], *, as_json: bool, single: bool) -> int:
