@@ -4,10 +4,17 @@
 (a billing team auditing a year of claims has those claims and nothing else):
 
 - **KX** (SSA §1833(g)): allowed amounts accrue per calendar year and KX
-  bucket (OT apart from PT+SLP) from each visit's ``visit_allowed``, from an
-  optional opening balance; the patient-day whose amount takes the total
-  above the threshold, and every later therapy line that year, carry KX.
-  The $3,000 targeted-review finding is reported on the day that crosses it.
+  bucket (OT apart from PT+SLP) from each visit's ``visit_allowed`` (the
+  caller's amount wins), else from its share of the patient-day's priced
+  amount, from an optional opening balance; the patient-day whose amount
+  takes the total above the threshold, and every later therapy line that
+  year, carry KX. The $3,000 targeted-review finding is reported on the day
+  that crosses it.
+- **The day's price** (the therapy MPPR, Pub. 100-04 Ch. 5 §10.7): the
+  lines of all the day's claims of one billing provider and payer, every
+  discipline, are priced in one :func:`~ot_billing_rules.payment.price_lines`
+  call; each line keeps the amount it gets there, and a visit's share is the
+  allowed amount of the lines it bills.
 - **Plan of care** (Pub. 100-02 Ch. 15 §220): an episode starts at an
   initial evaluation or a visit carrying ``plan_of_care``; treatment days
   are counted across visits and a visit with ``progress_report=True``
@@ -43,9 +50,11 @@ history's state filled in (``ytd_allowed``, ``plan_of_care``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -217,6 +226,7 @@ def _new_evaluation(code: str, plan: PlanOfCare) -> Finding:
 # ---------------------------------------------------------------- helpers
 
 
+@functools.lru_cache(maxsize=2048)
 def _initial_evaluation(code: str) -> bool:
     entry = get(code)
     return (
@@ -411,7 +421,10 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
         _pooled(p, group, before, plans, None if _bucket(group) in open_buckets else given)
         for group in groups.values()
     ]
-    shares, parts = price_day([c.day_claim() for c in claims])
+    if any(c.report is not None and c.report.pricing is not None for c in claims):
+        shares, parts = price_day([c.day_claim() for c in claims])
+    else:  # nothing priced (no locality): only the callers' amounts
+        shares, parts = [[None] * len(c.group) for c in claims], [None] * len(claims)
     totals: dict[str, Decimal | None] = {}
     for c, share in zip(claims, shares, strict=True):
         c.amounts = [v.visit_allowed if v.visit_allowed is not None else a
@@ -553,6 +566,8 @@ def _pooled(
 
 
 _PLAN_FIELDS = tuple(a.name for a in attrs.fields(PlanOfCare))
+_plan_values = attrgetter(*_PLAN_FIELDS)
+_DAYS_FIELD = _PLAN_FIELDS.index("treatment_days_since_report")
 
 
 def _counted(plan: PlanOfCare, days: int) -> PlanOfCare:
@@ -561,9 +576,9 @@ def _counted(plan: PlanOfCare, days: int) -> PlanOfCare:
     Built, not ``attrs.evolve``d: once per patient-day, the validators cost more
     than the rest of the day's plan step.
     """
-    values = {name: getattr(plan, name) for name in _PLAN_FIELDS}
-    values["treatment_days_since_report"] = days
-    return build(PlanOfCare, *(values[name] for name in _PLAN_FIELDS))
+    values = list(_plan_values(plan))
+    values[_DAYS_FIELD] = days
+    return build(PlanOfCare, *values)
 
 
 def _group(
@@ -726,7 +741,9 @@ def _tally(
             s.due += 1
 
 
+@functools.lru_cache(maxsize=2048)
 def _therapy(code: str) -> bool:
+    # Cached: the catalog is the bundled, read-only one; asked for every claim line.
     entry = get(code)
     return entry is not None and entry.therapy_list is not TherapyList.NONE
 
