@@ -441,7 +441,8 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
             c.report = repriced(c.report, part)
         out.extend(_group(p, c, before, plans))
     for b in before:
-        p.kx[(year, b)] = before[b] + (totals.get(b) or Decimal(0))
+        total = totals.get(b)
+        p.kx[(year, b)] = before[b] + (total if total is not None else Decimal(0))
     return out
 
 
