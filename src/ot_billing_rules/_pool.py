@@ -65,18 +65,28 @@ _J = TypeVar("_J", bound=Job)
 class RetryingPool:
     """A process pool that survives its workers: restarts, retries, isolation."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        initializer: Callable[..., None] = worker_start,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
         self.workers = workers
+        # Every worker, restarted or lone, starts the same way (worker_start, or the
+        # caller's own, which should call it).
+        self.initializer = initializer
+        self.initargs = initargs
         self.pool: ProcessPoolExecutor = self._new(workers)
         # Isolated pieces run in a one-worker pool of their own, so a crash
         # there is that piece's, never a neighbour's in the main pool.
         self.lone: ProcessPoolExecutor | None = None
 
-    @staticmethod
-    def _new(workers: int) -> ProcessPoolExecutor:
+    def _new(self, workers: int) -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
 
-        return ProcessPoolExecutor(max_workers=workers, initializer=worker_start)
+        return ProcessPoolExecutor(
+            max_workers=workers, initializer=self.initializer, initargs=self.initargs
+        )
 
     def submit(self, job: _J) -> _J:
         """Start ``job`` in the pool (a broken pool fails it, to be retried)."""
