@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import gc
 import heapq
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .batch import AuditResult, _sendable, _visit_id, _worker_start
-from .errors import HistoryOrderError
+from ._pool import ISOLATE, Job, RetryingPool, describe
+from .batch import AuditResult, _sendable, _visit_id
+from .errors import HistoryOrderError, WorkerError
 from .visit import Visit
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
     from ._history_state import PatientState
 
 _Task = tuple[str, list[tuple[int, Visit]], Any, Any]
@@ -177,15 +177,22 @@ def _presorted(
 
 
 class _Runner:
-    """Runs patient tasks here (``workers=1``) or in a bounded process pool."""
+    """Runs patient tasks here (``workers=1``) or in a bounded process pool.
+
+    The pool is :class:`~ot_billing_rules._pool.RetryingPool`, as for
+    :func:`~ot_billing_rules.audit_many`: a chunk whose worker died is retried
+    once; one that fails again (or cannot travel) is run one patient at a time
+    in a pool of its own, and a patient whose worker dies there too gets a
+    :class:`~ot_billing_rules.WorkerError` result for each of their visits.
+    """
 
     def __init__(self, task: Callable[..., _Out], workers: int) -> None:
         self.task = task
         self.workers = workers
         self.batch: list[_Task] = []
         self.size = 0
-        self.inflight: deque[Future[list[tuple[str, _Out]]]] = deque()
-        self.pool: ProcessPoolExecutor | None = None
+        self.inflight: deque[Job] = deque()
+        self.pool: RetryingPool | None = None
         self.local: list[tuple[str, _Out]] = []
 
     def submit(self, t: _Task) -> None:
@@ -201,10 +208,8 @@ class _Runner:
         if not self.batch:
             return
         if self.pool is None:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start)
-        self.inflight.append(self.pool.submit(_chunk, self.task, self.batch))
+            self.pool = RetryingPool(self.workers)
+        self.inflight.append(self.pool.submit(Job(_chunk, self.task, self.batch)))
         self.batch, self.size = [], 0
 
     def ready(self, *, wait: bool) -> Iterator[tuple[str, _Out]]:
@@ -215,10 +220,62 @@ class _Runner:
             self._flush()
         # Bounded: at most two tasks per worker in flight; wait for the oldest beyond that.
         while self.inflight and (
-            wait or len(self.inflight) > self.workers * 2 or self.inflight[0].done()
+            wait or len(self.inflight) > self.workers * 2 or _done(self.inflight[0])
         ):
-            yield from self.inflight.popleft().result()
+            head = self.inflight.popleft()
+            assert self.pool is not None
+            done = self.pool.wait(head, self.inflight)
+            yield from self._isolated(head.args[1]) if done is ISOLATE else done
+
+    def _isolated(self, tasks: Sequence[_Task]) -> Iterator[tuple[str, _Out]]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        assert self.pool is not None
+        for t in tasks:
+            try:
+                pickle.dumps(t)
+            except Exception:  # cannot reach a worker: audit it here, as workers=1 would
+                yield t[0], self.task(*t)
+                continue
+            try:
+                yield from self.pool.alone(_chunk, self.task, [t])
+            except BrokenProcessPool as exc:
+                yield t[0], _lost(t, "worker died", exc)
+            except Exception as exc:
+                yield t[0], _lost(t, "result not picklable", exc)
 
     def shutdown(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown()
+
+
+def _done(job: Job) -> bool:
+    return job.future is None or job.future.done()
+
+
+def _lost(t: _Task, cause: str, exc: BaseException) -> _Out:
+    """Every visit of a patient whose work could not complete: a WorkerError each.
+
+    The patient's state stays what it was before this run (``t[2]``, or none).
+    """
+    pid, visits = t[0], t[1]
+    what = (
+        "the worker process auditing the patient's visits died (killed, out of memory or "
+        "crashed) on every try"
+        if cause == "worker died"
+        else "the patient's results could not be sent back from the worker process"
+    )
+    results = [
+        AuditResult(
+            index=i,
+            error=WorkerError(
+                f"visit #{i} ({v.visit_id or v.date_of_service.isoformat()}) of patient "
+                f"{pid!r} was not audited: {what} ({describe(exc)})",
+                index=i,
+                cause=cause,
+            ),
+            visit_id=v.visit_id,
+        )
+        for i, v in visits
+    ]
+    return results, t[2], []

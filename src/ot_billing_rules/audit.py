@@ -375,6 +375,8 @@ class _Work:
     # Decisions a step took from a payer flag, for the steps after it.
     method: UnitMethod = UnitMethod.CMS
     assistant_lines: bool = True
+    # Codes the allocation split into therapist and assistant (CQ/CO) lines.
+    split_codes: frozenset[str] = frozenset()
     discipline: Discipline | None = None
     priced: VisitPricing | None = None
     contract: ContractPricing | None = None
@@ -543,6 +545,9 @@ def _decorate_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
     v = work.visit
     # A payer without therapy modifiers gets none added, and no check asks for them.
     work.discipline = v.discipline if v.payer.discipline_modifiers else None
+    work.split_codes = frozenset(
+        ln.code for ln in lines if any(m in ASSISTANT_MODIFIERS for m in ln.modifiers)
+    )
     return [_decorate(work, line) for line in lines]
 
 
@@ -566,11 +571,13 @@ def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
         mods = [m for m in mods if m not in ASSISTANT_MODIFIERS]
     own = v.discipline.therapy_modifier
     therapy = _is_therapy(work, line.code)
-    # With assistant minutes the allocation puts CQ/CO on the assistant's units
-    # only; a supplied CQ/CO copied onto the therapist's line too would cut its pay.
-    split = work.assistant_lines and service is not None and service.assistant_minutes is not None
+    # Where the allocation split a code into therapist and assistant lines, it
+    # put the discipline's CQ/CO on the assistant's units only; the same modifier
+    # typed by the caller, copied onto the therapist's line too, would cut its
+    # pay. Where nothing was split, a typed CQ/CO stays as the caller gave it.
+    split = work.assistant_lines and line.code in work.split_codes
     for m in supplied:
-        if split and m in ASSISTANT_MODIFIERS:
+        if split and m == v.discipline.assistant_modifier:
             continue
         if m in THERAPY_MODIFIERS and applies and therapy and m != own:
             work.findings.append(

@@ -23,7 +23,6 @@ the data version it was computed with.
 from __future__ import annotations
 
 import enum
-import gc
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,6 +34,8 @@ import attrs
 from ._coerce import coerce_enum, require_int
 from ._fast import build, compact_pickle
 from ._html import html_table
+from ._pool import ISOLATE, Job, RetryingPool, worker_start
+from ._pool import describe as _describe
 from ._progress import Progress, check_progress, total_of, track
 from ._schema_version import SCHEMA_VERSION
 from .audit import AuditReport, audit_visit
@@ -46,8 +47,6 @@ from .sources import data_version
 from .visit import Visit
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
     from .ncci import EditData
 
 __all__ = [
@@ -217,13 +216,6 @@ _Packed = tuple[Any, ...]
 # Every field after ``visit``, in field order (what ``_unpack`` builds from): read
 # from the class, so a field added to AuditReport travels without a change here.
 _report_rest = attrgetter(*(a.name for a in attrs.fields(AuditReport)[1:]))
-
-
-def _describe(error: BaseException) -> str:
-    try:
-        return f"{type(error).__name__}: {error}"
-    except Exception:  # an exception whose __str__ raises
-        return type(error).__name__
 
 
 def _sendable(result: AuditResult) -> AuditResult:
@@ -402,10 +394,7 @@ def _resolved(items: Iterable[object], policies: list[PayerPolicy]) -> Iterator[
 
 
 def _worker_start(setup: _Setup = _NO_SETUP) -> None:
-    # A forked worker inherits the parent's heap (catalog, bundled edits …). Moving it
-    # out of the collector's reach keeps full collections from rescanning it for every
-    # chunk (about a fifth of a worker's time) and from un-sharing its memory pages.
-    gc.freeze()
+    worker_start()
     global _worker_setup
     _worker_setup = setup
 
@@ -422,109 +411,50 @@ def _take(visits: Iterator[object], size: int) -> tuple[list[object], Exception 
     return chunk, None
 
 
-class _Chunk:
-    __slots__ = ("attempts", "future", "start", "visits")
+class _Chunk(Job):
+    __slots__ = ("start", "visits")
 
-    def __init__(self, start: int, visits: list[object]) -> None:
+    def __init__(self, start: int, visits: list[object], work: _Work[Any]) -> None:
+        super().__init__(work.chunk, start, visits, *work.args)
         self.start = start
         self.visits = visits
-        self.attempts = 0
-        self.future: Future[list[Any]] | None = None
 
 
-class _Runner(Generic[_Item]):
-    """A process pool that survives its workers: restarts, retries, isolation."""
+class _Runner(RetryingPool, Generic[_Item]):
+    """The batch's pool: a chunk that fails twice is audited one visit at a time."""
 
     def __init__(self, workers: int, work: _Work[_Item], setup: _Setup = _NO_SETUP) -> None:
-        self.workers = workers
+        super().__init__(workers, _worker_start, (setup,))
         self.work = work
         self.setup = setup
-        self.pool: ProcessPoolExecutor = self._new(workers)
-        # Isolated visits run in a one-worker pool of their own, so a crash
-        # there is that visit's, never a neighbour's in the main pool.
-        self.lone: ProcessPoolExecutor | None = None
-
-    def _new(self, workers: int) -> ProcessPoolExecutor:
-        from concurrent.futures import ProcessPoolExecutor  # only a pool needs it
-
-        return ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_start, initargs=(self.setup,)
-        )
-
-    def submit(self, chunk: _Chunk) -> _Chunk:
-        from concurrent.futures import Future
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            chunk.future = self.pool.submit(
-                self.work.chunk, chunk.start, chunk.visits, *self.work.args
-            )
-        except BrokenProcessPool as exc:
-            # The pool broke under an earlier chunk: fail this one the same
-            # way, so it is retried with the others when that one is reached.
-            chunk.future = Future()
-            chunk.future.set_exception(exc)
-        return chunk
-
-    def restart(self, chunks: Iterable[_Chunk]) -> None:
-        """A worker died: every chunk in flight is retried once, then isolated."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.pool = self._new(self.workers)
-        for chunk in chunks:
-            done = chunk.future
-            finished = done is not None and done.done() and not done.cancelled()
-            if finished and done is not None and done.exception() is None:
-                continue  # it finished before the crash: keep its results
-            chunk.attempts += 1
-            if chunk.attempts >= 2:
-                chunk.future = None
-            else:
-                self.submit(chunk)
 
     def results(self, head: _Chunk, pending: deque[_Chunk]) -> Iterator[_Item]:
-        from concurrent.futures.process import BrokenProcessPool
-
-        while head.future is not None:
-            try:
-                packed = head.future.result()
-            except BrokenProcessPool:
-                self.restart([head, *pending])
-                continue
-            except Exception:  # the chunk could not travel: find the visit that cannot
-                break
+        packed = self.wait(head, pending)
+        if packed is ISOLATE:
+            yield from self._isolated(head)
+        else:
             yield from self.work.unpack(head.start, head.visits, packed)
-            return
-        yield from self._isolated(head)
 
     def _isolated(self, chunk: _Chunk) -> Iterator[_Item]:
         from concurrent.futures.process import BrokenProcessPool
 
+        work = self.work
         for n, visit in enumerate(chunk.visits):
             index = chunk.start + n
             try:
                 pickle.dumps(visit)
             except Exception:  # cannot reach a worker: audit it here, as workers=1 would
-                yield self.work.local(_audit_one(index, visit, True, self.setup))
+                yield work.local(_audit_one(index, visit, True, self.setup))
                 continue
-            if self.lone is None:
-                self.lone = self._new(1)
             try:
-                work = self.work
-                (item,) = self.lone.submit(work.chunk, index, [visit], *work.args).result()
+                (item,) = self.alone(work.chunk, index, [visit], *work.args)
             except BrokenProcessPool as exc:
-                self.lone.shutdown(wait=True, cancel_futures=True)
-                self.lone = None
-                yield self.work.local(_worker_failure(index, visit, "worker died", exc))
+                yield work.local(_worker_failure(index, visit, "worker died", exc))
                 continue
             except Exception as exc:
-                yield self.work.local(_worker_failure(index, visit, "result not picklable", exc))
+                yield work.local(_worker_failure(index, visit, "result not picklable", exc))
                 continue
-            yield from self.work.unpack(index, [visit], [item])
-
-    def shutdown(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.lone is not None:
-            self.lone.shutdown(wait=True, cancel_futures=True)
+            yield from work.unpack(index, [visit], [item])
 
 
 def _worker_failure(index: int, visit: object, cause: str, exc: BaseException) -> AuditResult:
@@ -555,7 +485,7 @@ def _pooled(
             while not exhausted and len(pending) < workers * 2:
                 chunk, reader_error = _take(visits, size)
                 if chunk:
-                    pending.append(runner.submit(_Chunk(start, chunk)))
+                    pending.append(runner.submit(_Chunk(start, chunk, work)))
                     start += len(chunk)
                 exhausted = reader_error is not None or len(chunk) < size
             if not pending:

@@ -4,10 +4,17 @@
 (a billing team auditing a year of claims has those claims and nothing else):
 
 - **KX** (SSA §1833(g)): allowed amounts accrue per calendar year and KX
-  bucket (OT apart from PT+SLP) from each visit's ``visit_allowed``, from an
-  optional opening balance; the patient-day whose amount takes the total
-  above the threshold, and every later therapy line that year, carry KX.
-  The $3,000 targeted-review finding is reported on the day that crosses it.
+  bucket (OT apart from PT+SLP) from each visit's ``visit_allowed`` (the
+  caller's amount wins), else from its share of the patient-day's priced
+  amount, from an optional opening balance; the patient-day whose amount
+  takes the total above the threshold, and every later therapy line that
+  year, carry KX. The $3,000 targeted-review finding is reported on the day
+  that crosses it.
+- **The day's price** (the therapy MPPR, Pub. 100-04 Ch. 5 §10.7): the
+  lines of all the day's claims of one billing provider and payer, every
+  discipline, are priced in one :func:`~ot_billing_rules.payment.price_lines`
+  call; each line keeps the amount it gets there, and a visit's share is the
+  allowed amount of the lines it bills.
 - **Plan of care** (Pub. 100-02 Ch. 15 §220): an episode starts at an
   initial evaluation or a visit carrying ``plan_of_care``; treatment days
   are counted across visits and a visit with ``progress_report=True``
@@ -48,6 +55,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -55,6 +63,7 @@ import attrs
 from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
 from ._fast import build
+from ._history_pricing import DayClaim, price_day, repriced
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
 from ._progress import Progress, check_progress, total_of, track
@@ -224,6 +233,7 @@ def _new_evaluation(code: str, plan: PlanOfCare) -> Finding:
 # ---------------------------------------------------------------- helpers
 
 
+@functools.lru_cache(maxsize=2048)
 def _initial_evaluation(code: str) -> bool:
     entry = get(code)
     return (
@@ -231,14 +241,6 @@ def _initial_evaluation(code: str) -> bool:
         and entry.category is Category.EVALUATION
         and "re-evaluation" not in entry.description.lower()
     )
-
-
-def _visit_amount(visit: Visit) -> Decimal | None:
-    # A visit without visit_allowed but with a locality accrues the amount the
-    # audit priced (AuditReport.kx.visit_amount, see _day). HOOK: the MPPR is
-    # applied per audited (pooled) visit by the pricing step, not yet per
-    # patient-day across disciplines.
-    return visit.visit_allowed
 
 
 def _sum(amounts: Iterable[Decimal | None]) -> Decimal | None:
@@ -400,15 +402,18 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
     d = day[0][1].date_of_service
     p.last_date = d
     year = d.year
-    # KX is priced per patient-day: every group of a bucket sees the day's total.
+    # KX is priced per patient-day: every claim of a bucket sees the day's total.
     before: dict[str, Decimal] = {}
-    amounts: dict[str, Decimal | None] = {}
+    given: dict[str, Decimal | None] = {}
+    open_buckets: set[str] = set()
     for _, v in day:
         if not v.payer.kx_threshold:
             continue
         b = v.discipline.kx_bucket
         before.setdefault(b, p.kx.get((year, b), Decimal(0)))
-        amounts[b] = _sum([amounts.get(b), _visit_amount(v)])
+        given[b] = _sum([given.get(b), v.visit_allowed])
+        if v.visit_allowed is None:
+            open_buckets.add(b)
     plans = _plans(p, day)
     groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
     for item in day:
@@ -416,14 +421,40 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
         groups.setdefault((v.discipline.value, v.payer.name, v.billing_provider or ""), []).append(
             item
         )
+    # A bucket whose visits all carry visit_allowed is known before the audit;
+    # otherwise each claim is audited with its own priced amount first, and
+    # again below if the day's total (priced across disciplines) differs.
+    claims = [
+        _pooled(p, group, before, plans, None if _bucket(group) in open_buckets else given)
+        for group in groups.values()
+    ]
+    if any(c.report is not None and c.report.pricing is not None for c in claims):
+        shares, parts = price_day([c.day_claim() for c in claims])
+    else:  # nothing priced (no locality): only the callers' amounts
+        shares, parts = [[None] * len(c.group) for c in claims], [None] * len(claims)
+    totals: dict[str, Decimal | None] = {}
+    for c, share in zip(claims, shares, strict=True):
+        c.amounts = [v.visit_allowed if v.visit_allowed is not None else a
+                     for v, a in zip(c.visits, share, strict=True)]  # fmt: skip
+        if c.bucket in before:
+            totals[c.bucket] = _sum([totals.get(c.bucket), *c.amounts])
     out: list[AuditResult] = []
-    priced: dict[str, Decimal] = {}
-    for group in groups.values():
-        out.extend(_group(p, group, before, amounts, plans, priced))
-    for b, amount in amounts.items():
-        # No visit_allowed that day: the amount the audit priced (visits with a locality).
-        p.kx[(year, b)] = before[b] + (amount if amount is not None else priced.get(b, Decimal(0)))
+    for c, part in zip(claims, parts, strict=True):
+        if c.report is not None and c.bucket in before:
+            kx = c.report.kx
+            if kx is not None and kx.visit_amount != totals.get(c.bucket):
+                c.audit(totals.get(c.bucket))
+        if c.report is not None and part is not None:
+            c.report = repriced(c.report, part)
+        out.extend(_group(p, c, before, plans))
+    for b in before:
+        total = totals.get(b)
+        p.kx[(year, b)] = before[b] + (total if total is not None else Decimal(0))
     return out
+
+
+def _bucket(group: Sequence[tuple[int, Visit]]) -> str:
+    return group[0][1].discipline.kx_bucket
 
 
 def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any, ...]]:
@@ -451,7 +482,7 @@ def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any
         if ep is None:
             continue
         written = any(v.progress_report for v in vs)
-        day_plan = attrs.evolve(ep.plan, treatment_days_since_report=ep.days_since_report)
+        day_plan = _counted(ep.plan, ep.days_since_report)
         n = ep.days_since_report + 1
         missed = n > PROGRESS_REPORT_TREATMENT_DAYS and not ep.overdue
         p.episodes[disc] = (
@@ -464,44 +495,133 @@ def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any
     return out
 
 
-def _group(
+class _Claim:
+    """One pooled same-day group (discipline, payer, billing provider) on its way
+    through the day: the visit audited for it, its report or error, who bills each line."""
+
+    def __init__(
+        self, group: list[tuple[int, Visit]], audited: Visit | None, error: Exception | None
+    ) -> None:
+        self.group = group
+        self.visits = [v for _, v in group]
+        self.bucket = self.visits[0].discipline.kx_bucket
+        self.audited = audited
+        self.error = error
+        self.report: AuditReport | None = None
+        self.owners: dict[str, int] = {}
+        self.amounts: list[Decimal | None] = [None] * len(group)
+
+    def audit(self, amount: Decimal | None) -> None:
+        v = self.audited
+        if v is None:
+            return
+        if amount != v.visit_allowed:
+            v = _with(v, v.ytd_allowed, amount, v.plan_of_care, v.visits_this_period)
+        edits, options = _SETUP.get()
+        try:
+            self.report = audit_visit(v, edits=edits, options=options)
+        except Exception as exc:  # the pooled day failed: every visit of it says why
+            self.report, self.error = None, exc
+            return
+        if len(self.visits) == 1:
+            self.owners = dict.fromkeys((ln.code for ln in self.report.lines), 0)
+        else:
+            self.owners = {ln.code: _owner(ln.code, self.visits) for ln in self.report.lines}
+
+    def day_claim(self) -> DayClaim:
+        lines = self.report.lines if self.report is not None else ()
+        return DayClaim(
+            self.visits[0],
+            self.report,
+            tuple(self.owners[ln.code] for ln in lines),
+            len(self.group),
+        )
+
+
+def _pooled(
     p: _Patient,
     group: list[tuple[int, Visit]],
     before: Mapping[str, Decimal],
-    amounts: Mapping[str, Decimal | None],
     plans: Mapping[str, tuple[Any, ...]],
-    priced: dict[str, Decimal],
-) -> list[AuditResult]:
+    given: Mapping[str, Decimal | None] | None,
+) -> _Claim:
+    """The group's claim, audited once (``given``: the day's amounts per bucket, when known)."""
     first = group[0][1]
     bucket = first.discipline.kx_bucket
     ytd = before.get(bucket)
-    plan, extra, written = plans.get(first.discipline.value, (None, [], False))
-    visits = [v for _, v in group]
+    plan = plans.get(first.discipline.value, (None,))[0]
     keys = _limit_keys(first)
     done = p.visits.get(keys[0], 0) if keys else None
     for key in keys:  # the group is one visit: a pooled day counts once
         p.visits[key] = p.visits.get(key, 0) + 1
+    amount = given.get(bucket) if given is not None else None
     try:
         if len(group) > 1:  # converters run: the pooled minutes must fit in a day
             audited = attrs.evolve(
                 first,
-                services=_merge_services(visits),
+                services=_merge_services([v for _, v in group]),
                 ytd_allowed=ytd,
-                visit_allowed=amounts.get(bucket),
+                visit_allowed=amount,
                 plan_of_care=plan,
                 visits_this_period=done,
             )
         else:
-            audited = _with(first, ytd, amounts.get(bucket), plan, done)
-        report = audit_visit(audited, edits=_SETUP.get()[0], options=_SETUP.get()[1])
-    except Exception as exc:  # the pooled day failed: every visit of it says why
-        return [AuditResult(index=i, error=exc, visit_id=v.visit_id) for i, v in group]
-    if amounts.get(bucket) is None and report.kx is not None and report.kx.visit_amount is not None:
-        priced[bucket] = priced.get(bucket, Decimal(0)) + report.kx.visit_amount
+            audited = _with(first, ytd, amount, plan, done)
+    except Exception as exc:
+        return _Claim(group, None, exc)
+    claim = _Claim(group, audited, None)
+    claim.audit(amount)
+    return claim
+
+
+_PLAN_FIELDS = tuple(a.name for a in attrs.fields(PlanOfCare))
+_plan_values = attrgetter(*_PLAN_FIELDS)
+_DAYS_FIELD = _PLAN_FIELDS.index("treatment_days_since_report")
+
+
+def _counted(plan: PlanOfCare, days: int) -> PlanOfCare:
+    """``plan`` with ``treatment_days_since_report=days`` (a count, already checked).
+
+    Built, not ``attrs.evolve``d: once per patient-day, the validators cost more
+    than the rest of the day's plan step.
+    """
+    values = list(_plan_values(plan))
+    values[_DAYS_FIELD] = days
+    return build(PlanOfCare, *values)
+
+
+def _group(
+    p: _Patient,
+    c: _Claim,
+    before: Mapping[str, Decimal],
+    plans: Mapping[str, tuple[Any, ...]],
+) -> list[AuditResult]:
+    """The claim's report split back into one report per visit, each tallied."""
+    report = c.report
+    if report is None:
+        return [AuditResult(index=i, error=c.error, visit_id=v.visit_id) for i, v in c.group]
+    group, visits, bucket = c.group, c.visits, c.bucket
+    first = visits[0]
+    ytd = before.get(bucket)
+    plan, extra, written = plans.get(first.discipline.value, (None, [], False))
+    done = report.visit.visits_this_period
     findings = list(report.findings) + list(extra)
     findings = [f for f in findings if _keep(f, written, ytd, first)]
+    if len(group) == 1 and not extra:
+        # One visit, nothing added: the claim's report is the visit's (its findings
+        # are already suppressed and sorted, and _keep only drops some); rebuilding
+        # it line by line would cost a fifth of the history's time.
+        changes: dict[str, Any] = {}
+        if report.visit.visit_allowed != first.visit_allowed:
+            changes["visit"] = _with(first, ytd, first.visit_allowed, plan, done)
+        if len(findings) != len(report.findings):
+            changes.update(findings=tuple(findings), status=AuditStatus.of(findings))
+        if changes:
+            report = attrs.evolve(report, **changes)
+        _tally(p, report, bucket, c.amounts[0], before)
+        return [AuditResult(index=group[0][0], report=report, visit_id=first.visit_id)]
     results: list[AuditResult] = []
-    owners = {ln.code: _owner(ln.code, visits) for ln in report.lines}
+    owners = c.owners
     for n, (index, v) in enumerate(group):
         lines = tuple(ln for ln in report.lines if owners[ln.code] == n)
         mine = _findings_of(findings, v, n, lines)
@@ -523,8 +643,9 @@ def _group(
             amount_at_risk=report.amount_at_risk if n == 0 else None,
             options=report.options,
             tables=report.tables,
+            contract_pricing=report.contract_pricing if n == 0 else None,
         )
-        _tally(p, r, bucket, _visit_amount(v), before)
+        _tally(p, r, bucket, c.amounts[n], before)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
     return results
 
@@ -631,7 +752,9 @@ def _tally(
             s.due += 1
 
 
+@functools.lru_cache(maxsize=2048)
 def _therapy(code: str) -> bool:
+    # Cached: the catalog is the bundled, read-only one; asked for every claim line.
     entry = get(code)
     return entry is not None and entry.therapy_list is not TherapyList.NONE
 
@@ -671,8 +794,12 @@ class _Collected:
         self.patients: dict[str, PatientState] = dict(saved)
         self.summaries: list[PatientSummary] = []
 
-    def finish(self, patient: str, state: PatientState, summaries: list[PatientSummary]) -> None:
-        self.patients[patient] = state
+    def finish(
+        self, patient: str, state: PatientState | None, summaries: list[PatientSummary]
+    ) -> None:
+        # None: the patient's work was lost with its worker; their saved state stands.
+        if state is not None:
+            self.patients[patient] = state
         self.summaries.extend(summaries)
 
 

@@ -23,3 +23,18 @@ def test_a_supplied_co_without_assistant_minutes_is_kept() -> None:
     # Without assistant minutes nothing splits the units: the caller's CO stands.
     visit = ob.Visit("2022-01-01", [ob.Service("97112", minutes=68, modifiers=("CO",))])
     assert [ln.modifiers for ln in ob.audit_visit(visit).lines] == [("GO", "CO")]
+
+
+def test_a_typed_co_with_zero_assistant_minutes_stays_on_the_line() -> None:
+    # Found by tests/bundling/test_modifier_limits.py after the fix above: zero
+    # assistant minutes split nothing, so the caller's CO must not vanish unnamed.
+    report = ob.audit_visit(
+        {
+            "date_of_service": "2024-07-01",
+            "services": [
+                {"code": "97112", "minutes": 8, "assistant_minutes": 0, "modifiers": ["CO"]}
+            ],
+        }
+    )
+    (line,) = report.lines
+    assert "CO" in line.modifiers

@@ -101,6 +101,7 @@ from ..readers import ROW_COLUMNS
 from ..visit import Visit
 from ._audit_out import CSV_COLUMNS, REPORT_FORMATS, Tally, write_records
 from ._commands import HELP
+from ._history import located
 from ._payer_map import PayerMap
 from ._readers import Source, check_utf8, csv_visits, json_visits, open_source
 
@@ -196,7 +197,7 @@ def _audit(args: argparse.Namespace) -> int:
         if fmt in EXPORT_FORMATS:
             return _export(stream, fmt, args, edits)
         results = (
-            _history_results(stream, fail_fast=args.fail_fast, edits=edits)
+            _history_results(stream, fail_fast=args.fail_fast, edits=edits, src=src)
             if args.history
             else _results(stream, fail_fast=args.fail_fast, edits=edits)
         )
@@ -278,7 +279,11 @@ def _results(
 
 
 def _history_results(
-    items: Iterable[Visit | DataFileError], *, fail_fast: bool, edits: EditData | None
+    items: Iterable[Visit | DataFileError],
+    *,
+    fail_fast: bool,
+    edits: EditData | None,
+    src: Source,
 ) -> Iterator[AuditResult]:
     from ..history import audit_history  # only --history needs the composer
 
@@ -295,9 +300,15 @@ def _history_results(
                 places.append(n)
                 yield item
 
-    # errors="raise" with --fail-fast: a visit the history refuses (its own
-    # ytd_allowed) is bad input, exit 2 like any other.
-    run = audit_history(visits(), errors="raise" if fail_fast else "collect", edits=edits)
+    run: Iterable[AuditResult] = audit_history(visits(), errors="collect", edits=edits)
+    if fail_fast:
+        # A visit the history refuses (its own ytd_allowed) is bad input, exit 2
+        # like any other, with nothing printed before it: the whole history is
+        # audited first (it holds every visit until the input ends anyway).
+        run = list(run)
+        refused = next((r for r in run if r.error is not None and not r.reader_failed), None)
+        if refused is not None:
+            raise located(refused, src) from refused.error
     for k, result in enumerate(run):
         if result.reader_failed and result.error is not None:
             raise result.error
