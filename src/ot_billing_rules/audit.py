@@ -572,12 +572,26 @@ def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
     own = v.discipline.therapy_modifier
     therapy = _is_therapy(work, line.code)
     # Where the allocation split a code into therapist and assistant lines, it
-    # put the discipline's CQ/CO on the assistant's units only; the same modifier
-    # typed by the caller, copied onto the therapist's line too, would cut its
-    # pay. Where nothing was split, a typed CQ/CO stays as the caller gave it.
+    # put the discipline's CQ/CO on the assistant's units only; a CQ/CO typed by
+    # the caller, copied onto the therapist's line too, would cut its pay. Where
+    # nothing was split, a typed CQ/CO stays as the caller gave it.
     split = work.assistant_lines and line.code in work.split_codes
     for m in supplied:
-        if split and m == v.discipline.assistant_modifier:
+        if split and m in ASSISTANT_MODIFIERS:
+            own_assistant = v.discipline.assistant_modifier
+            if m != own_assistant and any(x in ASSISTANT_MODIFIERS for x in line.modifiers):
+                work.findings.append(
+                    Finding(
+                        "modifier.discipline_mismatch",
+                        Severity.ERROR,
+                        (line.code,),
+                        f"{line.code} carries {m}, but on this {v.discipline.value} visit its "
+                        f"assistant's units carry {own_assistant}; {m} was dropped.",
+                        suggestion=f"Use {own_assistant} for a {v.discipline.value} "
+                        "assistant's units.",
+                        source=cite("cms_assistant_modifiers"),
+                    )
+                )
             continue
         if m in THERAPY_MODIFIERS and applies and therapy and m != own:
             work.findings.append(

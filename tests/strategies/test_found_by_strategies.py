@@ -38,3 +38,23 @@ def test_a_typed_co_with_zero_assistant_minutes_stays_on_the_line() -> None:
     )
     (line,) = report.lines
     assert "CO" in line.modifiers
+
+
+def test_a_typed_cq_on_a_split_ot_code_is_named_not_doubled() -> None:
+    # Found by tests/property/test_export_properties.py: a CQ typed on an OT
+    # service with assistant minutes rode on both the therapist's and the
+    # assistant's 97110 lines (two assistant lines of one code on one day).
+    report = ob.audit_visit(
+        ob.Visit(
+            "2022-01-01",
+            [
+                ob.Service("97110", minutes=19, assistant_minutes=1, modifiers=("GO", "CQ")),
+                ob.Service("97112", minutes=4),
+            ],
+        )
+    )
+    assistant = [ln for ln in report.lines if {"CO", "CQ"} & set(ln.modifiers)]
+    assert [ln.modifiers for ln in assistant] == [("GO", "CO")]
+    assert any(
+        f.rule == "modifier.discipline_mismatch" and "CQ" in f.message for f in report.findings
+    )
