@@ -15,10 +15,13 @@ and locality files are copied whole), pinned in ``SHA256SUMS``, listed in
 ``SOURCES.md`` for the maintainer to complete, and ``_data/`` is rebuilt. An
 input that would overwrite a different pinned file stops the import.
 
-MUE quarters reach ``_data/`` at once (``scripts/build_ncci.py`` builds every
-``ncci_*/`` folder holding both CMS MUE tables). A new PTP or RVU release is
-copied and pinned, but the bundled PTP and fee tables are still built from
-the releases their builders name: the summary says so.
+The whole quarter reaches ``_data/`` without a code change:
+``scripts/build_ncci.py`` builds every ``ncci_*/`` folder holding both CMS MUE
+tables and every ``ncci_<date>/`` folder holding the practitioner and
+outpatient hospital PTP tables (``EditSet.bundled()`` applies each release
+to the dates of service it is in force on), and ``scripts/build_fees.py``
+every ``pfs/rvu*/`` folder of CMS fee files. A PTP file of the 2024-07-01
+release lands beside the project's extract and is pinned, not built.
 """
 
 from __future__ import annotations
@@ -114,15 +117,42 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def bundled_ptp(data: Path) -> dict[str, dict[tuple[str, str], str]]:
-    """Live bundled PTP edits: setting -> (column 1, column 2) -> modifier indicator."""
+    """Edits live in the newest bundled PTP table on its release date: setting ->
+    (column 1, column 2) -> modifier indicator."""
+    paths = sorted(p for p in data.glob("ncci_ptp_2*.csv"))
     out: dict[str, dict[tuple[str, str], str]] = {}
+    if not paths:
+        return out
+    release = paths[-1].stem[len("ncci_ptp_") :]
+    for r in _csv(paths[-1]):
+        live = not r["deletion"] or r["deletion"] >= release
+        if live and r["modifier_indicator"] != "9":
+            out.setdefault(r["setting"], {})[(r["column_1"], r["column_2"])] = r[
+                "modifier_indicator"
+            ]
+    return out
+
+
+def bundled_codes(data: Path) -> set[str]:
+    """Every code of a bundled PTP or MUE table, whichever release."""
+    codes: set[str] = set()
     for path in sorted(data.glob("ncci_ptp_2*.csv")):
         for r in _csv(path):
-            if not r["deletion"] and r["modifier_indicator"] != "9":
-                out.setdefault(r["setting"], {})[(r["column_1"], r["column_2"])] = r[
-                    "modifier_indicator"
-                ]
-    return out
+            codes.update((r["column_1"], r["column_2"]))
+    for table in bundled_mue(data).values():
+        codes.update(table)
+    return codes
+
+
+def ptp_release(table: CMSTable) -> str:
+    """The release a PTP table ships as: its date (read from the name, else the
+    latest effective date in it, which means reading it), else its label."""
+    when = table.release_date
+    if when is None and table.max_effective is None:
+        for _row in table.ptp_rows():
+            pass
+    when = table.source().release_date
+    return when.isoformat() if when else table.release
 
 
 def bundled_mue(data: Path) -> dict[str, dict[str, tuple[int, str]]]:
@@ -132,16 +162,6 @@ def bundled_mue(data: Path) -> dict[str, dict[str, tuple[int, str]]]:
     for r in _csv(paths[-1]) if paths else []:
         out.setdefault(r["setting"], {})[r["code"]] = (int(r["value"]), r["mai"])
     return out
-
-
-def bundled_codes(data: Path) -> set[str]:
-    codes: set[str] = set()
-    for setting in bundled_ptp(data).values():
-        for pair in setting:
-            codes.update(pair)
-    for table in bundled_mue(data).values():
-        codes.update(table)
-    return codes
 
 
 # --- the diff summary ----------------------------------------------------------------
@@ -162,7 +182,9 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
 
-def _ptp_diff(found: list[Found], codes: set[str], data: Path, out: Summary) -> None:
+def _ptp_diff(
+    found: list[Found], codes: set[str], sources: Path, data: Path, out: Summary
+) -> None:
     old = bundled_ptp(data)
     new: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
     # A CMS PTP table comes in parts split by column-1 code: an edit counts as
@@ -175,7 +197,7 @@ def _ptp_diff(found: list[Found], codes: set[str], data: Path, out: Summary) -> 
             read = list(t.ptp_rows())
             when = t.source().release_date
             cut = int(when.strftime("%Y%m%d")) if when else 0
-            key = (t.setting.value, t.release)
+            key = (t.setting.value, ptp_release(t))
             rows = new.setdefault(key, {})
             if read:
                 low, high = min(r[0] for r in read), max(r[0] for r in read)
@@ -210,11 +232,19 @@ def _ptp_diff(found: list[Found], codes: set[str], data: Path, out: Summary) -> 
             + (f" ({_names(added | deleted | changed)})" if added or deleted or changed else "")
             + "."
         )
-    if new:
-        out.notes.append(
-            "the bundled PTP table is still built from ncci_2024-07-01/ by scripts/build_ncci.py: "
-            "wire the new PTP release into that builder to ship it"
-        )
+    for release in sorted({release for _, release in new}):
+        if any((sources / f"ncci_{release}").glob("ptp_*_ot_subset.csv")):
+            out.notes.append(
+                f"PTP release {release} is the project's extract (ncci_{release}/): the CMS "
+                "files are pinned beside it, and the bundled table of that release stays the "
+                "extract the dated history is checked against"
+            )
+        else:
+            out.notes.append(
+                f"PTP release {release} ships as _data/ncci_ptp_{release}.csv: "
+                "EditSet.bundled() applies it to dates of service from its release date on, "
+                "older releases to older dates"
+            )
 
 
 def _mue_diff(found: list[Found], codes: set[str], data: Path, out: Summary) -> None:
@@ -306,8 +336,8 @@ def _pfs_diff(found: list[Found], codes: set[str], data: Path, out: Summary) -> 
         elif isinstance(x, CountyFile):
             out.lines.append(f"locality/county {x.year} ({Path(x.path).name}): read")
     out.notes.append(
-        "the bundled fee schedule is still built from the releases scripts/build_fees.py names: "
-        "add the new release there to ship it"
+        "the fee schedule ships the new files: scripts/build_fees.py builds every pfs/rvu*/ "
+        "folder of CMS files (a PPRRVU release starts on its month, the year's GPCIs apply)"
     )
 
 
@@ -317,7 +347,7 @@ def summarize(found: list[Found], sources: Path, data: Path) -> Summary:
     out = Summary()
     for f in found:
         out.lines.append(f"read {f.path.name}: {f.kind}")
-    _ptp_diff(found, codes, data, out)
+    _ptp_diff(found, codes, sources, data, out)
     _mue_diff(found, codes, data, out)
     _pfs_diff(found, codes, data, out)
     return out
@@ -364,7 +394,9 @@ def plan_copies(found: list[Found], keep: set[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for f in found:
         if f.tables:
-            folder = f"ncci_{sorted({t.release for t in f.tables})[-1]}"
+            # Named after the release date, which is how build_ncci.py dates a PTP release.
+            labels = {ptp_release(t) if t.kind == "ptp" else t.release for t in f.tables}
+            folder = f"ncci_{sorted(labels)[-1]}"
             names = {Path(t.name.split("!")[-1]).name for t in f.tables}
             for name, raw in _members(f.path):
                 if name in names or not zipfile.is_zipfile(f.path):

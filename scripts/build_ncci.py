@@ -30,10 +30,17 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from datetime import date
 from pathlib import Path
 
 from _manifest import record
+
+# Build from this tree's package, whatever is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from ot_billing_rules.errors import OTBillingError
+from ot_billing_rules.ncci._cms_files import read_cms_files
 
 CODE = re.compile(r"[0-9A-Z]{5}")
 SETTINGS = ("practitioner", "outpatient_hospital")
@@ -94,6 +101,44 @@ def cms_mue_releases(sources: Path) -> dict[str, tuple[str, dict[str, str]]]:
     return out
 
 
+#: A CMS PTP table (``ccipra-v321r0-f1.txt``: practitioner, ``ccioph``: outpatient hospital).
+PTP_FILE = re.compile(r"cci(pra|oph)-.*\.txt", re.IGNORECASE)
+#: The project's own extract of a release (no effective dates, see ``build_ptp``).
+EXTRACT = "ptp_*_ot_subset.csv"
+
+
+def cms_ptp_releases(sources: Path) -> dict[str, dict[str, list[str]]]:
+    """PTP releases held as CMS files: release -> setting -> file names.
+
+    A release is an ``ncci_<YYYY-MM-DD>/`` folder (``build_data.py --from-cms``
+    names it after the release date) with the practitioner and outpatient
+    hospital ``.txt`` tables; every part given of each. A folder holding the
+    project's extract (``ncci_2024-07-01/``) is built from the extract, which
+    the dated history is checked against: CMS files copied there are pinned
+    but not built.
+    """
+    found: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(sources.glob("ncci_*/*")):
+        m = PTP_FILE.fullmatch(path.name)
+        if m is None or any(path.parent.glob(EXTRACT)):
+            continue
+        release = path.parent.name[len("ncci_") :]
+        if not re.fullmatch(r"\d{4}-\d\d-\d\d", release):
+            raise SystemExit(
+                f"{path}: a CMS PTP table must sit in an ncci_<YYYY-MM-DD>/ folder named "
+                "after its release date"
+            )
+        setting = "practitioner" if m.group(1).lower() == "pra" else "outpatient_hospital"
+        found.setdefault(release, {}).setdefault(setting, []).append(path.name)
+    for release, files in found.items():
+        if set(files) != set(SETTINGS):
+            raise SystemExit(
+                f"PTP release {release}: needs the practitioner (ccipra) and outpatient "
+                f"hospital (ccioph) tables in ncci_{release}/, found {sorted(files.items())}"
+            )
+    return dict(sorted(found.items()))
+
+
 def build(sources: Path, dest: Path) -> None:
     """Write the PTP and MUE tables into ``dest``."""
     src = sources / "ncci_2024-07-01"
@@ -102,6 +147,64 @@ def build(sources: Path, dest: Path) -> None:
     build_history(sources / "ncci_history", src, dest)
     for release, (folder, files) in cms_mue_releases(sources).items():
         build_cms_mue(sources / folder, files, release, dest)
+    for release, by_setting in cms_ptp_releases(sources).items():
+        build_cms_ptp(sources / f"ncci_{release}", by_setting, release, dest)
+
+
+def _day(value: int | None) -> str:
+    return "" if value is None else date(value // 10000, value // 100 % 100, value % 100).isoformat()
+
+
+def build_cms_ptp(src: Path, files: dict[str, list[str]], release: str, dest: Path) -> int:
+    """Write ``ncci_ptp_<release>.csv`` from the CMS tables of one release, with
+    the effective dates CMS gives (the 2024-07-01 extract has none)."""
+    out: list[tuple[str, ...]] = []
+    for setting in SETTINGS:
+        paths = [src / name for name in sorted(files[setting])]
+        try:
+            tables = list(read_cms_files(paths, setting=None))
+            versions = {t.version for t in tables}
+            if len(versions) > 1:
+                raise SystemExit(
+                    f"PTP release {release} {setting}: parts of several versions "
+                    f"{sorted(files[setting])}: keep only the newest version's parts"
+                )
+            for t in tables:
+                if t.kind != "ptp" or t.setting.value != setting:
+                    raise SystemExit(f"{t.name}: not a CMS {setting} PTP table")
+                for c1, c2, prior, eff, dele, ind, why in t.ptp_rows():
+                    out.append(
+                        (setting, c1, c2, _day(eff), _day(dele), ind, why, "1" if prior else "")
+                    )
+        except OTBillingError as exc:
+            raise SystemExit(f"PTP release {release}: {exc}") from None
+    target = dest / f"ncci_ptp_{release}.csv"
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(
+            (
+                "setting",
+                "column_1",
+                "column_2",
+                "effective",
+                "deletion",
+                "modifier_indicator",
+                "rationale",
+                "prior_1996",
+            )
+        )
+        w.writerows(sorted(out))
+    names = ", ".join(sorted(n for setting in SETTINGS for n in files[setting]))
+    record(
+        dest,
+        target.name,
+        source=f"CMS Medicare NCCI Procedure-to-Procedure Edits effective {release}, "
+        f"practitioner (ccipra) and outpatient hospital (ccioph) tables ({names}), rows of "
+        "the OT-relevant codes with their CMS effective and deletion dates",
+        release=release,
+        notice=NOTICE,
+    )
+    return len(out)
 
 
 def read_cms_mue(path: Path, setting: str) -> list[tuple[str, ...]]:

@@ -33,6 +33,7 @@ __all__ = [
     "infer_effective_dates",
     "mue_releases",
     "pick_mue",
+    "release_in_force",
     "release_of",
     "table_release",
 ]
@@ -397,6 +398,42 @@ class _MemoryBackend:
         """Nothing to release: the rows live in memory (the bundled set is shared)."""
 
 
+def release_in_force(releases: tuple[date, ...], on: date) -> date:
+    """The table of ``releases`` (sorted, not empty) that applies on ``on``.
+
+    The newest released on or before ``on``; a date before every release
+    gets the earliest one (the closest known table, flagged
+    ``ncci.uncovered`` for MUEs). Shared by the MUE pick and the PTP
+    releases held side by side (:class:`_ReleasedPTPEdit`).
+    """
+    table = releases[0]
+    for released in releases:
+        if released <= on:
+            table = released
+    return table
+
+
+@attrs.frozen
+class _ReleasedPTPEdit(PTPEdit):
+    """A PTP row of one of several dated PTP tables held side by side.
+
+    Each CMS PTP file states the edits as that release sees them, so two
+    releases hold two versions of many rows: a row applies only on dates
+    its own table is the one in force (:func:`release_in_force`), then by
+    its own effective and deletion dates. ``to_dict`` and ``window`` are
+    those of the row; the table is not part of its identity on the wire.
+    """
+
+    table: date = attrs.field(default=date.min, kw_only=True, repr=False)
+    tables: tuple[date, ...] = attrs.field(default=(), kw_only=True, repr=False, eq=False)
+
+    def applies_on(self, on: date) -> bool:
+        """Whether the row's table is in force on ``on`` and the row applies then."""
+        if self.tables and release_in_force(self.tables, on) != self.table:
+            return False
+        return super().applies_on(on)
+
+
 def pick_mue(rows: tuple[MUE, ...], on: date, releases: tuple[date, ...] = ()) -> MUE | None:
     """Return the row of the newest release in force on ``on``.
 
@@ -413,10 +450,7 @@ def pick_mue(rows: tuple[MUE, ...], on: date, releases: tuple[date, ...] = ()) -
     if not rows:
         return None
     if releases:
-        table = releases[0]
-        for released in releases:
-            if released <= on:
-                table = released
+        table = release_in_force(releases, on)
         return next((m for m in rows if m.effective == table), None)
     chosen = rows[0]
     for m in rows:
