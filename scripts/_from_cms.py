@@ -182,9 +182,7 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
 
-def _ptp_diff(
-    found: list[Found], codes: set[str], sources: Path, data: Path, out: Summary
-) -> None:
+def _ptp_diff(found: list[Found], codes: set[str], sources: Path, data: Path, out: Summary) -> None:
     old = bundled_ptp(data)
     new: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
     # A CMS PTP table comes in parts split by column-1 code: an edit counts as

@@ -152,7 +152,9 @@ def build(sources: Path, dest: Path) -> None:
 
 
 def _day(value: int | None) -> str:
-    return "" if value is None else date(value // 10000, value // 100 % 100, value % 100).isoformat()
+    return (
+        "" if value is None else date(value // 10000, value // 100 % 100, value % 100).isoformat()
+    )
 
 
 def build_cms_ptp(src: Path, files: dict[str, list[str]], release: str, dest: Path) -> int:

@@ -180,11 +180,14 @@ def test_ptp_file_diff_counts_added_deleted_and_changed(repo: Path, tmp_path: Pa
     q = tmp_path / "ptp"
     q.mkdir()
     shutil.copy(CMS / "ccipra-v302r0-f1.txt", q)
+    shutil.copy(CMS / "ccioph-v302r0-f1.txt", q)
     done = run(repo, "--from-cms", q, "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert "PTP practitioner ccipra-v302r0 (column 1 97140–97530)" in done.stdout
+    # A bare .txt is dated by its latest effective date (no quarter in the name).
+    assert "PTP practitioner 2020-01-01 (column 1 97140–97530)" in done.stdout
     assert "added: 97530/97535" in done.stdout
-    assert "note: the bundled PTP table is still built from ncci_2024-07-01/" in done.stdout
+    assert "note: PTP release 2020-01-01 ships as _data/ncci_ptp_2020-01-01.csv" in done.stdout
+    assert "would copy data/sources/ncci_2020-01-01/ccipra-v302r0-f1.txt" in done.stdout
 
 
 def test_dry_run_without_from_cms_is_a_usage_error(repo: Path) -> None:
@@ -229,6 +232,13 @@ def test_ptp_zip_is_imported_as_its_member_subset(repo: Path, tmp_path: Path) ->
     raw = member.read_bytes()
     assert raw.startswith(b"CPT only copyright")
     assert b"97530\t97535\t" in raw
+    # The release of the project's extract: pinned beside it, not built.
+    assert "PTP release 2024-07-01 is the project's extract" in done.stdout
+    assert (
+        not (repo / "src" / "ot_billing_rules" / "_data" / "ncci_ptp_2024-07-01.csv")
+        .read_text("utf-8")
+        .startswith("setting,column_1,column_2,effective")
+    )
     assert run(repo, "--check").returncode == 0
 
 

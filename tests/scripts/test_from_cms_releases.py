@@ -1,0 +1,174 @@
+"""A refreshed quarter *ships*: after ``build_data.py --from-cms`` on a copy of
+the repository, a fresh interpreter importing that copy's package applies the
+new PTP release and the new PPRRVU release by date of service.
+
+The quarter is synthetic and tiny: PTP tables dated 2026-10-01 that add the
+edit 97110/97535 and delete 97150/97530 (live in the bundled 2024-07-01
+extract), both MUE tables, and the RVU26C PPRRVU file re-labelled October
+with 97530's work RVU raised from 0.44 to 0.50.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "build_data.py"
+SOURCES = ROOT / "data" / "sources"
+PACKAGE = ROOT / "src" / "ot_billing_rules"
+CMS = ROOT / "tests" / "fixtures" / "cms"
+
+pytestmark = pytest.mark.skipif(not SOURCES.is_dir(), reason="data/sources/ not in this checkout")
+
+#: Rows of the new PTP release: an added edit (effective on the release date)
+#: and the deletion of a bundled one (deleted the day before the release).
+NEW_ROWS = (
+    b"97110\t97535\t\t20261001\t*\t0\tMutually exclusive procedures\r\n"
+    b"97150\t97530\t\t20200101\t20260930\t1\tMutually exclusive procedures\r\n"
+)
+
+
+def run(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--root", str(root), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _ptp(fixture: str, dest: Path) -> None:
+    # The fixture's notice and wrapped header (six lines), then the new rows.
+    head = (CMS / fixture).read_bytes().split(b"\r\n")[:6]
+    dest.write_bytes(b"\r\n".join(head) + b"\r\n" + NEW_ROWS)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the package (code and _data) and of data/sources."""
+    root = tmp_path / "repo"
+    shutil.copytree(SOURCES, root / "data" / "sources")
+    shutil.copytree(
+        PACKAGE,
+        root / "src" / "ot_billing_rules",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return root
+
+
+@pytest.fixture
+def quarter(tmp_path: Path) -> Path:
+    q = tmp_path / "cms-2026q4"
+    q.mkdir()
+    _ptp("ccipra-v302r0-f1.txt", q / "ccipra-v324r0-f1.txt")
+    _ptp("ccioph-v302r0-f1.txt", q / "ccioph-v324r0-f1.txt")
+    for setting in ("PractitionerServices", "OutpatientHospitalServices"):
+        shutil.copy(
+            CMS / f"MCR_MUE_{setting}_Eff_07-01-2024.csv",
+            q / f"MCR_MUE_{setting}_Eff_10-01-2026.csv",
+        )
+    rvu = (SOURCES / "pfs" / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv").read_bytes()
+    rvu = rvu.replace(b"July Release", b"October Release")
+    assert b"97530,,,A,,0.44," in rvu
+    (q / "PPRRVU2026_Oct_nonQPP.csv").write_bytes(
+        rvu.replace(b"97530,,,A,,0.44,", b"97530,,,A,,0.50,")
+    )
+    return q
+
+
+#: Run in the copy's package: PTP hits and fees per date, as JSON.
+PROBE = """
+import json, sys
+import ot_billing_rules as o
+from ot_billing_rules import check_bundling, fee
+from ot_billing_rules.ncci import EditSet
+assert o.__file__.startswith(sys.argv[1]), o.__file__
+def ptp(codes, on, setting):
+    return sorted(
+        "/".join(f.codes) for f in check_bundling(codes, on=on, setting=setting)
+        if f.rule == "ncci.ptp"
+    )
+out = {}
+for setting in ("practitioner", "outpatient_hospital"):
+    for on in ("2024-08-01", "2026-09-30", "2026-10-05"):
+        out[f"{setting} {on}"] = {
+            "added": ptp(["97110:GO", "97535:GO"], on, setting),
+            "deleted": ptp(["97150:GO", "97530:GO"], on, setting),
+        }
+for on in ("2026-08-05", "2026-10-05"):
+    f = fee("97530", on=on)
+    out[f"fee {on}"] = [f.release, str(f.work_rvu), str(f.amount)]
+e = EditSet.bundled()
+out["ptp releases"] = sorted({s.release for s in e.sources if s.kind == "ptp"})
+out["release"] = e.release
+print(json.dumps(out))
+"""
+
+
+def probe(root: Path) -> dict[str, object]:
+    src = root / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(src)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=root,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_imported_ptp_and_rvu_releases_ship_by_date_of_service(repo: Path, quarter: Path) -> None:
+    before = probe(repo)
+    # The unrefreshed copy: 97150/97530 is an edit on every date, 97110/97535 never.
+    assert before["practitioner 2026-10-05"] == {"added": [], "deleted": ["97150/97530"]}
+    assert before["fee 2026-10-05"][:2] == ["RVU26C", "0.44"]  # type: ignore[index]
+
+    done = run(repo, "--from-cms", quarter)
+    assert done.returncode == 0, done.stderr
+    assert "PTP release 2026-10-01 ships as _data/ncci_ptp_2026-10-01.csv" in done.stdout
+    assert "the fee schedule ships the new files" in done.stdout
+    built = repo / "src" / "ot_billing_rules" / "_data" / "ncci_ptp_2026-10-01.csv"
+    assert "practitioner,97110,97535,2026-10-01,,0," in built.read_text("utf-8")
+
+    after = probe(repo)
+    for setting in ("practitioner", "outpatient_hospital"):
+        # Dates the 2024-07-01 release is in force on keep the old state ...
+        for on in ("2024-08-01", "2026-09-30"):
+            assert after[f"{setting} {on}"] == {"added": [], "deleted": ["97150/97530"]}
+        # ... and from the new release on, its edits apply.
+        assert after[f"{setting} 2026-10-05"] == {"added": ["97110/97535"], "deleted": []}
+    assert after["ptp releases"] == ["2024-07-01", "2026-10-01"]
+    assert after["release"] == "2026-10-01"
+    assert after["fee 2026-08-05"] == before["fee 2026-08-05"]
+    new_fee = after["fee 2026-10-05"]
+    assert new_fee[:2] == ["RVU26D", "0.50"]  # type: ignore[index]
+    assert new_fee != before["fee 2026-10-05"]
+
+    check = run(repo, "--check")
+    assert check.returncode == 0, check.stderr
+
+
+def test_ptp_release_with_one_setting_is_refused_and_nothing_written(
+    repo: Path, quarter: Path
+) -> None:
+    (quarter / "ccioph-v324r0-f1.txt").unlink()
+    sources = repo / "data" / "sources"
+    pins = (sources / "SHA256SUMS").read_bytes()
+    done = run(repo, "--from-cms", quarter)
+    assert done.returncode == 2
+    assert "PTP release 2026-10-01: needs the practitioner (ccipra) and outpatient" in done.stderr
+    assert not (sources / "ncci_2026-10-01").exists()
+    assert (sources / "SHA256SUMS").read_bytes() == pins
