@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ot_billing_rules.ncci._models import MUE, PTPEdit, _ReleasedPTPEdit, pick_mue
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "build_data.py"
@@ -172,3 +179,44 @@ def test_ptp_release_with_one_setting_is_refused_and_nothing_written(
     assert "PTP release 2026-10-01: needs the practitioner (ccipra) and outpatient" in done.stderr
     assert not (sources / "ncci_2026-10-01").exists()
     assert (sources / "SHA256SUMS").read_bytes() == pins
+
+
+# --- the selection by date, in process -------------------------------------------
+
+_DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+
+
+def _released(edit: PTPEdit, table: date, tables: tuple[date, ...]) -> _ReleasedPTPEdit:
+    fields = {f.name: getattr(edit, f.name) for f in attrs.fields(PTPEdit)}
+    return _ReleasedPTPEdit(**fields, table=table, tables=tables)
+
+
+@given(st.sets(_DAYS, min_size=1, max_size=6), _DAYS)
+def test_exactly_the_ptp_table_in_force_applies_and_matches_the_mue_pick(
+    releases: set[date], on: date
+) -> None:
+    tables = tuple(sorted(releases))
+    base = PTPEdit("97110", "97535", None, None, "0", "x", "practitioner")
+    applying = [t for t in tables if _released(base, t, tables).applies_on(on)]
+    # The newest table released on or before the date; the oldest before them all.
+    assert applying == [max((t for t in tables if t <= on), default=tables[0])]
+    mues = tuple(MUE("97110", i, "3", "x", "practitioner", t) for i, t in enumerate(tables))
+    picked = pick_mue(mues, on, tables)
+    assert picked is not None
+    assert picked.effective == applying[0]
+
+
+def test_released_row_keeps_its_own_dates_and_pickles() -> None:
+    tables = (date(2024, 7, 1), date(2026, 10, 1))
+    plain = PTPEdit("97150", "97530", date(2020, 1, 1), date(2026, 9, 30), "1", "x", "practitioner")
+    row = _released(plain, tables[1], tables)
+    # Its table is in force from 2026-10-01; its own deletion ended it the day before.
+    assert not row.applies_on(date(2026, 9, 30))
+    assert not row.applies_on(date(2026, 10, 5))
+    assert row.to_dict() == plain.to_dict()
+    back = pickle.loads(pickle.dumps(row))
+    assert back == row
+    assert back.tables == tables
+    live = attrs.evolve(row, deletion=None)
+    assert live.applies_on(date(2026, 10, 5))
+    assert not live.applies_on(date(2026, 9, 30))
