@@ -240,8 +240,8 @@ def _ptp_diff(found: list[Found], codes: set[str], sources: Path, data: Path, ou
         else:
             out.notes.append(
                 f"PTP release {release} ships as _data/ncci_ptp_{release}.csv: "
-                "EditSet.bundled() applies it to dates of service from its release date on, "
-                "older releases to older dates"
+                "EditSet.bundled() applies it, in place of the older releases, to dates of "
+                "service from its release date on: give every part (f1, f2, …) of both settings"
             )
 
 

@@ -1,4 +1,5 @@
-"""Build the bundled NCCI edit data from the project's July 2024 CMS extract.
+"""Build the bundled NCCI edit data: the project's July 2024 CMS extract and
+every CMS quarter imported since.
 
 Reads ``data/sources/ncci_2024-07-01/`` (rows copied out of the CMS PTP and MUE
 files effective 2024-07-01, OT-relevant subset; see ``data/sources/SOURCES.md``)
@@ -18,6 +19,12 @@ and writes:
   with the event and its citations. Every row must match a deleted row of
   the PTP extract (deletion date = ``deleted_to``), so the table cannot
   drift from the CMS files.
+
+- ``_data/ncci_mue_<release>.csv`` and ``_data/ncci_ptp_<release>.csv`` — the
+  CMS MUE and PTP tables of every other release under ``ncci_*/`` (imported
+  by ``build_data.py --from-cms``), found without a code change; a PTP table
+  keeps CMS's effective and deletion dates (``effective`` column) and
+  ``EditSet.bundled()`` applies each release on the dates it is in force.
 
 Fee-schedule status is already shipped by ``scripts/build_codes.py`` as
 ``_data/pfs_indicators_2024-07.csv`` and is reused, not copied.
@@ -166,6 +173,15 @@ def build_cms_ptp(src: Path, files: dict[str, list[str]], release: str, dest: Pa
         try:
             tables = list(read_cms_files(paths, setting=None))
             versions = {t.version for t in tables}
+            parts = sorted(t.part or 0 for t in tables)
+            # The new table replaces the older release on later dates: a part
+            # left out would silently drop its column-1 codes' edits. A name
+            # without a part (``-fN``) is the whole table, alone.
+            if parts != [0] and parts != list(range(1, len(parts) + 1)):
+                raise SystemExit(
+                    f"PTP release {release} {setting}: parts {parts} given "
+                    f"({sorted(files[setting])}): give every part f1, f2, … of the release"
+                )
             if len(versions) > 1:
                 raise SystemExit(
                     f"PTP release {release} {setting}: parts of several versions "

@@ -220,3 +220,12 @@ def test_released_row_keeps_its_own_dates_and_pickles() -> None:
     live = attrs.evolve(row, deletion=None)
     assert live.applies_on(date(2026, 10, 5))
     assert not live.applies_on(date(2026, 9, 30))
+
+
+def test_ptp_release_with_a_missing_part_is_refused(repo: Path, quarter: Path) -> None:
+    # Part 2 without part 1: the new table would lose part 1's column-1 codes on later dates.
+    (quarter / "ccipra-v324r0-f1.txt").rename(quarter / "ccipra-v324r0-f2.txt")
+    done = run(repo, "--from-cms", quarter)
+    assert done.returncode == 2
+    assert "PTP release 2026-10-01 practitioner: parts [2] given" in done.stderr
+    assert not (repo / "data" / "sources" / "ncci_2026-10-01").exists()
