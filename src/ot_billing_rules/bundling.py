@@ -197,15 +197,16 @@ def prepare(
     placement = _PLACEMENTS.get(bypass) if type(bypass) is str else bypass
     if type(placement) is not BypassPlacement:
         placement = coerce_enum(BypassPlacement, bypass, field="bypass")
+    day = coerce_date(on)
     return Bundle(
-        day=coerce_date(on),
+        day=day,
         setting=where,
         edits=data,
         discipline=discipline
         if type(discipline) is Discipline or discipline is None
         else coerce_discipline(discipline),
         placement=placement,
-        source=_per_set(data, ("source", where), lambda: _table_source(data, where)),
+        source=_per_set(data, ("source", where, day), lambda: _table_source(data, where, day)),
         items=items,
         by_code=group_lines(items),
     )
@@ -237,8 +238,17 @@ def _per_set(data: EditData, key: object, compute: Callable[[], T]) -> T:
     return facts[key]  # type: ignore[return-value]
 
 
-def _table_source(data: EditData, where: Setting) -> str:
-    return _source(where, table_release(data, "ptp")[1], _medicaid(data))
+def _table_source(data: EditData, where: Setting, day: date) -> str:
+    # The PTP release in force on the day (the newest on or before it, else the
+    # oldest held), not the newest: after a quarter is imported, an older date
+    # of service is still checked, and cited, against its own release.
+    dated = _releases(data, "ptp", where)
+    if len(dated) > 1:
+        in_force = [d for d in dated if d <= day]
+        release = (in_force[-1] if in_force else dated[0]).isoformat()
+    else:
+        release = table_release(data, "ptp")[1]
+    return _source(where, release, _medicaid(data))
 
 
 def hits(bundle: Bundle) -> tuple[tuple[PTPHit, ...], tuple[MUEHit, ...]]:

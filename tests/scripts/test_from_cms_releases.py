@@ -110,6 +110,13 @@ for setting in ("practitioner", "outpatient_hospital"):
             "added": ptp(["97110:GO", "97535:GO"], on, setting),
             "deleted": ptp(["97150:GO", "97530:GO"], on, setting),
         }
+def cited(codes, on):
+    return sorted({
+        f.source.split("release ")[-1][:10]
+        for f in check_bundling(codes, on=on) if f.rule == "ncci.ptp"
+    })
+out["cited 2024-08-01"] = cited(["97150:GO", "97530:GO"], "2024-08-01")
+out["cited 2026-10-05"] = cited(["97110:GO", "97535:GO"], "2026-10-05")
 for on in ("2026-08-05", "2026-10-05"):
     f = fee("97530", on=on)
     out[f"fee {on}"] = [f.release, str(f.work_rvu), str(f.amount)]
@@ -158,6 +165,9 @@ def test_imported_ptp_and_rvu_releases_ship_by_date_of_service(repo: Path, quart
         # ... and from the new release on, its edits apply.
         assert after[f"{setting} 2026-10-05"] == {"added": ["97110/97535"], "deleted": []}
     assert after["ptp releases"] == ["2024-07-01", "2026-10-01"]
+    # Each finding cites the release in force on its date, not the newest one.
+    assert after["cited 2024-08-01"] == ["2024-07-01"]
+    assert after["cited 2026-10-05"] == ["2026-10-01"]
     assert after["release"] == "2026-10-01"
     assert after["fee 2026-08-05"] == before["fee 2026-08-05"]
     new_fee = after["fee 2026-10-05"]
