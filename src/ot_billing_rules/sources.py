@@ -857,8 +857,9 @@ _RULES = (
         "modifier.discipline_mismatch",
         "modifier",
         _E,
-        ("hcpcs_modifiers", "hcpcs_therapy_modifiers"),
-        "GP/GN where the plan of care calls for GO (or the other way round).",
+        ("hcpcs_modifiers", "hcpcs_therapy_modifiers", "cms_assistant_modifiers"),
+        "GP/GN where the plan of care calls for GO (or the other way round); CQ on an OT "
+        "assistant's units (CO on a PT one).",
     ),
     Rule(
         "modifier.59_with_x",

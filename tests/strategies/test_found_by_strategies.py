@@ -58,3 +58,19 @@ def test_a_typed_cq_on_a_split_ot_code_is_named_not_doubled() -> None:
     assert any(
         f.rule == "modifier.discipline_mismatch" and "CQ" in f.message for f in report.findings
     )
+
+
+def test_the_cq_on_ot_finding_cites_a_registered_source() -> None:
+    # tests/test_rules_registry.py draws visits at random and caught this only
+    # sometimes: the finding's source must be one its rule registers.
+    report = ob.audit_visit(
+        ob.Visit(
+            "2022-01-01",
+            [
+                ob.Service("97110", minutes=19, assistant_minutes=1, modifiers=("GO", "CQ")),
+                ob.Service("97112", minutes=4),
+            ],
+        )
+    )
+    (found,) = [f for f in report.findings if f.rule == "modifier.discipline_mismatch"]
+    assert found.source in {ob.cite(c) for c in ob.rule(found.rule).citations}
