@@ -438,7 +438,7 @@ class PlanOfCare:
         ``last_progress_report_on``, or from ``first_treatment`` as day 1 when
         no report is given (module notes: inferred).
         """
-        if progress_report_rule(on).calendar_days is None:
+        if on > THIRTY_DAY_PROGRESS_UNTIL:  # progress_report_rule(on) has no calendar limit
             return None
         report = self.last_progress_report_on
         if report is None:
