@@ -17,7 +17,7 @@ import attrs
 
 from ._coerce import coerce_date, require_int
 from ._money import coerce_money
-from .errors import InvalidInputError, InvalidTypeError
+from .errors import InvalidDateError, InvalidInputError, InvalidTypeError
 from .plan_of_care import PlanOfCare
 
 __all__ = ["Episode", "HistoryState", "PatientState"]
@@ -67,14 +67,19 @@ class Episode:
     """An open plan-of-care episode of one discipline.
 
     ``plan`` holds the certification dates (its ``treatment_days_since_report``
-    is unused); ``days_since_report`` counts the treatment days since the last
-    progress report (or since the episode began); ``overdue`` records that the
-    current period already passed its 10th day without a report.
+    and ``last_progress_report_on`` are unused); ``days_since_report`` counts
+    the treatment days since the last progress report (or since the episode
+    began); ``overdue`` records that the current period already passed its
+    limit (10th treatment day, or before 2013 its 30th calendar day) without a
+    report; ``last_report`` is the date of the episode's last progress report
+    (``None``: none yet), which the 30-calendar-day period of dates of service
+    before 2013-01-01 counts from.
     """
 
     plan: PlanOfCare
     days_since_report: int = 0
     overdue: bool = False
+    last_report: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -82,13 +87,14 @@ class Episode:
             "plan": self.plan.to_dict(),
             "days_since_report": self.days_since_report,
             "overdue": self.overdue,
+            "last_report": None if self.last_report is None else self.last_report.isoformat(),
         }
 
     @classmethod
     def from_dict(cls, data: object) -> Episode:
         """Read :meth:`to_dict`'s shape back; bad values are typed errors naming them."""
         d = _mapping(data, "episode")
-        _keys(d, ("plan", "days_since_report", "overdue"), "episode")
+        _keys(d, ("plan", "days_since_report", "overdue", "last_report"), "episode")
         overdue = d.get("overdue", False)
         if not isinstance(overdue, bool):
             raise InvalidTypeError(
@@ -96,11 +102,28 @@ class Episode:
                 value=overdue,
                 field="overdue",
             )
+        plan = PlanOfCare.from_dict(_mapping(d.get("plan"), "episode plan"))
         return cls(
-            PlanOfCare.from_dict(_mapping(d.get("plan"), "episode plan")),
+            plan,
             require_int(d.get("days_since_report", 0), field="days_since_report", minimum=0),
             overdue,
+            _last_report(d.get("last_report"), plan),
         )
+
+
+def _last_report(raw: object, plan: PlanOfCare) -> date | None:
+    # A state saved before the report's date was kept has no "last_report": none known.
+    if raw is None:
+        return None
+    day = coerce_date(raw, field="last_report", default_today=False)
+    if day < plan.first_treatment:
+        raise InvalidDateError(
+            f"episode last_report={day.isoformat()} is before the episode's first treatment "
+            f"day {plan.first_treatment.isoformat()}",
+            value=raw,
+            field="last_report",
+        )
+    return day
 
 
 @attrs.frozen

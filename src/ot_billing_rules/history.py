@@ -19,7 +19,9 @@
   initial evaluation or a visit carrying ``plan_of_care``; treatment days
   are counted across visits and a visit with ``progress_report=True``
   restarts the count (§220.3.D): the 10th day without a report is "due",
-  later ones "overdue". An initial evaluation inside an open, certified
+  later ones "overdue". For dates of service before 2013-01-01 the period
+  also ends on its 30th calendar day (the date of the last report is kept in
+  the episode), whichever comes first. An initial evaluation inside an open, certified
   episode is flagged (``poc.new_evaluation_in_episode``) and starts a new one.
 - **Same day** (Pub. 100-04 Ch. 5 §20.2, total timed minutes per day and
   discipline): visits of one patient, date, discipline, payer and billing
@@ -75,7 +77,7 @@ from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine
 from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
-from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare
+from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare, progress_report_rule
 from .sources import cite
 from .thresholds import kx_threshold
 from .visit import Service, Visit
@@ -387,6 +389,14 @@ def _refused(v: Visit, last: date | None) -> OTBillingError | None:
             value=plan.treatment_days_since_report,
             field="treatment_days_since_report",
         )
+    if plan is not None and plan.last_progress_report_on is not None:
+        return HistoryInputError(
+            f"visit {v.visit_id or v.date_of_service.isoformat()}: "
+            "plan_of_care.last_progress_report_on is taken by audit_history from the visits "
+            "marked progress_report=true; mark the visit where the report was written instead",
+            value=plan.last_progress_report_on.isoformat(),
+            field="last_progress_report_on",
+        )
     if last is not None and v.date_of_service <= last:
         return HistoryOrderError(
             f"visit {v.visit_id or ''} dated {v.date_of_service.isoformat()} is on or before "
@@ -482,11 +492,17 @@ def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any
         if ep is None:
             continue
         written = any(v.progress_report for v in vs)
-        day_plan = _counted(ep.plan, ep.days_since_report)
+        day_plan = _counted(ep.plan, ep.days_since_report, ep.last_report)
         n = ep.days_since_report + 1
-        missed = n > PROGRESS_REPORT_TREATMENT_DAYS and not ep.overdue
+        calendar = day_plan.progress_calendar_day(d)
+        late = n > PROGRESS_REPORT_TREATMENT_DAYS or (
+            calendar is not None and calendar > _calendar_limit(d)
+        )
+        missed = late and not ep.overdue
         p.episodes[disc] = (
-            Episode(ep.plan, 0, False) if written else Episode(ep.plan, n, ep.overdue or missed)
+            Episode(ep.plan, 0, False, d)
+            if written
+            else Episode(ep.plan, n, ep.overdue or missed, ep.last_report)
         )
         summary = p.summary(d.year)
         summary.written += written
@@ -577,16 +593,26 @@ def _pooled(
 _PLAN_FIELDS = tuple(a.name for a in attrs.fields(PlanOfCare))
 _plan_values = attrgetter(*_PLAN_FIELDS)
 _DAYS_FIELD = _PLAN_FIELDS.index("treatment_days_since_report")
+_REPORT_FIELD = _PLAN_FIELDS.index("last_progress_report_on")
 
 
-def _counted(plan: PlanOfCare, days: int) -> PlanOfCare:
-    """``plan`` with ``treatment_days_since_report=days`` (a count, already checked).
+def _calendar_limit(d: date) -> int:
+    limit = progress_report_rule(d).calendar_days
+    assert limit is not None  # asked only where progress_calendar_day gave a day
+    return limit
+
+
+def _counted(plan: PlanOfCare, days: int, last_report: date | None) -> PlanOfCare:
+    """``plan`` with the episode's ``treatment_days_since_report`` and
+    ``last_progress_report_on`` (both already checked: a report date is an
+    earlier audited date of the episode).
 
     Built, not ``attrs.evolve``d: once per patient-day, the validators cost more
     than the rest of the day's plan step.
     """
     values = list(_plan_values(plan))
     values[_DAYS_FIELD] = days
+    values[_REPORT_FIELD] = last_report
     return build(PlanOfCare, *values)
 
 

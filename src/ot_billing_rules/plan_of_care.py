@@ -15,7 +15,9 @@ Policy Manual (MBPM) Ch. 15, and 42 CFR 424.24(c) and 410.61(e):
   first period starts on the first day of the episode. For dates of service
   before 2013-01-01 the manual read "at least once every 10 treatment days or
   at least once during each 30 calendar days, whichever is less"
-  (:func:`progress_report_rule`).
+  (:func:`progress_report_rule`); :func:`check_plan_of_care` applies the
+  30 calendar days to those dates when the plan gives
+  ``last_progress_report_on`` (or counts from the first treatment day).
 
 Readings the manual does not settle, chosen here and marked **inferred**:
 
@@ -29,7 +31,11 @@ Readings the manual does not settle, chosen here and marked **inferred**:
   on one date are one treatment day (``documentation_timing.json``,
   ``treatment_day_definition``, partly inferred);
 - a progress report closes its period: the next period starts with the next
-  treatment day *after* the report's date.
+  treatment day *after* the report's date;
+- the 30 calendar days (dates of service before 2013-01-01) count the same
+  way: the day after the report is calendar day 1, or the first treatment day
+  is day 1 when no report was written yet; calendar day 30 is the last day of
+  the period, so a visit on it is "due" and a later one "overdue".
 
 >>> from datetime import date
 >>> from ot_billing_rules import certification_deadline, certification_interval_end
@@ -276,6 +282,10 @@ def _sent_to_physician_on(value: object) -> date | None:
     return _opt_date(value, "sent_to_physician_on")
 
 
+def _last_progress_report_on(value: object) -> date | None:
+    return _opt_date(value, "last_progress_report_on")
+
+
 #: First date of service of the CY2025 order exception to initial
 #: certification (CY2025 PFS final rule, 42 CFR 424.24(c)).
 ORDER_EXCEPTION_FROM = date(2025, 1, 1)
@@ -310,6 +320,11 @@ class PlanOfCare:
       2025-01-01 (CY2025 PFS final rule, 42 CFR 424.24(c)) the two together
       satisfy the initial certification when the plan was sent within 30
       days of the first treatment, whether or not the plan was signed.
+    - ``last_progress_report_on``: date of the last progress report in the
+      episode; ``None`` = none written yet (or not known). Used only for dates
+      of service before 2013-01-01, whose period was also limited to 30
+      calendar days (:func:`progress_report_rule`); from 2013-01-01 only the
+      treatment days count and this date changes no finding.
     """
 
     first_treatment: date = attrs.field(converter=_first_treatment)
@@ -319,6 +334,9 @@ class PlanOfCare:
     treatment_days_since_report: int | None = attrs.field(default=None, converter=_opt_days)
     order_signed_on: date | None = attrs.field(default=None, converter=_order_signed_on)
     sent_to_physician_on: date | None = attrs.field(default=None, converter=_sent_to_physician_on)
+    last_progress_report_on: date | None = attrs.field(
+        default=None, converter=_last_progress_report_on
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.first_treatment is None:
@@ -341,6 +359,14 @@ class PlanOfCare:
                 f"certification interval starts ({start.isoformat()})",
                 value=self.certified_through,
                 field="certified_through",
+            )
+        report = self.last_progress_report_on
+        if report is not None and report < self.first_treatment:
+            raise InvalidDateError(
+                f"last_progress_report_on={report.isoformat()} is before first_treatment="
+                f"{self.first_treatment.isoformat()}: a progress report belongs to its episode",
+                value=report,
+                field="last_progress_report_on",
             )
 
     @property
@@ -368,6 +394,7 @@ class PlanOfCare:
         "treatment_days_since_report",
         "order_signed_on",
         "sent_to_physician_on",
+        "last_progress_report_on",
     )
 
     @classmethod
@@ -398,10 +425,25 @@ class PlanOfCare:
         out: dict[str, Any] = {}
         for key in self._KEYS:
             value = getattr(self, key)
-            if value is None and key in ("order_signed_on", "sent_to_physician_on"):
-                continue  # the CY2025 order fields: shown only when given
+            if value is None and key in _SHOWN_WHEN_GIVEN:
+                continue  # later additions: a plan without them prints as it always did
             out[key] = value.isoformat() if isinstance(value, date) else value
         return out
+
+    def progress_calendar_day(self, on: date) -> int | None:
+        """Calendar day of the current progress-report period that ``on`` is.
+
+        ``None`` when the rule for ``on`` has no calendar limit (from
+        2013-01-01, :func:`progress_report_rule`). Counted from the day after
+        ``last_progress_report_on``, or from ``first_treatment`` as day 1 when
+        no report is given (module notes: inferred).
+        """
+        if on > THIRTY_DAY_PROGRESS_UNTIL:  # progress_report_rule(on) has no calendar limit
+            return None
+        report = self.last_progress_report_on
+        if report is None:
+            return (on - self.first_treatment).days + 1
+        return (on - report).days
 
     def certified_by_order(self, on: date) -> bool:
         """Whether the CY2025 order exception satisfies the initial certification on ``on``.
@@ -421,6 +463,11 @@ class PlanOfCare:
         return html_table("Plan of care", self.to_dict().items())
 
 
+_SHOWN_WHEN_GIVEN = frozenset(
+    {"order_signed_on", "sent_to_physician_on", "last_progress_report_on"}
+)
+
+
 def check_plan_of_care(plan: PlanOfCare, on: date | str) -> tuple[Finding, ...]:
     """Check the date of service ``on`` against the plan's Medicare timing.
 
@@ -437,10 +484,24 @@ def check_plan_of_care(plan: PlanOfCare, on: date | str) -> tuple[Finding, ...]:
     - ``poc.progress_report_due`` (warning): this visit is the 10th treatment
       day of the period — write the progress report at this visit;
       ``poc.progress_report_overdue`` (error): past the 10th treatment day.
+      For dates of service before 2013-01-01 the period also ended after 30
+      calendar days (:func:`progress_report_rule`): calendar day 30 since
+      ``last_progress_report_on`` (or day 30 counting the first treatment as
+      day 1) is "due", later is "overdue", whichever of the two limits is
+      reached first. From 2013-01-01 the calendar date is ignored. The
+      progress report is checked only when the plan gives
+      ``treatment_days_since_report`` or ``last_progress_report_on``.
+
+    Raises :class:`~ot_billing_rules.errors.InvalidDateError` when
+    ``last_progress_report_on`` is after ``on``.
 
     >>> plan = PlanOfCare("2024-01-02", certified_on="2024-01-10",
     ...                   treatment_days_since_report=9)
     >>> [f.rule for f in check_plan_of_care(plan, "2024-01-30")]
+    ['poc.progress_report_due']
+    >>> old = PlanOfCare("2012-01-02", certified_on="2012-01-10",
+    ...                  treatment_days_since_report=5, last_progress_report_on="2012-02-01")
+    >>> [f.rule for f in check_plan_of_care(old, "2012-03-02")]
     ['poc.progress_report_due']
     """
     if not isinstance(plan, PlanOfCare):
@@ -450,6 +511,14 @@ def check_plan_of_care(plan: PlanOfCare, on: date | str) -> tuple[Finding, ...]:
             field="plan_of_care",
         )
     day = coerce_date(on, field="on", default_today=False)
+    report = plan.last_progress_report_on
+    if report is not None and report > day:
+        raise InvalidDateError(
+            f"last_progress_report_on={report.isoformat()} is after the date of service "
+            f"{day.isoformat()}: give the last report written on or before it",
+            value=report,
+            field="last_progress_report_on",
+        )
     found: list[Finding] = []
     if day < plan.first_treatment:
         found.append(
@@ -557,6 +626,61 @@ def _describe(delta: relativedelta, days: int) -> str:
 
 
 def _progress(plan: PlanOfCare, day: date) -> list[Finding]:
+    by_days = _progress_by_days(plan, day)
+    by_calendar = _progress_by_calendar(plan, day)
+    # One finding: the limit reached first decides; on a tie the treatment-day wording stays.
+    if by_calendar and (not by_days or by_calendar[0].severity.rank < by_days[0].severity.rank):
+        return by_calendar
+    return by_days
+
+
+def _progress_by_calendar(plan: PlanOfCare, day: date) -> list[Finding]:
+    if plan.treatment_days_since_report is None and plan.last_progress_report_on is None:
+        return []
+    k = plan.progress_calendar_day(day)
+    rule = progress_report_rule(day)
+    limit = rule.calendar_days
+    if k is None or limit is None or k < limit:
+        return []
+    report = plan.last_progress_report_on
+    since = (
+        f"the last progress report of {report.isoformat()}"
+        if report is not None
+        else f"the first treatment day {plan.first_treatment.isoformat()} (day 1; no report yet)"
+    )
+    period = (
+        f"before 2013-01-01 a progress report was due at least once every "
+        f"{rule.treatment_days} treatment days or once during each {limit} calendar days, "
+        "whichever is less"
+    )
+    if k == limit:
+        return [
+            Finding(
+                "poc.progress_report_due",
+                Severity.WARNING,
+                (),
+                f"{day.isoformat()} is calendar day {k} since {since}: {period}, so the "
+                f"{limit}-calendar-day period ends at this visit.",
+                suggestion="Have the therapist (not the assistant) write the progress report "
+                "at this visit.",
+                source=rule.source,
+            )
+        ]
+    return [
+        Finding(
+            "poc.progress_report_overdue",
+            Severity.ERROR,
+            (),
+            f"{day.isoformat()} is calendar day {k} since {since}: {period}, so one was due by "
+            f"calendar day {limit}.",
+            suggestion="Write the overdue progress report; services after the missed report "
+            "may not be payable.",
+            source=rule.source,
+        )
+    ]
+
+
+def _progress_by_days(plan: PlanOfCare, day: date) -> list[Finding]:
     if plan.treatment_days_since_report is None:
         return []
     n = plan.treatment_days_since_report + 1
