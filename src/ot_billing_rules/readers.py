@@ -66,6 +66,9 @@ POC_COLUMNS = (
     "poc_certified_through",
     "poc_interval_start",
     "poc_treatment_days_since_report",
+    "poc_last_progress_report_on",
+    "poc_order_signed_on",
+    "poc_sent_to_physician_on",
 )
 #: Every column a row may carry.
 ROW_COLUMNS = VISIT_COLUMNS + SERVICE_COLUMNS + POC_COLUMNS

@@ -37,6 +37,9 @@ poc_certified_on                plan of care: certification signature date
 poc_certified_through           plan of care: last certified day
 poc_interval_start              plan of care: recertification interval start
 poc_treatment_days_since_report plan of care: treatment days since last report
+poc_last_progress_report_on     plan of care: date of the last progress report
+poc_order_signed_on             plan of care: date the order was signed (CY2025)
+poc_sent_to_physician_on        plan of care: date the plan went to the physician
 patient_id                      the beneficiary (``--history``)
 billing_provider                NPI or TIN billing the visit (``--history``)
 progress_report                 true when a progress report was written
