@@ -435,6 +435,13 @@ def audit_frame(
     ``patient_id``). ``progress`` (``True`` or a ``callback(done, total)``)
     and ``workers`` are passed on. Error messages name the row by its
     position in the frame (``frame.iloc[line]``).
+
+    With ``workers > 1`` (and ``history=False``) each worker process audits
+    its visits once and builds their rows of all three frames, sending back
+    plain tuples; the frames equal those of ``workers=1``. No report comes
+    back, so :attr:`FrameAudit.results` and :meth:`FrameAudit.all_findings`
+    audit the visits again on first use, and :meth:`FrameAudit.report` audits
+    only the asked visit again.
     """
     if not (hasattr(frame, "columns") and hasattr(frame, "iloc")):
         raise InvalidTypeError(
