@@ -557,6 +557,8 @@ def _rows_in_workers(
             l_rows.extend(lines)
             f_rows.extend(findings)
         else:  # not audited: the error row, built here as to_records builds it
+            if item.visit_id is None:  # a worker's death names the wrapper, not the visit
+                item = attrs.evolve(item, visit_id=_visit_id(visits[item.index]))
             v_rows.append(tuple(_visit_record(item, version).values()))
     return v_rows, l_rows, f_rows
 

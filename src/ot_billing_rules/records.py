@@ -47,7 +47,6 @@ from .batch import (
     _sendable,
     _serial,
     _Setup,
-    _visit_id,
     _visit_record,
     _Work,
     resolve_policies,
@@ -233,10 +232,6 @@ class _WithFindings:
     visit: object
     findings: tuple[Finding, ...]
 
-    @property
-    def visit_id(self) -> str | None:
-        return _visit_id(self.visit)
-
 
 def _with_findings(result: AuditResult, extra: Iterable[Finding]) -> AuditResult:
     """``result`` with ``extra`` among its report's findings, in report order."""
@@ -268,11 +263,10 @@ def _made_chunk(
     # under fail-fast, and writes the error record itself).
     out: list[AuditResult | Any] = []
     for n, item in enumerate(visits):
-        visit, extra = (
-            (item, ())
-            if not isinstance(item, _WithFindings)
-            else attrs.astuple(item, recurse=False)
-        )
+        visit: object = item
+        extra: tuple[Finding, ...] = ()
+        if isinstance(item, _WithFindings):
+            visit, extra = item.visit, item.findings
         result = _audit_one(start + n, visit, True)
         report = result.report
         if report is None:

@@ -121,3 +121,28 @@ def test_workers_frames_in_a_fresh_process_under_spawn(tmp_path: Path) -> None:
     assert lines > visits
     assert findings > 0
     assert out["failed"] >= 1
+
+
+def test_a_visit_that_kills_its_worker_keeps_its_visit_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Forked workers inherit the patch; a combined-rows visit travels wrapped
+    # with its findings, and its error row must still name it.
+    import os
+
+    from ot_billing_rules import records
+
+    frame = sample_export(120)
+    audit = audit_frame(frame, payers=PAYERS)
+    combined = audit.findings.loc[audit.findings["rule"] == "audit.rows_combined", "visit_id"]
+    target = combined.iloc[0]
+    parent, original = os.getpid(), records._audit_one
+
+    def killer(index: int, visit: Any, *args: Any) -> Any:
+        if os.getpid() != parent and getattr(visit, "visit_id", None) == target:
+            os._exit(9)
+        return original(index, visit, *args)
+
+    monkeypatch.setattr(records, "_audit_one", killer)
+    two = audit_frame(frame, payers=PAYERS, workers=2)
+    row = two.visits[two.visits["visit_id"] == target]
+    assert list(row["error_type"]) == ["WorkerError"]
+    assert int((~two.visits["ok"]).sum()) == int((~audit.visits["ok"]).sum()) + 1
