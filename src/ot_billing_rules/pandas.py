@@ -29,15 +29,16 @@ included, with ``visit_id`` on every row that had one), ``lines`` and
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+from ot_billing_rules._coerce import require_int
 from ot_billing_rules._display import Findings
-from ot_billing_rules._progress import Progress, check_progress
+from ot_billing_rules._progress import Progress, check_progress, track
 from ot_billing_rules._units_frame import UNITS_FRAME_COLUMNS, units_frame
 from ot_billing_rules.audit import AuditReport
 from ot_billing_rules.batch import (
@@ -45,14 +46,21 @@ from ot_billing_rules.batch import (
     LINE_SCHEMA,
     RESULT_SCHEMA,
     AuditResult,
+    _audit_one,
+    _finding_records,
+    _line_records,
+    _visit_id,
+    _visit_record,
     audit_many,
     to_records,
 )
 from ot_billing_rules.errors import InvalidInputError, InvalidOptionError, InvalidTypeError
-from ot_billing_rules.findings import Finding, Severity, sort_findings
+from ot_billing_rules.findings import Finding, Severity
 from ot_billing_rules.payers import PayerPolicy, payer_policy
 from ot_billing_rules.readers import ROW_COLUMNS, group_rows
-from ot_billing_rules.sources import cite
+from ot_billing_rules.records import _Made, _made_in_workers, _with_findings, _WithFindings
+from ot_billing_rules.sources import cite, data_version
+from ot_billing_rules.visit import Visit
 
 __all__ = ["UNITS_FRAME_COLUMNS", "FrameAudit", "audit_frame", "sample_export", "units_frame"]
 
@@ -253,14 +261,6 @@ def _combine(
     return numbered, findings
 
 
-def _with_findings(result: AuditResult, extra: list[Finding]) -> AuditResult:
-    report = result.report
-    if report is None:
-        return result
-    findings = sort_findings([*report.findings, *extra])
-    return attrs.evolve(result, report=attrs.evolve(report, findings=findings))
-
-
 # -- frames ------------------------------------------------------------------------------
 
 
@@ -270,7 +270,8 @@ def _money(value: Any, money: str) -> Any:
     return float(value) if money == "float" else Decimal(value)
 
 
-def _frame(records: Iterator[dict[str, Any]], schema: Mapping[str, type], money: str) -> Any:
+def _frame(records: Iterable[Any], schema: Mapping[str, type], money: str) -> Any:
+    # ``records``: dicts, or tuples in the schema's column order (from the workers).
     frame = pd.DataFrame.from_records(list(records), columns=list(schema))
     for col, kind in schema.items():
         if col == "date_of_service":
@@ -298,6 +299,11 @@ class FrameAudit:
     - ``lines``: one row per claim line (:data:`~ot_billing_rules.LINE_SCHEMA`).
     - ``findings``: one row per finding (:data:`~ot_billing_rules.FINDING_SCHEMA`).
     - ``results``: the :class:`~ot_billing_rules.AuditResult` values behind them.
+      With ``workers > 1`` the workers built the three frames and sent back
+      no reports: ``results`` (and :meth:`all_findings`) then audit the
+      frame's visits again, once, on first use (in ``workers`` processes), and
+      :meth:`report` audits only the asked visit again, here. An audit is
+      deterministic, so these are the reports the frames were built from.
 
     Counts are ``Int64``, ``ok`` is ``bool``, ``date_of_service`` is
     ``datetime64``; money (``allowed``, ``amount_at_risk``) is
@@ -307,13 +313,28 @@ class FrameAudit:
     visits: Any
     lines: Any
     findings: Any
-    results: tuple[AuditResult, ...] = attrs.field(repr=False)
+    _results: tuple[AuditResult, ...] | None = attrs.field(repr=False, alias="results")
+    _again: _Again | None = attrs.field(default=None, repr=False, alias="again")
+
+    @property
+    def results(self) -> tuple[AuditResult, ...]:
+        """The :class:`~ot_billing_rules.AuditResult` of every visit, in frame order."""
+        if self._results is not None:
+            return self._results
+        assert self._again is not None
+        return self._again.results()
 
     def report(self, visit_id: str) -> AuditReport:
         """The :class:`~ot_billing_rules.AuditReport` of ``visit_id`` (it renders in Jupyter)."""
-        for result in self.results:
-            if result.visit_id == visit_id and result.report is not None:
-                return result.report
+        if self._results is None and self._again is not None and self._again.done is None:
+            found = self._again.report(visit_id)
+        else:
+            found = next(
+                (r.report for r in self.results if r.visit_id == visit_id and r.report is not None),
+                None,
+            )
+        if found is not None:
+            return found
         raise InvalidOptionError(
             f"visit_id={visit_id!r} has no audit report here (not in the frame, or not audited: "
             "see the visits frame's error_message)",
@@ -414,6 +435,13 @@ def audit_frame(
     ``patient_id``). ``progress`` (``True`` or a ``callback(done, total)``)
     and ``workers`` are passed on. Error messages name the row by its
     position in the frame (``frame.iloc[line]``).
+
+    With ``workers > 1`` (and ``history=False``) each worker process audits
+    its visits once and builds their rows of all three frames, sending back
+    plain tuples; the frames equal those of ``workers=1``. No report comes
+    back, so :attr:`FrameAudit.results` and :meth:`FrameAudit.all_findings`
+    audit the visits again on first use, and :meth:`FrameAudit.report` audits
+    only the asked visit again.
     """
     if not (hasattr(frame, "columns") and hasattr(frame, "iloc")):
         raise InvalidTypeError(
@@ -436,7 +464,18 @@ def audit_frame(
         columns[at] = [_payer_cell(v, cells) for v in columns[at]]
     numbered, combined = _combine(header, columns)
     visits = list(group_rows(numbered, "frame", policies=policies))
-    results = _audit(visits, history, shown, workers)
+    n_workers = require_int(workers, field="workers", minimum=1, maximum=1024)
+    if n_workers > 1 and not history:
+        # The workers build the three frames' rows: the parent only collects tuples.
+        v_rows, l_rows, f_rows = _rows_in_workers(visits, combined, shown, n_workers)
+        return FrameAudit(
+            visits=_frame(v_rows, RESULT_SCHEMA, money_kind),
+            lines=_frame(l_rows, LINE_SCHEMA, money_kind),
+            findings=_frame(f_rows, FINDING_SCHEMA, money_kind),
+            results=None,
+            again=_Again(visits, combined, n_workers),
+        )
+    results = _audit(visits, history, shown, n_workers)
     if combined:
         results = [
             _with_findings(r, combined[r.visit_id]) if r.visit_id in combined else r
@@ -486,6 +525,76 @@ def _audit(
     return list(audit_many(visits, errors="collect", workers=workers, progress=progress))  # type: ignore[arg-type]
 
 
+def _rows(result: AuditResult, report: AuditReport, version: str) -> Any:
+    # Runs in a worker: the visit's row and its line and finding rows, as plain tuples.
+    return (
+        tuple(_visit_record(result, version).values()),
+        [tuple(r.values()) for r in _line_records(result, report, version)],
+        [tuple(r.values()) for r in _finding_records(result, report, version)],
+    )
+
+
+def _rows_in_workers(
+    visits: list[Any], combined: Mapping[str, list[Finding]], progress: Progress, workers: int
+) -> tuple[list[Any], list[Any], list[Any]]:
+    # A visit's combined-rows findings travel with it: the worker adds them
+    # before it builds the rows, as the one-process path does after the audit.
+    items = (
+        _WithFindings(v, tuple(combined[v.visit_id]))
+        if isinstance(v, Visit) and v.visit_id is not None and v.visit_id in combined
+        else v
+        for v in visits
+    )
+    v_rows: list[Any] = []
+    l_rows: list[Any] = []
+    f_rows: list[Any] = []
+    version = data_version().version
+    made = _made_in_workers(items, _rows, workers=workers)
+    for item in track(made, progress, len(visits)):
+        if isinstance(item, _Made):
+            visit_row, lines, findings = item.value
+            v_rows.append(visit_row)
+            l_rows.extend(lines)
+            f_rows.extend(findings)
+        else:  # not audited: the error row, built here as to_records builds it
+            if item.visit_id is None:  # a worker's death names the wrapper, not the visit
+                item = attrs.evolve(item, visit_id=_visit_id(visits[item.index]))
+            v_rows.append(tuple(_visit_record(item, version).values()))
+    return v_rows, l_rows, f_rows
+
+
+class _Again:
+    """The visits behind a workers-built :class:`FrameAudit`, to audit again on demand."""
+
+    def __init__(
+        self, visits: list[Any], combined: Mapping[str, list[Finding]], workers: int
+    ) -> None:
+        self.visits = visits
+        self.combined = combined
+        self.workers = workers
+        self.done: tuple[AuditResult, ...] | None = None
+
+    def _combined(self, results: Iterable[AuditResult]) -> Iterator[AuditResult]:
+        for r in results:
+            extra = self.combined.get(r.visit_id) if r.visit_id is not None else None
+            yield _with_findings(r, extra) if extra else r
+
+    def results(self) -> tuple[AuditResult, ...]:
+        if self.done is None:
+            self.done = tuple(self._combined(_audit(self.visits, False, False, self.workers)))
+        return self.done
+
+    def report(self, visit_id: str) -> AuditReport | None:
+        # Only this visit's rows, audited here: no pool for one report.
+        for n, visit in enumerate(self.visits):
+            if _visit_id(visit) != visit_id:
+                continue
+            (result,) = self._combined([_audit_one(n, visit, True)])
+            if result.report is not None:
+                return result.report
+        return None
+
+
 def sample_export(rows: int = 10_000, *, seed: int = 16) -> Any:
     """A synthetic billing export of ``rows`` rows as a DataFrame of text cells, to try
     :func:`audit_frame` on (nothing in it is real claim data).
@@ -495,7 +604,6 @@ def sample_export(rows: int = 10_000, *, seed: int = 16) -> Any:
     ``"Aetna Commercial"``), ``locality``, ``code``, ``modifiers``, ``minutes``
     (empty for the evaluation), ``icd10``; 97110 split over a GO and a GO,CO row.
     """
-    from ot_billing_rules._coerce import require_int
     from ot_billing_rules._frame_synthetic import EXPORT_COLUMNS, export_rows
 
     count = require_int(rows, field="rows", minimum=1, maximum=10_000_000)

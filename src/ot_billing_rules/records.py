@@ -23,11 +23,14 @@ visit's cost was unpickling and flattening its report).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from ._coerce import coerce_enum, require_int
 from ._progress import Progress, check_progress, total_of, track
+from .audit import AuditReport
 from .batch import (
     FINDING_SCHEMA,
     LINE_SCHEMA,
@@ -49,6 +52,7 @@ from .batch import (
     resolve_policies,
 )
 from .errors import InvalidOptionError, InvalidTypeError
+from .findings import Finding, sort_findings
 from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .sources import data_version
@@ -215,3 +219,96 @@ def _flatten(
             yield from item
         else:
             yield from _records((item,), level, version)
+
+
+# -- private: one worker pass that builds what its caller writes ------------------------
+
+
+@attrs.frozen
+class _WithFindings:
+    """A visit and findings its caller adds to its report (``audit_frame``'s
+    combined rows), travelling together so the worker builds the final records."""
+
+    visit: object
+    findings: tuple[Finding, ...]
+
+
+def _with_findings(result: AuditResult, extra: Iterable[Finding]) -> AuditResult:
+    """``result`` with ``extra`` among its report's findings, in report order."""
+    report = result.report
+    if report is None:
+        return result
+    findings = sort_findings([*report.findings, *extra])
+    return attrs.evolve(result, report=attrs.evolve(report, findings=findings))
+
+
+class _Made:
+    """What a worker built for one audited visit (the pool checks every item's ``error``)."""
+
+    __slots__ = ("value",)
+    error = None
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+#: ``make(result, report, data_version)``: a module-level function, run in the worker.
+_Make = Callable[[AuditResult, AuditReport, str], Any]
+
+
+def _made_chunk(
+    start: int, visits: list[object], make: _Make, version: str
+) -> list[AuditResult | Any]:
+    # A failed visit travels as its AuditResult (the parent needs the exception
+    # under fail-fast, and writes the error record itself).
+    out: list[AuditResult | Any] = []
+    for n, item in enumerate(visits):
+        visit: object = item
+        extra: tuple[Finding, ...] = ()
+        if isinstance(item, _WithFindings):
+            visit, extra = item.visit, item.findings
+        result = _audit_one(start + n, visit, True)
+        report = result.report
+        if report is None:
+            out.append(_sendable(result))
+            continue
+        if extra:
+            result = _with_findings(result, extra)
+            assert result.report is not None
+            report = result.report
+        out.append(make(result, report, version))
+    return out
+
+
+def _unpack_made(
+    start: int, visits: list[object], items: list[AuditResult | Any]
+) -> Iterator[AuditResult | _Made]:
+    for item in items:
+        yield item if isinstance(item, AuditResult) else _Made(item)
+
+
+def _made_in_workers(
+    visits: Iterable[object],
+    make: _Make,
+    *,
+    workers: int,
+    fail_fast: bool = False,
+    edits: EditData | None = None,
+    chunksize: int = 256,
+) -> Iterator[AuditResult | _Made]:
+    """Audit ``visits`` in a pool of ``workers`` (> 1); per visit, in input order,
+    ``_Made(make(result, report, version))`` built in the worker, or the
+    :class:`AuditResult` of a visit that was not audited (its error).
+
+    ``fail_fast`` raises the first visit's error after the items before it;
+    a :class:`_WithFindings` item has its findings added in the worker.
+    """
+    setup: _Setup = (check_edits(edits), None)
+    work: _Work[AuditResult | _Made] = _Work(
+        _made_chunk, _unpack_made, _as_item, (make, data_version().version)
+    )
+    return _pooled(iter(visits), not fail_fast, workers, chunksize, work, setup)
+
+
+def _as_item(result: AuditResult) -> AuditResult | _Made:
+    return result

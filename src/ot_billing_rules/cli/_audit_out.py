@@ -18,12 +18,27 @@ from typing import Any
 from ..audit import AuditReport, AuditStatus
 from ..batch import AuditResult
 from ..errors import DataFileError
+from ..records import _Made
 from ._output import json_text
 
-__all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "Tally", "error_dict", "write_records"]
+__all__ = [
+    "CSV_COLUMNS",
+    "REPORT_FORMATS",
+    "WORKER_FORMATS",
+    "Tally",
+    "error_dict",
+    "made_csv",
+    "made_jsonl",
+    "write_made",
+    "write_records",
+]
 
 #: The ``--format`` values that write the audit itself (the others export claim lines).
 REPORT_FORMATS = ("text", "json", "jsonl", "csv")
+
+#: The formats whose records the pool's workers write (``--workers``): one
+#: visit's output does not depend on the others'.
+WORKER_FORMATS = ("jsonl", "csv")
 
 #: ``--format csv``: one row per finding (a visit without findings, or not
 #: audited, has one row with ``rule`` empty).
@@ -52,6 +67,10 @@ class Tally:
     def add(self, result: AuditResult) -> None:
         """Count one record."""
         self.counts[FAILED if result.report is None else result.report.status.value] += 1
+
+    def add_status(self, status: str) -> None:
+        """Count one audited visit by its report's status (as a worker sent it)."""
+        self.counts[status] += 1
 
     @property
     def total(self) -> int:
@@ -109,6 +128,40 @@ def write_records(results: Iterable[AuditResult], fmt: str, *, single: bool, tal
         write("\n")
 
 
+def write_made(items: Iterable[AuditResult | _Made], fmt: str, *, tally: Tally) -> None:
+    """Write what the workers wrote (:func:`made_jsonl`, :func:`made_csv`) in input order,
+    byte for byte what :func:`write_records` writes; a visit not audited comes as
+    its :class:`AuditResult` and is written here."""
+    write = sys.stdout.write
+    # The CSV header goes out with the first record, as write_records does it.
+    csv_out = _CSVWriter() if fmt == "csv" else None
+    for item in items:
+        if isinstance(item, AuditResult):
+            tally.add(item)
+            if csv_out is None:
+                write(json_text(_dict(item), indent=None) + "\n")
+            else:
+                write(csv_out.rows(item))
+                csv_out = _CSVWriter(header=False)
+        else:
+            status, text = item.value
+            tally.add_status(status)
+            if csv_out is not None and csv_out.header:
+                write(csv_out.rows(None))
+                csv_out = _CSVWriter(header=False)
+            write(text)
+
+
+def made_jsonl(result: AuditResult, report: AuditReport, version: str) -> tuple[str, str]:
+    """Run in a worker: a visit's status and its ``--format jsonl`` line."""
+    return report.status.value, json_text(report.to_dict(), indent=None) + "\n"
+
+
+def made_csv(result: AuditResult, report: AuditReport, version: str) -> tuple[str, str]:
+    """Run in a worker: a visit's status and its ``--format csv`` rows (no header)."""
+    return report.status.value, _CSVWriter(header=False).rows(result)
+
+
 def _dict(result: AuditResult) -> dict[str, Any]:
     return error_dict(result) if result.report is None else result.report.to_dict()
 
@@ -120,14 +173,19 @@ def _text(result: AuditResult) -> str:
 
 
 class _CSVWriter:
-    def __init__(self) -> None:
+    def __init__(self, *, header: bool = True) -> None:
         self.buf = io.StringIO()
         self.writer = csv.writer(self.buf, lineterminator="\n")
-        self.writer.writerow(CSV_COLUMNS)
+        self.header = header
+        if header:
+            self.writer.writerow(CSV_COLUMNS)
 
-    def rows(self, result: AuditResult) -> str:
-        report = result.report
-        if report is None:
+    def rows(self, result: AuditResult | None) -> str:
+        # ``None``: only what is buffered (the header).
+        report = None if result is None else result.report
+        if result is None:
+            pass
+        elif report is None:
             self.writer.writerow(
                 (result.visit_id or "", "", "", FAILED, "", "", "", "", _flat(result.error))
             )

@@ -67,6 +67,15 @@ stops before anything is printed. At the end one summary line goes to
 standard error (``--quiet`` leaves it out); while the visits go by, a counter
 is shown on standard error when it is a terminal.
 
+``--workers N`` audits in a pool of ``N`` processes (default 1). The output,
+summary line and exit status are those of one process, byte for byte: with
+``--format jsonl`` or ``csv`` each worker writes its visits' lines and the
+parent only copies them out in input order; with ``text`` and ``json`` the
+reports come back to the parent, which writes them; with ``--history`` the
+patients' histories are audited in the pool. The claim-export formats refuse
+``--workers`` above 1 (a usage error, exit 2). Memory stays flat: a few
+chunks of visits are in flight at a time.
+
 ``--db STORE`` audits every visit against an NCCI edit store written by
 ``ot-billing ncci import``; ``--payer-map FILE`` maps the payer names of the
 input to policies (:mod:`._payer_map`).
@@ -97,12 +106,22 @@ import attrs
 
 from .._progress import cli_progress, track
 from ..audit import AuditReport, audit_visit
-from ..batch import AuditResult
+from ..batch import AuditResult, audit_many
 from ..errors import DataFileError, InvalidOptionError, OTBillingError
 from ..ncci import EditData
 from ..readers import ROW_COLUMNS
+from ..records import _made_in_workers
 from ..visit import Visit
-from ._audit_out import CSV_COLUMNS, REPORT_FORMATS, Tally, write_records
+from ._audit_out import (
+    CSV_COLUMNS,
+    REPORT_FORMATS,
+    WORKER_FORMATS,
+    Tally,
+    made_csv,
+    made_jsonl,
+    write_made,
+    write_records,
+)
 from ._commands import HELP
 from ._history import located
 from ._payer_map import PayerMap
@@ -120,6 +139,10 @@ status is clean, warnings, errors, or failed (not audited: see error).
 input CSV columns (one service per row; visit_id, date_of_service and code
 are required):
 {textwrap.fill(", ".join(ROW_COLUMNS), 78, initial_indent="  ", subsequent_indent="  ")}
+
+--workers N: the output, summary and exit status of one process; with jsonl
+and csv the workers write the records, with text and json (and --history)
+the reports come back here; refused with the claim-export formats (exit 2).
 
 exit status:
   0  every visit audited, no error finding
@@ -181,6 +204,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--quiet", action="store_true", help="no summary line and no progress counter on stderr"
     )
+    p.add_argument(
+        "--workers",
+        metavar="N",
+        default="1",
+        help="audit in N worker processes (default 1); the output is the same as with one. "
+        "jsonl and csv records are written by the workers; not with the claim-export formats",
+    )
     p.add_argument("--charges", help="with an export --format: a JSON object of code to charge")
     p.add_argument(
         "--force", action="store_true", help="with an export --format: write refused lines too"
@@ -190,6 +220,7 @@ def register(sub: Any) -> None:
 
 def _audit(args: argparse.Namespace) -> int:
     fmt = _format(args)
+    workers = _workers(args.workers, fmt)
     payers = PayerMap.read(args.payer_map) if args.payer_map else None
     with contextlib.ExitStack() as stack:
         edits = stack.enter_context(_open_store(args.db)) if args.db else None
@@ -199,13 +230,27 @@ def _audit(args: argparse.Namespace) -> int:
         stream = track(items, cli_progress(args.quiet), None)
         if fmt in EXPORT_FORMATS:
             return _export(stream, fmt, args, edits)
-        results = (
-            _history_results(stream, fail_fast=args.fail_fast, edits=edits, src=src)
-            if args.history
-            else _results(stream, fail_fast=args.fail_fast, edits=edits)
-        )
         tally = Tally()
-        write_records(results, fmt, single=single, tally=tally)
+        if workers > 1 and not args.history and fmt in WORKER_FORMATS:
+            made = _made_in_workers(
+                stream,
+                made_jsonl if fmt == "jsonl" else made_csv,
+                workers=workers,
+                fail_fast=args.fail_fast,
+                edits=edits,
+            )
+            write_made(made, fmt, tally=tally)
+        else:
+            results = (
+                _history_results(
+                    stream, fail_fast=args.fail_fast, edits=edits, src=src, workers=workers
+                )
+                if args.history
+                else _results(stream, fail_fast=args.fail_fast, edits=edits)
+                if workers == 1
+                else _pooled_results(stream, fail_fast=args.fail_fast, edits=edits, workers=workers)
+            )
+            write_records(results, fmt, single=single, tally=tally)
         if not args.quiet:
             sys.stdout.flush()  # the summary after the records, on a shared terminal
             print(tally.summary(), file=sys.stderr)
@@ -221,6 +266,28 @@ def _format(args: argparse.Namespace) -> str:
             field="--format",
         )
     return "json" if args.json else args.format or "text"
+
+
+def _workers(value: str, fmt: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= 1024:
+        raise InvalidOptionError(
+            f"--workers {value!r} is not a number of processes; give a whole number 1 to 1024",
+            value=value,
+            field="--workers",
+        )
+    if workers > 1 and fmt in EXPORT_FORMATS:
+        raise InvalidOptionError(
+            f"--workers {workers} works with the report formats ({', '.join(REPORT_FORMATS)}), "
+            f"not --format {fmt}; leave --workers out to export claim lines",
+            value=workers,
+            field="--workers",
+            valid=list(REPORT_FORMATS),
+        )
+    return workers
 
 
 @contextlib.contextmanager
@@ -281,12 +348,25 @@ def _results(
         yield AuditResult(index=n, report=report, visit_id=item.visit_id)
 
 
+def _pooled_results(
+    items: Iterable[Visit | DataFileError],
+    *,
+    fail_fast: bool,
+    edits: EditData | None,
+    workers: int,
+) -> Iterator[AuditResult]:
+    # A DataFileError in a visit's place is that visit's error record, as in _results.
+    mode = "raise" if fail_fast else "collect"
+    return audit_many(items, errors=mode, workers=workers, edits=edits)  # type: ignore[arg-type]
+
+
 def _history_results(
     items: Iterable[Visit | DataFileError],
     *,
     fail_fast: bool,
     edits: EditData | None,
     src: Source,
+    workers: int = 1,
 ) -> Iterator[AuditResult]:
     from ..history import audit_history  # only --history needs the composer
 
@@ -303,7 +383,9 @@ def _history_results(
                 places.append(n)
                 yield item
 
-    run: Iterable[AuditResult] = audit_history(visits(), errors="collect", edits=edits)
+    run: Iterable[AuditResult] = audit_history(
+        visits(), errors="collect", edits=edits, workers=workers
+    )
     if fail_fast:
         # A visit the history refuses (its own ytd_allowed) is bad input, exit 2
         # like any other, with nothing printed before it: the whole history is
