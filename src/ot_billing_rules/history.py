@@ -79,6 +79,7 @@ from .options import AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare, progress_report_rule
 from .sources import cite
+from .terms import Discipline
 from .thresholds import kx_threshold
 from .visit import Service, Visit
 
@@ -86,6 +87,8 @@ if TYPE_CHECKING:
     from .ncci import EditData
 
 _T = TypeVar("_T")
+#: Each discipline's value, looked up without the enum's (slower) ``value`` property.
+_DISCIPLINE: Mapping[Discipline, str] = {d: d.value for d in Discipline}
 __all__ = [
     "PATIENT_SCHEMA",
     "HistoryRun",
@@ -295,7 +298,7 @@ def _owner(code: str, group: Sequence[Visit]) -> int:
 def _sort_key(v: Visit) -> tuple[Any, ...]:
     return (
         v.date_of_service,
-        v.discipline.value,
+        _DISCIPLINE[v.discipline],
         v.payer.name,
         v.billing_provider or "",
         v.visit_id or "",
@@ -428,9 +431,9 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
     groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
     for item in day:
         v = item[1]
-        groups.setdefault((v.discipline.value, v.payer.name, v.billing_provider or ""), []).append(
-            item
-        )
+        groups.setdefault(
+            (_DISCIPLINE[v.discipline], v.payer.name, v.billing_provider or ""), []
+        ).append(item)
     # A bucket whose visits all carry visit_allowed is known before the audit;
     # otherwise each claim is audited with its own priced amount first, and
     # again below if the day's total (priced across disciplines) differs.
@@ -470,9 +473,12 @@ def _bucket(group: Sequence[tuple[int, Visit]]) -> str:
 def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any, ...]]:
     """Per discipline: (plan for the day, extra findings, report written, was due)."""
     d = day[0][1].date_of_service
+    by_discipline: dict[str, list[Visit]] = {}
+    for _, v in day:
+        by_discipline.setdefault(_DISCIPLINE[v.discipline], []).append(v)
     out: dict[str, tuple[Any, ...]] = {}
-    for disc in sorted({v.discipline.value for _, v in day}):
-        vs = [v for _, v in day if v.discipline.value == disc]
+    for disc in sorted(by_discipline):
+        vs = by_discipline[disc]
         if not any(v.payer.plan_of_care_timing for v in vs):
             continue
         extra: list[Finding] = []
@@ -565,7 +571,7 @@ def _pooled(
     first = group[0][1]
     bucket = first.discipline.kx_bucket
     ytd = before.get(bucket)
-    plan = plans.get(first.discipline.value, (None,))[0]
+    plan = plans.get(_DISCIPLINE[first.discipline], (None,))[0]
     keys = _limit_keys(first)
     done = p.visits.get(keys[0], 0) if keys else None
     for key in keys:  # the group is one visit: a pooled day counts once
@@ -629,10 +635,13 @@ def _group(
     group, visits, bucket = c.group, c.visits, c.bucket
     first = visits[0]
     ytd = before.get(bucket)
-    plan, extra, written = plans.get(first.discipline.value, (None, [], False))
+    plan, extra, written = plans.get(_DISCIPLINE[first.discipline], (None, [], False))
     done = report.visit.visits_this_period
-    findings = list(report.findings) + list(extra)
-    findings = [f for f in findings if _keep(f, written, ytd, first)]
+    findings = [
+        f
+        for f in (*report.findings, *extra)
+        if f.rule not in _MAY_DROP or _keep(f, written, ytd, first)
+    ]
     if len(group) == 1 and not extra:
         # One visit, nothing added: the claim's report is the visit's (its findings
         # are already suppressed and sorted, and _keep only drops some); rebuilding
@@ -724,10 +733,20 @@ def _keep(f: Finding, written: bool, ytd: Decimal | None, v: Visit) -> bool:
     if f.rule == "poc.progress_report_due" and written:
         return False  # written at the visit it was due
     if f.rule == "kx.targeted_review" and ytd is not None:
-        found = kx_threshold(v.date_of_service.year, v.discipline)
-        review = found.targeted_review if found is not None else None
+        review = _targeted_review(v.date_of_service.year, v.discipline)
         return review is None or ytd <= review  # reported on the day that crosses it
     return True
+
+
+@functools.lru_cache(maxsize=256)
+def _targeted_review(year: int, discipline: Discipline) -> Decimal | None:
+    # Cached: the bundled, read-only table, asked on every claim with the finding.
+    found = kx_threshold(year, discipline)
+    return found.targeted_review if found is not None else None
+
+
+#: The rules :func:`_keep` may drop: any other finding is kept without asking.
+_MAY_DROP = frozenset({"poc.progress_report_due", "kx.targeted_review"})
 
 
 def _findings_of(
