@@ -64,6 +64,7 @@ import attrs
 
 from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
+from ._display import as_findings
 from ._fast import build, maker
 from ._history_pricing import DayClaim, price_day, repriced
 from ._history_state import Episode, HistoryState, PatientState, kx_key
@@ -429,11 +430,14 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
             open_buckets.add(b)
     plans = _plans(p, day)
     groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
-    for item in day:
-        v = item[1]
-        groups.setdefault(
-            (_DISCIPLINE[v.discipline], v.payer.name, v.billing_provider or ""), []
-        ).append(item)
+    if len(day) == 1:  # most days: one claim, nothing to pool
+        groups[("", "", "")] = list(day)
+    else:
+        for item in day:
+            v = item[1]
+            groups.setdefault(
+                (_DISCIPLINE[v.discipline], v.payer.name, v.billing_provider or ""), []
+            ).append(item)
     # A bucket whose visits all carry visit_allowed is known before the audit;
     # otherwise each claim is audited with its own priced amount first, and
     # again below if the day's total (priced across disciplines) differs.
@@ -443,12 +447,15 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
     ]
     if any(c.report is not None and c.report.pricing is not None for c in claims):
         shares, parts = price_day([c.day_claim() for c in claims])
+        for c, share in zip(claims, shares, strict=True):
+            c.amounts = [v.visit_allowed if v.visit_allowed is not None else a
+                         for v, a in zip(c.visits, share, strict=True)]  # fmt: skip
     else:  # nothing priced (no locality): only the callers' amounts
-        shares, parts = [[None] * len(c.group) for c in claims], [None] * len(claims)
+        parts = [None] * len(claims)
+        for c in claims:
+            c.amounts = [v.visit_allowed for v in c.visits]
     totals: dict[str, Decimal | None] = {}
-    for c, share in zip(claims, shares, strict=True):
-        c.amounts = [v.visit_allowed if v.visit_allowed is not None else a
-                     for v, a in zip(c.visits, share, strict=True)]  # fmt: skip
+    for c in claims:
         if c.bucket in before:
             totals[c.bucket] = _sum([totals.get(c.bucket), *c.amounts])
     out: list[AuditResult] = []
@@ -646,13 +653,16 @@ def _group(
         # One visit, nothing added: the claim's report is the visit's (its findings
         # are already suppressed and sorted, and _keep only drops some); rebuilding
         # it line by line would cost a fifth of the history's time.
-        changes: dict[str, Any] = {}
-        if report.visit.visit_allowed != first.visit_allowed:
-            changes["visit"] = _with(first, ytd, first.visit_allowed, plan, done)
-        if len(findings) != len(report.findings):
-            changes.update(findings=tuple(findings), status=AuditStatus.of(findings))
-        if changes:
-            report = attrs.evolve(report, **changes)
+        shown = report.visit.visit_allowed != first.visit_allowed
+        if shown or len(findings) != len(report.findings):
+            # Built, not evolved: every value is the audit's own or checked here.
+            values = list(_report_values(report))
+            if shown:
+                values[_R_VISIT] = _with(first, ytd, first.visit_allowed, plan, done)
+            if len(findings) != len(report.findings):
+                values[_R_FINDINGS] = as_findings(findings)
+                values[_R_STATUS] = AuditStatus.of(findings)
+            report = _make_report(*values)
         _tally(p, report, bucket, c.amounts[0], before)
         return [AuditResult(index=group[0][0], report=report, visit_id=first.visit_id)]
     results: list[AuditResult] = []
@@ -683,6 +693,14 @@ def _group(
         _tally(p, r, bucket, c.amounts[n], before)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
     return results
+
+
+_REPORT_FIELDS = tuple(a.name for a in attrs.fields(AuditReport))
+_report_values = attrgetter(*_REPORT_FIELDS)
+_make_report = maker(AuditReport)
+_R_VISIT, _R_FINDINGS, _R_STATUS = (
+    _REPORT_FIELDS.index(name) for name in ("visit", "findings", "status")
+)
 
 
 def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:
