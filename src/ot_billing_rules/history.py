@@ -429,21 +429,12 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
         if v.visit_allowed is None:
             open_buckets.add(b)
     plans = _plans(p, day)
-    groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
-    if len(day) == 1:  # most days: one claim, nothing to pool
-        groups[("", "", "")] = list(day)
-    else:
-        for item in day:
-            v = item[1]
-            groups.setdefault(
-                (_DISCIPLINE[v.discipline], v.payer.name, v.billing_provider or ""), []
-            ).append(item)
     # A bucket whose visits all carry visit_allowed is known before the audit;
     # otherwise each claim is audited with its own priced amount first, and
     # again below if the day's total (priced across disciplines) differs.
     claims = [
         _pooled(p, group, before, plans, None if _bucket(group) in open_buckets else given)
-        for group in groups.values()
+        for group in _groups(day)
     ]
     if any(c.report is not None and c.report.pricing is not None for c in claims):
         shares, parts = price_day([c.day_claim() for c in claims])
@@ -471,6 +462,18 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
         total = totals.get(b)
         p.kx[(year, b)] = before[b] + (total if total is not None else Decimal(0))
     return out
+
+
+def _groups(day: Sequence[tuple[int, Visit]]) -> list[list[tuple[int, Visit]]]:
+    """The day's same-day groups (discipline, payer, billing provider), in first-seen order."""
+    if len(day) == 1:  # most days: one claim, nothing to pool
+        return [list(day)]
+    groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
+    for item in day:
+        v = item[1]
+        key = (_DISCIPLINE[v.discipline], v.payer.name, v.billing_provider or "")
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
 
 
 def _bucket(group: Sequence[tuple[int, Visit]]) -> str:
@@ -653,16 +656,11 @@ def _group(
         # One visit, nothing added: the claim's report is the visit's (its findings
         # are already suppressed and sorted, and _keep only drops some); rebuilding
         # it line by line would cost a fifth of the history's time.
-        shown = report.visit.visit_allowed != first.visit_allowed
-        if shown or len(findings) != len(report.findings):
-            # Built, not evolved: every value is the audit's own or checked here.
-            values = list(_report_values(report))
-            if shown:
-                values[_R_VISIT] = _with(first, ytd, first.visit_allowed, plan, done)
-            if len(findings) != len(report.findings):
-                values[_R_FINDINGS] = as_findings(findings)
-                values[_R_STATUS] = AuditStatus.of(findings)
-            report = _make_report(*values)
+        shown = None
+        if report.visit.visit_allowed != first.visit_allowed:
+            shown = _with(first, ytd, first.visit_allowed, plan, done)
+        if shown is not None or len(findings) != len(report.findings):
+            report = _trimmed(report, shown, findings)
         _tally(p, report, bucket, c.amounts[0], before)
         return [AuditResult(index=group[0][0], report=report, visit_id=first.visit_id)]
     results: list[AuditResult] = []
@@ -701,6 +699,20 @@ _make_report = maker(AuditReport)
 _R_VISIT, _R_FINDINGS, _R_STATUS = (
     _REPORT_FIELDS.index(name) for name in ("visit", "findings", "status")
 )
+
+
+def _trimmed(report: AuditReport, visit: Visit | None, findings: list[Finding]) -> AuditReport:
+    """``report`` showing ``visit`` (when given) and ``findings`` (a subset of its own).
+
+    Built, not ``attrs.evolve``d: every value is the audit's own or checked here.
+    """
+    values = list(_report_values(report))
+    if visit is not None:
+        values[_R_VISIT] = visit
+    if len(findings) != len(report.findings):
+        values[_R_FINDINGS] = as_findings(findings)
+        values[_R_STATUS] = AuditStatus.of(findings)
+    return _make_report(*values)
 
 
 def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:

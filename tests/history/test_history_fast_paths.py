@@ -1,0 +1,137 @@
+"""The history's fast paths give exactly what the checked paths they replace give.
+
+``audit_history`` builds the visits and reports it shows through the classes'
+makers (no converters: values the history already checked), groups a
+one-visit day without pooling, caches the targeted-review threshold and asks
+``_keep`` only about the rules it may drop. Each test runs a synthetic year
+both ways — the fast paths, and the paths they replaced patched back in
+(field-by-field building, ``attrs.evolve`` of the report, the grouping dict,
+an uncached threshold, ``_keep`` for every finding) — and compares every
+result, the final state and the summaries with ``==``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import pytest
+
+import ot_billing_rules as ob
+from ot_billing_rules import history
+from ot_billing_rules._fast import build
+from ot_billing_rules._history_synthetic import synthetic_year
+from ot_billing_rules.audit import AuditReport, AuditStatus
+from ot_billing_rules.findings import Finding
+from ot_billing_rules.thresholds import kx_threshold
+from ot_billing_rules.visit import Visit
+
+
+def _checked_with(v: Visit, ytd: Any, amount: Any, plan: Any, done: int | None = None) -> Visit:
+    # The path the maker replaced: field by field, by name. (Not attrs.evolve:
+    # its converter would show an opening ytd_allowed of Decimal(0) as 0.00.)
+    values = {a.name: getattr(v, a.name) for a in attrs.fields(Visit)}
+    values.update(ytd_allowed=ytd, visit_allowed=amount, plan_of_care=plan, visits_this_period=done)
+    return build(Visit, *values.values())
+
+
+def _dict_groups(day: Sequence[tuple[int, Visit]]) -> list[list[tuple[int, Visit]]]:
+    groups: dict[tuple[str, str, str], list[tuple[int, Visit]]] = {}
+    for item in day:
+        v = item[1]
+        key = (v.discipline.value, v.payer.name, v.billing_provider or "")
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
+
+
+def _evolved(report: AuditReport, visit: Visit | None, findings: list[Finding]) -> AuditReport:
+    changes: dict[str, Any] = {}
+    if visit is not None:
+        changes["visit"] = visit
+    if len(findings) != len(report.findings):
+        changes.update(findings=tuple(findings), status=AuditStatus.of(findings))
+    return attrs.evolve(report, **changes)
+
+
+def _uncached_review(year: int, discipline: Any) -> Any:
+    found = kx_threshold(year, discipline)
+    return found.targeted_review if found is not None else None
+
+
+class _Every:
+    def __contains__(self, rule: object) -> bool:
+        return True
+
+
+def _checked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "_with", _checked_with)
+    monkeypatch.setattr(history, "_groups", _dict_groups)
+    monkeypatch.setattr(history, "_trimmed", _evolved)
+    monkeypatch.setattr(history, "_targeted_review", _uncached_review)
+    monkeypatch.setattr(history, "_MAY_DROP", _Every())
+
+
+def _priced_year(patients: int) -> list[dict[str, Any]]:
+    # Priced (a locality), amounts left to the history on two visits in three,
+    # some PT: the day's joint pricing and the re-audit with the day's total run.
+    out = []
+    for n, raw in enumerate(synthetic_year(patients)):
+        v = dict(raw, locality="10112-00")
+        if n % 3:
+            v.pop("visit_allowed", None)
+        if n % 7 == 0:
+            v["discipline"] = "PT"
+        out.append(v)
+    return out
+
+
+def _run(visits: list[Visit], **kwargs: Any) -> tuple[Any, ...]:
+    run = ob.audit_history(visits, errors="collect", **kwargs)
+    results = list(run)
+    return results, run.state.to_dict(), run.summaries
+
+
+@pytest.mark.parametrize("year", ["synthetic", "priced"])
+@pytest.mark.parametrize("presorted", [False, True])
+def test_fast_paths_equal_checked_paths(
+    monkeypatch: pytest.MonkeyPatch, year: str, presorted: bool
+) -> None:
+    raw = synthetic_year(30) if year == "synthetic" else _priced_year(12)
+    visits = [Visit.from_dict(v) for v in raw]
+    if presorted:
+        visits.sort(key=lambda v: (v.patient_id or "", v.date_of_service))
+    fast = _run(visits, presorted=presorted)
+    with monkeypatch.context() as m:
+        _checked_paths(m)
+        checked = _run(visits, presorted=presorted)
+    assert len(fast[0]) == len(checked[0]) == len(visits)
+    for a, b in zip(fast[0], checked[0], strict=True):
+        assert a == b
+        assert a.report is not None
+        assert b.report is not None
+        assert type(a.report.findings) is type(b.report.findings)
+        assert a.report.to_dict() == b.report.to_dict()
+    assert fast[1] == checked[1]
+    assert fast[2] == checked[2]
+    # The run exercised what the fast paths skip: pooled days, trimmed reports.
+    rules = {f.rule for r in fast[0] if r.report is not None for f in r.report.findings}
+    assert "history.same_day_merged" in rules
+
+
+def test_continued_state_equal_checked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    visits = [Visit.from_dict(v) for v in synthetic_year(20)]
+    first = [v for v in visits if v.date_of_service.month <= 6]
+    rest = [v for v in visits if v.date_of_service.month > 6]
+
+    def both() -> tuple[Any, ...]:
+        run = ob.audit_history(first, errors="collect")
+        a = list(run)
+        later = ob.audit_history(rest, errors="collect", state=run.state)
+        return a, list(later), later.state.to_dict(), later.summaries
+
+    fast = both()
+    with monkeypatch.context() as m:
+        _checked_paths(m)
+        checked = both()
+    assert fast == checked
