@@ -88,6 +88,8 @@ if TYPE_CHECKING:
     from .ncci import EditData
 
 _T = TypeVar("_T")
+#: Zero dollars, as ``Decimal(0)`` (made once: read on every patient-day).
+_NONE = Decimal(0)
 #: Each discipline's value, looked up without the enum's (slower) ``value`` property.
 _DISCIPLINE: Mapping[Discipline, str] = {d: d.value for d in Discipline}
 __all__ = [
@@ -424,7 +426,8 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
         if not v.payer.kx_threshold:
             continue
         b = v.discipline.kx_bucket
-        before.setdefault(b, p.kx.get((year, b), Decimal(0)))
+        if b not in before:
+            before[b] = p.kx.get((year, b), _NONE)
         given[b] = _sum([given.get(b), v.visit_allowed])
         if v.visit_allowed is None:
             open_buckets.add(b)
@@ -460,7 +463,7 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
         out.extend(_group(p, c, before, plans))
     for b in before:
         total = totals.get(b)
-        p.kx[(year, b)] = before[b] + (total if total is not None else Decimal(0))
+        p.kx[(year, b)] = before[b] + (total if total is not None else _NONE)
     return out
 
 
@@ -824,11 +827,11 @@ def _tally(
     s.visits += 1
     s.units[bucket] = s.units.get(bucket, 0) + sum(ln.units for ln in r.lines if _therapy(ln.code))
     if amount is not None:
-        s.allowed[bucket] = s.allowed.get(bucket, Decimal(0)) + amount
+        s.allowed[bucket] = s.allowed.get(bucket, _NONE) + amount
     kx = r.kx
     if kx is not None and kx.kx_required and bucket not in s.kx_visit:
         threshold = kx.threshold
-        if threshold is not None and before.get(bucket, Decimal(0)) <= threshold.amount:
+        if threshold is not None and before.get(bucket, _NONE) <= threshold.amount:
             s.kx_visit[bucket] = v.visit_id or v.date_of_service.isoformat()
     for f in r.findings:
         s.findings[f.rule] = s.findings.get(f.rule, 0) + 1
