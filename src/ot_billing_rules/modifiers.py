@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from ._coerce import coerce_date
-from .errors import InvalidModifierError, InvalidTypeError
+from .errors import InvalidModifierError, InvalidOptionError, InvalidTypeError
 from .findings import Finding, Severity
 from .sources import cite
 from .terms import Discipline
@@ -127,6 +127,24 @@ ASSISTANT_MODIFIERS = frozenset({"CO", "CQ"})
 #: X{EPSU} subsets; NCCI Policy Manual Ch. I; CMS CR 8863 for X{EPSU}). The
 #: order is the one error messages list them in.
 BYPASS_MODIFIERS: tuple[str, ...] = ("59", "XU", "XE", "XS", "XP")
+
+
+def one_bypass_modifier(value: object) -> str:
+    """``value`` read as exactly one NCCI bypass modifier (a payer's or an audit option's).
+
+    Raises :class:`~ot_billing_rules.errors.InvalidOptionError` naming the
+    valid ones for anything else.
+    """
+    mods = normalize_modifiers([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+    if len(mods) != 1 or mods[0] not in BYPASS_MODIFIERS:
+        raise InvalidOptionError(
+            f"bypass_modifier={value!r} is not one of {', '.join(BYPASS_MODIFIERS)}",
+            value=value,
+            field="bypass_modifier",
+            valid=BYPASS_MODIFIERS,
+        )
+    return mods[0]
+
 
 #: The X{EPSU} subsets of 59 (CMS CR 8863).
 X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})

@@ -34,7 +34,7 @@ import attrs
 
 from ._coerce import coerce_enum
 from .errors import InvalidInputError, InvalidTypeError
-from .modifiers import BYPASS_MODIFIERS, BypassPlacement, normalize_modifiers
+from .modifiers import BypassPlacement, one_bypass_modifier
 from .terms import HourRule
 
 if TYPE_CHECKING:
@@ -122,17 +122,7 @@ def _bypass_modifier(value: str | None) -> str | None:
             value=value,
             field="bypass_modifier",
         )
-    mods = normalize_modifiers([value])
-    if len(mods) != 1 or mods[0] not in BYPASS_MODIFIERS:
-        from .errors import InvalidOptionError
-
-        raise InvalidOptionError(
-            f"bypass_modifier={value!r} is not one of {', '.join(BYPASS_MODIFIERS)}",
-            value=value,
-            field="bypass_modifier",
-            valid=BYPASS_MODIFIERS,
-        )
-    return mods[0]
+    return one_bypass_modifier(value)
 
 
 def _hour_rule(value: HourRule | HourRuleName | None) -> HourRule | None:

@@ -43,7 +43,7 @@ import attrs
 
 from ._html import html_table
 from .errors import InvalidInputError, InvalidOptionError, InvalidTypeError
-from .modifiers import BYPASS_MODIFIERS, normalize_modifiers
+from .modifiers import one_bypass_modifier
 from .payer_terms import AssistantFactor, PayerKind, PayerTerms
 from .sources import check_rule_prefix
 from .terms import Discipline, UnitMethod
@@ -93,18 +93,6 @@ def _name(value: object) -> str:
             f"a payer policy needs a non-empty name, not {value!r}", value=value, field="name"
         )
     return value.strip()
-
-
-def _bypass(value: object) -> str:
-    mods = normalize_modifiers([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
-    if len(mods) != 1 or mods[0] not in BYPASS_MODIFIERS:
-        raise InvalidOptionError(
-            f"bypass_modifier={value!r} is not one of {', '.join(BYPASS_MODIFIERS)}",
-            value=value,
-            field="bypass_modifier",
-            valid=BYPASS_MODIFIERS,
-        )
-    return mods[0]
 
 
 def _prefixes(value: Iterable[str]) -> tuple[str, ...]:
@@ -201,7 +189,7 @@ class PayerPolicy:
     assistant_modifiers: bool = attrs.field(default=True, validator=_is_bool)
     kx_threshold: bool = attrs.field(default=True, validator=_is_bool)
     plan_of_care_timing: bool = attrs.field(default=True, validator=_is_bool)
-    bypass_modifier: str = attrs.field(default="59", converter=_bypass)
+    bypass_modifier: str = attrs.field(default="59", converter=one_bypass_modifier)
     description: str = ""
     # Keyword-only and last: the positional order of the earlier fields stays as it was.
     medicare_pricing: bool = attrs.field(default=True, validator=_is_bool, kw_only=True)
