@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import ot_billing_rules as ob
-from _fresh import run_script
+from _fresh import KILLER, run_script
 
 START_METHODS = ["fork", "spawn"]
 
@@ -261,9 +261,9 @@ import ot_billing_rules as ob
 """
     + VISITS
     + """
-# Spawned workers re-run this module: the parent's pid reaches them through the environment.
-PARENT = int(os.environ.setdefault("KILLER_PARENT_PID", str(os.getpid())))
-
+"""
+    + KILLER
+    + """
 class Odd(Exception):
     # Pickles, but cannot be unpickled: __init__ needs two arguments.
     def __init__(self, a, b):
@@ -281,18 +281,6 @@ class OddMapping(Mapping):
     def __len__(self):
         return 3
 
-class Killer(Mapping):
-    # Kills the worker that reads it; harmless in the parent.
-    def __init__(self, visit_id):
-        self.data = dict(GOOD, visit_id=visit_id)
-    def __getitem__(self, key):
-        if os.getpid() != PARENT:
-            os._exit(7)
-        return self.data[key]
-    def __iter__(self):
-        return iter(self.data)
-    def __len__(self):
-        return len(self.data)
 
 class GetRaises(dict):
     def get(self, key, default=None):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ot_billing_rules as ob
-from _fresh import run_script
+from _fresh import KILLER, run_script
 from ot_billing_rules import strategies as obst
 from ot_billing_rules.errors import InvalidCodeError, InvalidOptionError, InvalidTypeError
 
@@ -120,29 +120,17 @@ def test_visits_must_be_an_iterable_of_visits() -> None:
 
 # -- in a fresh interpreter, under fork and spawn: the pool is audit_many's, hostile inputs too
 
-SCRIPT = """
+SCRIPT = (
+    """
 import json, multiprocessing, os, sys, types
 from collections.abc import Mapping
 import ot_billing_rules as ob
 
-# Inherited by spawned workers, which re-run this module as __mp_main__.
-PARENT = int(os.environ.setdefault("KILLER_PARENT_PID", str(os.getpid())))
 GOOD = {"date_of_service": "2024-07-01", "services": [{"code": "97530", "minutes": 38}]}
 BAD = {"date_of_service": "2024-07-01", "services": [{"code": "9753", "minutes": 38}]}
-
-class Killer(Mapping):
-    # Kills the worker that reads it; harmless in the parent.
-    def __init__(self, visit_id):
-        self.data = dict(GOOD, visit_id=visit_id)
-    def __getitem__(self, key):
-        if os.getpid() != PARENT:
-            os._exit(7)
-        return self.data[key]
-    def __iter__(self):
-        return iter(self.data)
-    def __len__(self):
-        return len(self.data)
-
+"""
+    + KILLER
+    + """
 def visits(hostile):
     for i in range(300):
         if hostile and i == 50:
@@ -163,6 +151,7 @@ if __name__ == "__main__":
     out["hostile"] = [[r["index"], r["visit_id"], r["ok"], r["error_type"]] for r in hostile]
     print(json.dumps(out))
 """
+)
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
