@@ -88,24 +88,25 @@ class _Rows(tuple[dict[str, Any], ...]):
     error = None
 
 
-def _records_chunk(
-    start: int, visits: list[object], level: RecordLevel, version: str
-) -> list[AuditResult | tuple[tuple[Any, ...], ...]]:
-    # Runs in a worker. A failed visit travels as its AuditResult: the parent
-    # needs the exception itself under errors="raise".
-    out: list[AuditResult | tuple[tuple[Any, ...], ...]] = []
-    for n, visit in enumerate(visits):
-        result = _audit_one(start + n, visit, True)
-        report = result.report
-        if report is None:
-            out.append(_sendable(result))
-        elif level is RecordLevel.VISIT:
-            out.append((tuple(_visit_record(result, version).values()),))
-        elif level is RecordLevel.LINE:
-            out.append(tuple(tuple(r.values()) for r in _line_records(result, report, version)))
-        else:
-            out.append(tuple(tuple(r.values()) for r in _finding_records(result, report, version)))
-    return out
+# What a worker builds per audited visit for each level (module-level, so
+# they pickle by name): its records as plain tuples, in the schema's order.
+def _visit_rows(result: AuditResult, report: AuditReport, version: str) -> tuple[Any, ...]:
+    return (tuple(_visit_record(result, version).values()),)
+
+
+def _line_rows(result: AuditResult, report: AuditReport, version: str) -> tuple[Any, ...]:
+    return tuple(tuple(r.values()) for r in _line_records(result, report, version))
+
+
+def _finding_rows(result: AuditResult, report: AuditReport, version: str) -> tuple[Any, ...]:
+    return tuple(tuple(r.values()) for r in _finding_records(result, report, version))
+
+
+_ROWS: dict[RecordLevel, Callable[[AuditResult, AuditReport, str], tuple[Any, ...]]] = {
+    RecordLevel.VISIT: _visit_rows,
+    RecordLevel.LINE: _line_rows,
+    RecordLevel.FINDING: _finding_rows,
+}
 
 
 def _unpack_rows(level: RecordLevel) -> Any:
@@ -201,7 +202,7 @@ def audit_records(
     if n_workers == 1:
         return _records(_serial(items, collect, setup), record_level, version)
     work: _Work[AuditResult | _Rows] = _Work(
-        _records_chunk, _unpack_rows(record_level), _same, (record_level, version)
+        _made_chunk, _unpack_rows(record_level), _same, (_ROWS[record_level], version)
     )
     pooled = _pooled(items, collect, n_workers, size, work, setup)
     return _flatten(pooled, record_level, version)
@@ -259,8 +260,9 @@ _Make = Callable[[AuditResult, AuditReport, str], Any]
 def _made_chunk(
     start: int, visits: list[object], make: _Make, version: str
 ) -> list[AuditResult | Any]:
-    # A failed visit travels as its AuditResult (the parent needs the exception
-    # under fail-fast, and writes the error record itself).
+    # Runs in a worker. A failed visit travels as its AuditResult: the parent
+    # needs the exception itself (errors="raise", fail-fast) or writes its
+    # error record.
     out: list[AuditResult | Any] = []
     for n, item in enumerate(visits):
         visit: object = item
