@@ -464,6 +464,15 @@ def payer_findings(
     visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
 ) -> list[Finding]:
     """Every finding the payer's record ``terms`` gives for ``visit`` billed as ``lines``."""
+    if not (
+        terms.daily_caps
+        or terms.visit_limits
+        or terms.prior_auth
+        or terms.age_rules
+        or terms.required_modifiers
+    ):
+        # Medicare's record and most others: no per-visit limit to check.
+        return [*_edits(visit.payer, terms), *_unknown(visit.payer, terms)]
     return [
         *_caps(visit, terms, lines, entries),
         *_limits(visit, terms),

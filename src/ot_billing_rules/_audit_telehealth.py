@@ -62,7 +62,9 @@ def _telehealth_modifiers(visit: Visit) -> dict[str, set[str]]:
 
 def is_telehealth(visit: Visit) -> bool:
     """Whether the visit says it was furnished via telehealth (POS 02/10 or 95/GT/FQ)."""
-    return visit.place_of_service in TELEHEALTH_POS or bool(_telehealth_modifiers(visit))
+    return visit.place_of_service in TELEHEALTH_POS or any(
+        m in TELEHEALTH_MODIFIERS for s in visit.services for m in s.modifiers
+    )
 
 
 def _unknown(codes: tuple[str, ...], message: str, citation: str) -> Finding:

@@ -87,7 +87,7 @@ import attrs
 
 from . import _audit_payer, _audit_retro, _audit_telehealth
 from ._display import Findings, Lines, as_findings, as_lines, report_html, report_repr
-from ._fast import build, compact_pickle, slotted_base
+from ._fast import build, compact_pickle, maker, slotted_base
 from ._money import format_money
 from ._provenance import edit_tables, fee_table, policy_table
 from ._schema_version import SCHEMA_VERSION
@@ -566,6 +566,13 @@ def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
         entry = get(line.code)
         if entry is not None:
             work.entries[line.code] = entry
+    if _QUICK_DECORATE and not supplied and not line.modifiers:
+        # Most lines: nothing typed and nothing from the allocation, so at most the
+        # discipline's own modifier, already in the billing order.
+        therapy = applies and _is_therapy(work, line.code)
+        return _make_line(
+            line.code, line.units, (v.discipline.therapy_modifier,) if therapy else (), line.minutes
+        )
     mods = list(line.modifiers)
     if not work.assistant_lines:
         mods = [m for m in mods if m not in ASSISTANT_MODIFIERS]
@@ -611,7 +618,15 @@ def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
     if applies and therapy:
         mods.append(own)
     # Every modifier here is already normalised (the line's, the Service's, or a constant).
-    return build(ClaimLine, line.code, line.units, order_modifiers(mods), line.minutes)
+    return _make_line(line.code, line.units, order_modifiers(mods), line.minutes)
+
+
+#: Claim lines from values already checked (normalised codes, ordered modifiers).
+_make_line = maker(ClaimLine)
+
+#: The shortcut for a line without modifiers; tests turn it off to compare with the
+#: general path (tests/perf_equality/test_audit_shortcuts.py).
+_QUICK_DECORATE = True
 
 
 def _add_kx(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
@@ -869,22 +884,38 @@ def _outcomes(
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
             continue
         if units == 0:
-            method = work.method.value.upper()
-            reason = f"{s.minutes} minutes give no billable unit under the {method} method"
-            work.findings.append(
-                Finding(
-                    "audit.not_billed",
-                    Severity.INFO,
-                    (s.code,),
-                    f"{s.code} is not billed: {reason}.",
-                    suggestion="Nothing to bill; keep the minutes in the record (they count "
-                    "toward total treatment time).",
-                    source=cite("cms_timed_codes")
-                    if method == "CMS"
-                    else cite("cpt_time_rule_short"),
-                )
-            )
+            finding, reason = _not_billed(s.code, s.minutes, work.method)
+            work.findings.append(finding)
             out.append(ServiceOutcome(s.code, s.minutes, False, 0, reason))
             continue
         out.append(ServiceOutcome(s.code, s.minutes, True, units))
     return tuple(out)
+
+
+#: ``audit.not_billed`` worded once per (code, minutes, method): findings are frozen,
+#: so one instance serves every visit that leaves the same minutes unbilled.
+_NOT_BILLED: dict[tuple[str, int | None, UnitMethod], tuple[Finding, str]] = {}
+_MAX_NOT_BILLED = 4096
+
+
+def _not_billed(code: str, minutes: int | None, method: UnitMethod) -> tuple[Finding, str]:
+    """The finding and the outcome's reason for a service whose minutes bill no unit."""
+    key = (code, minutes, method)
+    hit = _NOT_BILLED.get(key)
+    if hit is not None:
+        return hit
+    name = method.value.upper()
+    reason = f"{minutes} minutes give no billable unit under the {name} method"
+    made = Finding(
+        "audit.not_billed",
+        Severity.INFO,
+        (code,),
+        f"{code} is not billed: {reason}.",
+        suggestion="Nothing to bill; keep the minutes in the record (they count "
+        "toward total treatment time).",
+        source=cite("cms_timed_codes") if name == "CMS" else cite("cpt_time_rule_short"),
+    )
+    if len(_NOT_BILLED) >= _MAX_NOT_BILLED:
+        _NOT_BILLED.clear()
+    _NOT_BILLED[key] = made, reason
+    return made, reason

@@ -43,17 +43,23 @@ class Discipline(str, enum.Enum):
     @property
     def therapy_modifier(self) -> str:
         """GO, GP or GN."""
-        return {"OT": "GO", "PT": "GP", "SLP": "GN"}[self.value]
+        # _value_, not value: the enum's value property is a Python-level call, and
+        # the audit asks for this once per claim line.
+        return _THERAPY_MODIFIER[self._value_]
 
     @property
     def assistant_modifier(self) -> str | None:
         """CO (OT assistant), CQ (PT assistant), or ``None`` for SLP."""
-        return {"OT": "CO", "PT": "CQ", "SLP": None}[self.value]
+        return _ASSISTANT_MODIFIER[self._value_]
 
     @property
     def kx_bucket(self) -> str:
         """``"OT"`` or ``"PT_SLP"``: the KX threshold the services count toward."""
         return "OT" if self is Discipline.OT else "PT_SLP"
+
+
+_THERAPY_MODIFIER = {"OT": "GO", "PT": "GP", "SLP": "GN"}
+_ASSISTANT_MODIFIER: dict[str, str | None] = {"OT": "CO", "PT": "CQ", "SLP": None}
 
 
 class Setting(str, enum.Enum):

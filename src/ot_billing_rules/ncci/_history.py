@@ -76,10 +76,46 @@ def retroactive_changes() -> tuple[RetroactiveChange, ...]:
 
 
 def changes_for(codes: Iterable[str], on: date, setting: Setting) -> tuple[RetroactiveChange, ...]:
-    """The recorded changes to edits between two of ``codes`` that cover ``on``."""
+    """The recorded changes to edits between two of ``codes`` that cover ``on``, in file order."""
+    first, end = _span()
+    if not first <= on < end:  # every recorded change covers a few months of one year
+        return ()
     billed = set(codes)
-    return tuple(
-        c
-        for c in retroactive_changes()
-        if c.setting is setting and {c.column_1, c.column_2} <= billed and c.covers(on)
-    )
+    index = _by_column_1()
+    where = setting._value_  # a str key: hashing the enum member is a Python-level call
+    found = [
+        (i, c)
+        for code in billed
+        for i, c in index.get((where, code), ())
+        if c.column_2 in billed and c.covers(on)
+    ]
+    found.sort(key=lambda row: row[0])
+    return tuple(c for _, c in found)
+
+
+def _by_column_1() -> dict[tuple[str, str], tuple[tuple[int, RetroactiveChange], ...]]:
+    """The recorded changes by (setting, column-1 code), each with its place in the file."""
+
+    def build() -> dict[tuple[str, str], tuple[tuple[int, RetroactiveChange], ...]]:
+        out: dict[tuple[str, str], list[tuple[int, RetroactiveChange]]] = {}
+        for i, c in enumerate(retroactive_changes()):
+            out.setdefault((c.setting._value_, c.column_1), []).append((i, c))
+        return {k: tuple(v) for k, v in out.items()}
+
+    # Every audit asks, so the changes are looked up by code rather than scanned.
+    return _data.once(HISTORY_FILE + "#by_column_1", build)
+
+
+def _span() -> tuple[date, date]:
+    """The first date of service any recorded change covers, and the day after the last."""
+
+    def build() -> tuple[date, date]:
+        changes = retroactive_changes()
+        if not changes:
+            return date.max, date.min
+        return (
+            min(max(c.effective, c.deleted_to) for c in changes),
+            max(c.changed_in for c in changes),
+        )
+
+    return _data.once(HISTORY_FILE + "#span", build)
