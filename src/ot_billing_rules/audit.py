@@ -131,12 +131,8 @@ class AuditStatus(str, enum.Enum):
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> AuditStatus:
         """The status a report with ``findings`` has: its most severe finding decides."""
-        severities = {f.severity for f in findings}
-        if Severity.ERROR in severities:
-            return cls.ERRORS
-        if Severity.WARNING in severities:
-            return cls.WARNINGS
-        return cls.CLEAN
+        worst = min((f.severity.rank for f in findings), default=2)
+        return cls.ERRORS if worst == 0 else cls.WARNINGS if worst == 1 else cls.CLEAN
 
 
 @compact_pickle
@@ -621,8 +617,10 @@ def _decorate(work: _Work, line: ClaimLine) -> ClaimLine:
     return _make_line(line.code, line.units, order_modifiers(mods), line.minutes)
 
 
-#: Claim lines from values already checked (normalised codes, ordered modifiers).
+#: Claim lines and service outcomes from values already checked (normalised codes,
+#: ordered modifiers): attrs' own constructor would run the converters again.
 _make_line = maker(ClaimLine)
+_make_outcome = maker(ServiceOutcome)
 
 #: The shortcut for a line without modifiers; tests turn it off to compare with the
 #: general path (tests/perf_equality/test_audit_shortcuts.py).
@@ -878,17 +876,20 @@ def _outcomes(
         for row in allocation.services:
             if len(row.codes) == 1:
                 credited[row.codes[0]] = row.units
+    skipped = work.not_billed
+    make = _make_outcome  # positional: code and minutes come from a checked Service
     for s in work.visit.services:
-        units = credited.get(s.code, billed.get(s.code, 0))
-        if s.code in work.not_billed:
-            out.append(ServiceOutcome(s.code, s.minutes, False, 0, work.not_billed[s.code]))
+        code = s.code
+        if code in skipped:
+            out.append(make(code, s.minutes, False, 0, skipped[code]))
             continue
+        units = credited.get(code, billed.get(code, 0))
         if units == 0:
-            finding, reason = _not_billed(s.code, s.minutes, work.method)
+            finding, reason = _not_billed(code, s.minutes, work.method)
             work.findings.append(finding)
-            out.append(ServiceOutcome(s.code, s.minutes, False, 0, reason))
+            out.append(make(code, s.minutes, False, 0, reason))
             continue
-        out.append(ServiceOutcome(s.code, s.minutes, True, units))
+        out.append(make(code, s.minutes, True, units, ""))
     return tuple(out)
 
 
