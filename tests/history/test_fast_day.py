@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.history.test_history_properties import TIGHT
 
 import ot_billing_rules as ob
 from ot_billing_rules import history
 from ot_billing_rules._history_synthetic import synthetic_year
 from ot_billing_rules.visit import Visit
-from tests.history.test_history_properties import TIGHT
 
 _DAY0 = date(2024, 12, 10)
 
