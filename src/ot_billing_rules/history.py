@@ -65,7 +65,7 @@ import attrs
 from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
 from ._display import as_findings
-from ._fast import build, maker
+from ._fast import maker
 from ._history_pricing import DayClaim, alone_share, price_day, repriced
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
@@ -625,15 +625,9 @@ def _pooled(
     done = _count_visit(p, first)  # the group is one visit: a pooled day counts once
     amount = given.get(bucket) if given is not None else None
     try:
-        if len(group) > 1:  # converters run: the pooled minutes must fit in a day
-            audited = attrs.evolve(
-                first,
-                services=_merge_services([v for _, v in group]),
-                ytd_allowed=ytd,
-                visit_allowed=amount,
-                plan_of_care=plan,
-                visits_this_period=done,
-            )
+        if len(group) > 1:
+            merged = _merge_services([v for _, v in group])
+            audited = _pooled_visit(first, merged, ytd, amount, plan, done)
         else:
             audited = _with(first, ytd, amount, plan, done)
     except Exception as exc:
@@ -645,6 +639,7 @@ def _pooled(
 
 _PLAN_FIELDS = tuple(a.name for a in attrs.fields(PlanOfCare))
 _plan_values = attrgetter(*_PLAN_FIELDS)
+_make_plan = maker(PlanOfCare)
 _DAYS_FIELD = _PLAN_FIELDS.index("treatment_days_since_report")
 _REPORT_FIELD = _PLAN_FIELDS.index("last_progress_report_on")
 
@@ -666,7 +661,7 @@ def _counted(plan: PlanOfCare, days: int, last_report: date | None) -> PlanOfCar
     values = list(_plan_values(plan))
     values[_DAYS_FIELD] = days
     values[_REPORT_FIELD] = last_report
-    return build(PlanOfCare, *values)
+    return _make_plan(*values)
 
 
 def _group(
@@ -847,6 +842,31 @@ def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:
     return out
 
 
+def _pooled_visit(
+    first: Visit,
+    services: tuple[Service, ...],
+    ytd: Decimal | None,
+    amount: Decimal | None,
+    plan: PlanOfCare | None,
+    done: int | None,
+) -> Visit:
+    """``first`` holding the day's pooled ``services``, ``ytd`` and ``amount``.
+
+    What ``attrs.evolve`` would give, without re-running the converters of
+    the fields it keeps (checked when ``first`` was made): the changed fields'
+    converters run (an opening ``Decimal(0)`` shows as ``0.00``), then the
+    class's own checks (the pooled minutes must fit in a day).
+    """
+    values = list(_visit_values(first))
+    values[_SERVICES] = _convert_services(services)
+    values[_YTD] = _convert_ytd(ytd)
+    values[_AMOUNT] = _convert_amount(amount)
+    values[_PLAN], values[_DONE] = plan, done  # a plan and a count: their converters keep them
+    visit = _make_visit(*values)
+    visit.__attrs_post_init__()
+    return visit
+
+
 def _with(
     v: Visit,
     ytd: Decimal | None,
@@ -870,9 +890,13 @@ _VISIT_FIELDS = tuple(a.name for a in attrs.fields(Visit))
 # history's own time.
 _visit_values = attrgetter(*_VISIT_FIELDS)
 _make_visit = maker(Visit)
-_YTD, _AMOUNT, _PLAN, _DONE = (
+_YTD, _AMOUNT, _PLAN, _DONE, _SERVICES = (
     _VISIT_FIELDS.index(name)
-    for name in ("ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period")
+    for name in ("ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period", "services")
+)
+_convert_services, _convert_ytd, _convert_amount = (
+    getattr(attrs.fields(Visit), name).converter
+    for name in ("services", "ytd_allowed", "visit_allowed")
 )
 
 

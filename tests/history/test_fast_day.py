@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -79,6 +80,20 @@ def _run(visits: list[Any], fast: bool, **kwargs: Any) -> tuple[Any, ...]:
         history._ONE_VISIT_FAST = saved
 
 
+def _evolved(
+    first: Visit, services: Any, ytd: Any, amount: Any, plan: Any, done: int | None
+) -> Visit:
+    # The path _pooled_visit replaced: every converter and check of the class.
+    return attrs.evolve(
+        first,
+        services=services,
+        ytd_allowed=ytd,
+        visit_allowed=amount,
+        plan_of_care=plan,
+        visits_this_period=done,
+    )
+
+
 def _same(fast: tuple[Any, ...], pooled: tuple[Any, ...]) -> None:
     assert len(fast[0]) == len(pooled[0])
     for a, b in zip(fast[0], pooled[0], strict=True):
@@ -99,6 +114,33 @@ def _same(fast: tuple[Any, ...], pooled: tuple[Any, ...]) -> None:
 @given(histories())
 def test_one_visit_day_equals_the_pooled_path(visits: list[dict[str, Any]]) -> None:
     _same(_run(visits, True), _run(visits, False))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_pooled_visit_equals_attrs_evolve(visits: list[dict[str, Any]]) -> None:
+    fast = _run(visits, True)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(history, "_pooled_visit", _evolved)
+        _same(fast, _run(visits, True))
+
+
+def test_pooled_minutes_past_a_day_fail_as_with_attrs_evolve() -> None:
+    day = [
+        {
+            "patient_id": "p",
+            "visit_id": x,
+            "date_of_service": "2024-03-04",
+            "services": [{"code": "97530", "minutes": 700}, {"code": "97110", "minutes": 100}],
+        }
+        for x in "ab"
+    ]
+    fast = _run(day, True)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(history, "_pooled_visit", _evolved)
+        _same(fast, _run(day, True))
+    assert [type(r.error).__name__ for r in fast[0]] == ["InvalidMinutesError"] * 2
+    assert "1600" in str(fast[0][0].error)
 
 
 def _priced_year(patients: int) -> list[dict[str, Any]]:
