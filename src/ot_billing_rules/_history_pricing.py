@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .audit import AuditReport
     from .visit import Visit
 
-__all__ = ["DayClaim", "price_day", "repriced"]
+__all__ = ["DayClaim", "alone_share", "price_day", "repriced"]
 
 _ZERO = Decimal("0.00")
 
@@ -158,10 +158,22 @@ def _part(joint: Pricing, part: Sequence[PricedLine], lines: Sequence[ClaimLine]
 
 
 def _shares(claim: DayClaim, priced: Sequence[PricedLine]) -> list[Decimal | None]:
-    bucket = claim.first.discipline.kx_bucket
-    release = FeeSchedule.bundled().release_for(claim.first.date_of_service)
-    out: list[Decimal | None] = [_ZERO] * claim.visits
-    for owner, p in zip(claim.owners, priced, strict=True):
+    return shares_of(claim.first, claim.owners, claim.visits, priced)
+
+
+def alone_share(visit: Visit, priced: Sequence[PricedLine]) -> Decimal | None:
+    """The amount of a claim of one visit, alone under its key: every line is its own."""
+    return shares_of(visit, (0,) * len(priced), 1, priced)[0]
+
+
+def shares_of(
+    first: Visit, owners: Sequence[int], visits: int, priced: Sequence[PricedLine]
+) -> list[Decimal | None]:
+    """Per visit of a claim (``owners``: the visit billing each priced line), its share."""
+    bucket = first.discipline.kx_bucket
+    release = FeeSchedule.bundled().release_for(first.date_of_service)
+    out: list[Decimal | None] = [_ZERO] * visits
+    for owner, p in zip(owners, priced, strict=True):
         if (p.kx_bucket or bucket) != bucket:
             continue
         amount = out[owner]

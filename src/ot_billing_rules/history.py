@@ -66,7 +66,7 @@ from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
 from ._display import as_findings
 from ._fast import build, maker
-from ._history_pricing import DayClaim, price_day, repriced
+from ._history_pricing import DayClaim, alone_share, price_day, repriced
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
 from ._progress import Progress, check_progress, total_of, track
@@ -92,6 +92,8 @@ _T = TypeVar("_T")
 _NONE = Decimal(0)
 #: Each discipline's value, looked up without the enum's (slower) ``value`` property.
 _DISCIPLINE: Mapping[Discipline, str] = {d: d.value for d in Discipline}
+#: Each discipline's KX bucket, looked up without the (slower) ``kx_bucket`` property.
+_BUCKET: Mapping[Discipline, str] = {d: d.kx_bucket for d in Discipline}
 __all__ = [
     "PATIENT_SCHEMA",
     "HistoryRun",
@@ -298,6 +300,19 @@ def _owner(code: str, group: Sequence[Visit]) -> int:
     return best
 
 
+#: ``False`` sends every day through :func:`_day`'s pooled path (the tests
+#: compare the two); :func:`_one_day` must give the same results.
+_ONE_VISIT_FAST = True
+
+
+def _date_of(item: tuple[int, Visit]) -> date:
+    return item[1].date_of_service
+
+
+def _day_order(item: tuple[int, Visit]) -> tuple[Any, ...]:
+    return _sort_key(item[1])
+
+
 def _sort_key(v: Visit) -> tuple[Any, ...]:
     return (
         v.date_of_service,
@@ -352,15 +367,22 @@ def _patient_run(
             results.append(AuditResult(index=index, error=problem, visit_id=v.visit_id))
         else:
             good.append((index, v))
-    good.sort(key=lambda iv: _sort_key(iv[1]))
-    day: list[tuple[int, Visit]] = []
-    for item in good:
-        if day and item[1].date_of_service != day[0][1].date_of_service:
-            results.extend(_day(p, day))
-            day = []
-        day.append(item)
-    if day:
-        results.extend(_day(p, day))
+    # By date only: a day of one visit (most days) needs no tie-break; a day of
+    # several is put in _sort_key's order (stable for any input order) below.
+    good.sort(key=_date_of)
+    fast = _ONE_VISIT_FAST
+    n, start = len(good), 0
+    while start < n:
+        d = good[start][1].date_of_service
+        end = start + 1
+        while end < n and good[end][1].date_of_service == d:
+            end += 1
+        if end == start + 1 and fast:
+            index, v = good[start]
+            results.append(_one_day(p, index, v))
+        else:
+            results.extend(_day(p, sorted(good[start:end], key=_day_order)))
+        start = end
     return (
         results,
         p.frozen(),
@@ -460,7 +482,9 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
                 c.audit(totals.get(c.bucket))
         if c.report is not None and part is not None:
             c.report = repriced(c.report, part)
-        out.extend(_group(p, c, before, plans))
+        out.extend(
+            _group(p, c, before.get(c.bucket), plans.get(_DISCIPLINE[c.visits[0].discipline]))
+        )
     for b in before:
         total = totals.get(b)
         p.kx[(year, b)] = before[b] + (total if total is not None else _NONE)
@@ -483,51 +507,64 @@ def _bucket(group: Sequence[tuple[int, Visit]]) -> str:
     return group[0][1].discipline.kx_bucket
 
 
-def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, tuple[Any, ...]]:
-    """Per discipline: (plan for the day, extra findings, report written, was due)."""
+def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, _Step]:
+    """Per discipline: (plan for the day, extra findings, report written)."""
     d = day[0][1].date_of_service
     by_discipline: dict[str, list[Visit]] = {}
     for _, v in day:
         by_discipline.setdefault(_DISCIPLINE[v.discipline], []).append(v)
-    out: dict[str, tuple[Any, ...]] = {}
+    out: dict[str, _Step] = {}
     for disc in sorted(by_discipline):
         vs = by_discipline[disc]
-        if not any(v.payer.plan_of_care_timing for v in vs):
-            continue
-        extra: list[Finding] = []
-        evals = [s.code for v in vs for s in v.services if _initial_evaluation(s.code)]
-        given = [v.plan_of_care for v in vs if v.plan_of_care is not None]
-        ep = p.episodes.get(disc)
-        if evals and ep is not None and d <= ep.plan.interval_end and ep.plan.first_treatment < d:
-            extra.append(_new_evaluation(evals[0], ep.plan))
-        if given:
-            plan = given[-1]
-            if evals or ep is None or ep.plan.first_treatment != plan.first_treatment:
-                ep = Episode(plan)
-            else:
-                ep = attrs.evolve(ep, plan=plan)
-        elif evals:
-            ep = Episode(PlanOfCare(d))
-        if ep is None:
-            continue
-        written = any(v.progress_report for v in vs)
-        day_plan = _counted(ep.plan, ep.days_since_report, ep.last_report)
-        n = ep.days_since_report + 1
-        calendar = day_plan.progress_calendar_day(d)
-        late = n > PROGRESS_REPORT_TREATMENT_DAYS or (
-            calendar is not None and calendar > _calendar_limit(d)
-        )
-        missed = late and not ep.overdue
-        p.episodes[disc] = (
-            Episode(ep.plan, 0, False, d)
-            if written
-            else Episode(ep.plan, n, ep.overdue or missed, ep.last_report)
-        )
-        summary = p.summary(d.year)
-        summary.written += written
-        summary.missed += missed
-        out[disc] = (day_plan, extra, written)
+        if any(v.payer.plan_of_care_timing for v in vs):
+            step = _episode_day(p, disc, vs, d)
+            if step is not None:
+                out[disc] = step
     return out
+
+
+#: A discipline's plan-of-care step of a day: (plan for the day, extra findings, report written).
+_Step = tuple[PlanOfCare, list[Finding], bool]
+
+
+def _episode_day(p: _Patient, disc: str, vs: Sequence[Visit], d: date) -> _Step | None:
+    """One discipline's plan-of-care step for the day: (plan, extra findings, report written).
+
+    ``None``: no episode is open and none starts today.
+    """
+    extra: list[Finding] = []
+    evals = [s.code for v in vs for s in v.services if _initial_evaluation(s.code)]
+    given = [v.plan_of_care for v in vs if v.plan_of_care is not None]
+    ep = p.episodes.get(disc)
+    if evals and ep is not None and d <= ep.plan.interval_end and ep.plan.first_treatment < d:
+        extra.append(_new_evaluation(evals[0], ep.plan))
+    if given:
+        plan = given[-1]
+        if evals or ep is None or ep.plan.first_treatment != plan.first_treatment:
+            ep = Episode(plan)
+        else:
+            ep = attrs.evolve(ep, plan=plan)
+    elif evals:
+        ep = Episode(PlanOfCare(d))
+    if ep is None:
+        return None
+    written = any(v.progress_report for v in vs)
+    day_plan = _counted(ep.plan, ep.days_since_report, ep.last_report)
+    n = ep.days_since_report + 1
+    calendar = day_plan.progress_calendar_day(d)
+    late = n > PROGRESS_REPORT_TREATMENT_DAYS or (
+        calendar is not None and calendar > _calendar_limit(d)
+    )
+    missed = late and not ep.overdue
+    p.episodes[disc] = (
+        Episode(ep.plan, 0, False, d)
+        if written
+        else Episode(ep.plan, n, ep.overdue or missed, ep.last_report)
+    )
+    summary = p.summary(d.year)
+    summary.written += written
+    summary.missed += missed
+    return day_plan, extra, written
 
 
 class _Claim:
@@ -577,7 +614,7 @@ def _pooled(
     p: _Patient,
     group: list[tuple[int, Visit]],
     before: Mapping[str, Decimal],
-    plans: Mapping[str, tuple[Any, ...]],
+    plans: Mapping[str, _Step],
     given: Mapping[str, Decimal | None] | None,
 ) -> _Claim:
     """The group's claim, audited once (``given``: the day's amounts per bucket, when known)."""
@@ -585,21 +622,12 @@ def _pooled(
     bucket = first.discipline.kx_bucket
     ytd = before.get(bucket)
     plan = plans.get(_DISCIPLINE[first.discipline], (None,))[0]
-    keys = _limit_keys(first)
-    done = p.visits.get(keys[0], 0) if keys else None
-    for key in keys:  # the group is one visit: a pooled day counts once
-        p.visits[key] = p.visits.get(key, 0) + 1
+    done = _count_visit(p, first)  # the group is one visit: a pooled day counts once
     amount = given.get(bucket) if given is not None else None
     try:
-        if len(group) > 1:  # converters run: the pooled minutes must fit in a day
-            audited = attrs.evolve(
-                first,
-                services=_merge_services([v for _, v in group]),
-                ytd_allowed=ytd,
-                visit_allowed=amount,
-                plan_of_care=plan,
-                visits_this_period=done,
-            )
+        if len(group) > 1:
+            merged = _merge_services([v for _, v in group])
+            audited = _pooled_visit(first, merged, ytd, amount, plan, done)
         else:
             audited = _with(first, ytd, amount, plan, done)
     except Exception as exc:
@@ -638,34 +666,28 @@ def _counted(plan: PlanOfCare, days: int, last_report: date | None) -> PlanOfCar
 def _group(
     p: _Patient,
     c: _Claim,
-    before: Mapping[str, Decimal],
-    plans: Mapping[str, tuple[Any, ...]],
+    ytd: Decimal | None,
+    step: _Step | None,
 ) -> list[AuditResult]:
-    """The claim's report split back into one report per visit, each tallied."""
+    """The claim's report split back into one report per visit, each tallied.
+
+    ``ytd``: the bucket's total before the day (``None``: the payer has no KX
+    threshold); ``step``: the discipline's plan-of-care step of the day.
+    """
     report = c.report
     if report is None:
         return [AuditResult(index=i, error=c.error, visit_id=v.visit_id) for i, v in c.group]
     group, visits, bucket = c.group, c.visits, c.bucket
     first = visits[0]
-    ytd = before.get(bucket)
-    plan, extra, written = plans.get(_DISCIPLINE[first.discipline], (None, [], False))
+    plan, extra, written = step if step is not None else (None, [], False)
+    if len(group) == 1 and not extra:
+        return [_single(p, group[0][0], first, report, ytd, plan, written, c.amounts[0])]
     done = report.visit.visits_this_period
     findings = [
         f
         for f in (*report.findings, *extra)
         if f.rule not in _MAY_DROP or _keep(f, written, ytd, first)
     ]
-    if len(group) == 1 and not extra:
-        # One visit, nothing added: the claim's report is the visit's (its findings
-        # are already suppressed and sorted, and _keep only drops some); rebuilding
-        # it line by line would cost a fifth of the history's time.
-        shown = None
-        if report.visit.visit_allowed != first.visit_allowed:
-            shown = _with(first, ytd, first.visit_allowed, plan, done)
-        if shown is not None or len(findings) != len(report.findings):
-            report = _trimmed(report, shown, findings)
-        _tally(p, report, bucket, c.amounts[0], before)
-        return [AuditResult(index=group[0][0], report=report, visit_id=first.visit_id)]
     results: list[AuditResult] = []
     owners = c.owners
     for n, (index, v) in enumerate(group):
@@ -691,9 +713,95 @@ def _group(
             tables=report.tables,
             contract_pricing=report.contract_pricing if n == 0 else None,
         )
-        _tally(p, r, bucket, c.amounts[n], before)
+        _tally(p, r, bucket, c.amounts[n], ytd)
         results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
     return results
+
+
+def _single(
+    p: _Patient,
+    index: int,
+    v: Visit,
+    report: AuditReport,
+    ytd: Decimal | None,
+    plan: PlanOfCare | None,
+    written: bool,
+    amount: Decimal | None,
+) -> AuditResult:
+    """The result of a claim of one visit and no added finding, tallied.
+
+    The claim's report is the visit's (its findings are already suppressed and
+    sorted, and _keep only drops some); rebuilding it line by line would cost
+    a fifth of the history's time.
+    """
+    findings = [f for f in report.findings if f.rule not in _MAY_DROP or _keep(f, written, ytd, v)]
+    shown = None
+    if report.visit.visit_allowed != v.visit_allowed:
+        shown = _with(v, ytd, v.visit_allowed, plan, report.visit.visits_this_period)
+    if shown is not None or len(findings) != len(report.findings):
+        report = _trimmed(report, shown, findings)
+    _tally(p, report, _BUCKET[v.discipline], amount, ytd)
+    return AuditResult(index=index, report=report, visit_id=v.visit_id)
+
+
+def _one_day(p: _Patient, index: int, v: Visit) -> AuditResult:
+    """:func:`_day` for a day with one visit of the patient (most days).
+
+    The same steps for one claim, with what a single visit makes moot left
+    out: no same-day group, no pooled services or merge finding, no joint
+    pricing (the claim is alone under its key, so it keeps the audit's own),
+    and no per-day mappings of buckets and disciplines.
+    """
+    d = v.date_of_service
+    p.last_date = d
+    discipline = v.discipline
+    payer = v.payer
+    counted = payer.kx_threshold
+    key = (d.year, _BUCKET[discipline])
+    ytd = p.kx.get(key, _NONE) if counted else None
+    step = _episode_day(p, _DISCIPLINE[discipline], (v,), d) if payer.plan_of_care_timing else None
+    plan = step[0] if step is not None else None
+    done = _count_visit(p, v)
+    given = v.visit_allowed if counted else None
+    audited = _with(v, ytd, given, plan, done)
+    edits, options = _SETUP.get()
+    report: AuditReport | None
+    error: Exception | None = None
+    try:
+        report = audit_visit(audited, edits=edits, options=options)
+    except Exception as exc:  # the visit's own problem: its result says why
+        report, error = None, exc
+    amount = v.visit_allowed
+    if amount is None and report is not None and report.pricing is not None:
+        amount = alone_share(v, report.pricing.lines)
+    if ytd is not None:
+        p.kx[key] = ytd + (amount if amount is not None else _NONE)
+        kx = report.kx if report is not None else None
+        if kx is not None and kx.visit_amount != amount:
+            # KX is decided on the day's amount: the priced one, once known.
+            if amount != given:
+                audited = _with(audited, ytd, amount, plan, done)
+            try:
+                report = audit_visit(audited, edits=edits, options=options)
+            except Exception as exc:
+                report, error = None, exc
+    if report is None:
+        return AuditResult(index=index, error=error, visit_id=v.visit_id)
+    if step is not None and step[1]:  # a new evaluation inside an episode: a finding to add
+        c = _Claim([(index, v)], audited, None)
+        c.report, c.amounts = report, [amount]
+        c.owners = dict.fromkeys((ln.code for ln in report.lines), 0)
+        return _group(p, c, ytd, step)[0]
+    return _single(p, index, v, report, ytd, plan, step is not None and step[2], amount)
+
+
+def _count_visit(p: _Patient, v: Visit) -> int | None:
+    """Count ``v`` toward its payer's visit limits; the count before it (``None``: no limit)."""
+    keys = _limit_keys(v)
+    done = p.visits.get(keys[0], 0) if keys else None
+    for key in keys:
+        p.visits[key] = p.visits.get(key, 0) + 1
+    return done
 
 
 _REPORT_FIELDS = tuple(a.name for a in attrs.fields(AuditReport))
@@ -733,6 +841,31 @@ def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:
     return out
 
 
+def _pooled_visit(
+    first: Visit,
+    services: tuple[Service, ...],
+    ytd: Decimal | None,
+    amount: Decimal | None,
+    plan: PlanOfCare | None,
+    done: int | None,
+) -> Visit:
+    """``first`` holding the day's pooled ``services``, ``ytd`` and ``amount``.
+
+    What ``attrs.evolve`` would give, without re-running the converters of
+    the fields it keeps (checked when ``first`` was made): the changed fields'
+    converters run (an opening ``Decimal(0)`` shows as ``0.00``), then the
+    class's own checks (the pooled minutes must fit in a day).
+    """
+    values = list(_visit_values(first))
+    values[_SERVICES] = _convert_services(services)
+    values[_YTD] = _convert_ytd(ytd)
+    values[_AMOUNT] = _convert_amount(amount)
+    values[_PLAN], values[_DONE] = plan, done  # a plan and a count: their converters keep them
+    visit = _make_visit(*values)
+    visit.__attrs_post_init__()
+    return visit
+
+
 def _with(
     v: Visit,
     ytd: Decimal | None,
@@ -756,9 +889,13 @@ _VISIT_FIELDS = tuple(a.name for a in attrs.fields(Visit))
 # history's own time.
 _visit_values = attrgetter(*_VISIT_FIELDS)
 _make_visit = maker(Visit)
-_YTD, _AMOUNT, _PLAN, _DONE = (
+_YTD, _AMOUNT, _PLAN, _DONE, _SERVICES = (
     _VISIT_FIELDS.index(name)
-    for name in ("ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period")
+    for name in ("ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period", "services")
+)
+_convert_services, _convert_ytd, _convert_amount = (
+    getattr(attrs.fields(Visit), name).converter
+    for name in ("services", "ytd_allowed", "visit_allowed")
 )
 
 
@@ -820,7 +957,7 @@ def _tally(
     r: AuditReport,
     bucket: str,
     amount: Decimal | None,
-    before: Mapping[str, Decimal],
+    ytd: Decimal | None,
 ) -> None:
     v = r.visit
     s = p.summary(v.date_of_service.year)
@@ -831,7 +968,7 @@ def _tally(
     kx = r.kx
     if kx is not None and kx.kx_required and bucket not in s.kx_visit:
         threshold = kx.threshold
-        if threshold is not None and before.get(bucket, _NONE) <= threshold.amount:
+        if threshold is not None and (ytd if ytd is not None else _NONE) <= threshold.amount:
             s.kx_visit[bucket] = v.visit_id or v.date_of_service.isoformat()
     for f in r.findings:
         s.findings[f.rule] = s.findings.get(f.rule, 0) + 1
