@@ -36,6 +36,7 @@ codes = st.one_of(
     st.sampled_from(OTHER),
     # Spellings the look-up normalises, a malformed and an unknown code.
     st.sampled_from(FIFTEEN).map(lambda c: f" {c.lower()} "),
+    st.sampled_from(UNTIMED).map(lambda c: f"{c} "),
     st.sampled_from(["9711", "99999", "G0283"]),
 )
 minutes_value = st.one_of(
@@ -145,6 +146,24 @@ def test_fast_path_equals_full_path_on_ties(
     timed: dict[str, int], untimed: dict[str, int | None], discipline: str, tie_break: Any
 ) -> None:
     _same({**timed, **untimed}, {"on": DOS, "discipline": discipline, "tie_break": tie_break})
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        # Few codes, two spellings each: a code given twice is common.
+        st.sampled_from(
+            ["97110", "97110 ", "97140", " 97140", "97165", "97165 ", "97010", " 97010"]
+        ),
+        st.one_of(st.none(), st.integers(0, 30)),
+        max_size=5,
+    ),
+    st.sampled_from(["minutes", "code"]),
+)
+def test_fast_path_equals_full_path_on_codes_given_twice(
+    minutes: dict[str, int | None], tie_break: str
+) -> None:
+    _same(minutes, {"on": DOS, "tie_break": tie_break})
 
 
 def _ties() -> list[tuple[dict[str, int], int]]:

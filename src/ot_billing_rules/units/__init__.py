@@ -41,13 +41,22 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import attrs
 
-from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
+from .._coerce import (
+    MAX_DATE,
+    MIN_DATE,
+    MINUTES_PER_DAY,
+    coerce_date,
+    coerce_discipline,
+    coerce_enum,
+    require_int,
+)
 from .._fast import compact_pickle, maker, slotted_base
 from .._html import html_table
 from ..catalog import lookup, normalize_code
@@ -626,6 +635,7 @@ _FIFTEEN = UnitBasis.FIFTEEN
 _UNTIMED = UnitBasis.UNTIMED
 _NOBODY: frozenset[str] = frozenset()
 _counts = UnitCounts._sorted
+_code_of = operator.itemgetter(0)
 
 
 def _quick(
@@ -657,7 +667,7 @@ def _quick(
     if type(tie) is not TieBreak or type(hours) is not HourRule:
         return None
     # The options above are valid, so a bad date raises here what _full would raise first.
-    day = coerce_date(on)
+    day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
     rows: list[tuple[str, UnitBasis, int | None]] = []
     leftovers: list[int] = []
     total = untimed = whole_sum = 0
@@ -675,8 +685,9 @@ def _quick(
             if basis is _FIFTEEN:
                 total += value
                 whole_sum += value // 15
-                if value % 15:
-                    leftovers.append(value % 15)
+                left = value % 15
+                if left:
+                    leftovers.append(left)
             elif basis is _UNTIMED:
                 untimed += value
             else:
@@ -686,7 +697,8 @@ def _quick(
         rows.append((code, basis, value))
     if total + untimed > MINUTES_PER_DAY:
         return None
-    rows.sort()
+    # By code alone: a code given twice (two spellings) must not compare None with an int.
+    rows.sort(key=_code_of)
     n = (total + 7) // 15
     spare = n - whole_sum
     cut = 15  # leftovers at or above this win a unit, and so do the codes in edge
