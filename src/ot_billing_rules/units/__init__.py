@@ -343,9 +343,10 @@ _DISCIPLINES = {d.value: d for d in Discipline}
 
 # A year of dates for a few hundred codes: 4,096 entries missed 13 % of the time.
 @functools.lru_cache(maxsize=1 << 16)
-def _entry(raw: str, day: date) -> tuple[str, UnitBasis]:
+def _entry(raw: str, day: date) -> tuple[str, UnitBasis, tuple[str]]:
+    # The one-code tuple too: a service row's codes, built once per code and day.
     code = normalize_code(raw)
-    return code, basis_of(lookup(code, on=day))
+    return code, basis_of(lookup(code, on=day)), (code,)
 
 
 def _mapping(value: object, field: str) -> Mapping[Any, Any]:
@@ -375,7 +376,7 @@ def _read_minutes(minutes: object, day: date) -> tuple[dict[str, int | None], di
     for raw, value in _mapping(minutes, "minutes").items():
         if not isinstance(raw, str):
             normalize_code(raw)  # raises the typed error
-        code, basis = _entry(raw, day)
+        code, basis, _ = _entry(raw, day)
         if code in given:
             raise _duplicate(code, raws[code], raw, "minutes")
         raws[code] = raw
@@ -668,14 +669,14 @@ def _quick(
         return None
     # The options above are valid, so a bad date raises here what _full would raise first.
     day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
-    rows: list[tuple[str, UnitBasis, int | None]] = []
+    rows: list[tuple[str, UnitBasis, tuple[str], int | None]] = []
     leftovers: list[int] = []
     total = untimed = whole_sum = 0
     for raw, value in minutes.items():
         if type(raw) is not str:
             return None
         try:
-            code, basis = _entry(raw, day)
+            code, basis, one = _entry(raw, day)
         except OTBillingError:
             # _full raises it, unless an earlier code was given twice: that error comes first.
             return None
@@ -694,7 +695,7 @@ def _quick(
                 return None
         elif value is not None or basis is not _UNTIMED:
             return None
-        rows.append((code, basis, value))
+        rows.append((code, basis, one, value))
     if total + untimed > MINUTES_PER_DAY:
         return None
     # By code alone: a code given twice (two spellings) must not compare None with an int.
@@ -703,6 +704,7 @@ def _quick(
     spare = n - whole_sum
     cut = 15  # leftovers at or above this win a unit, and so do the codes in edge
     edge = _NOBODY
+    at_edge = -1  # the tied leftover, if any
     tied: tuple[str, ...] = ()
     share = 0
     if spare >= len(leftovers):
@@ -712,25 +714,26 @@ def _quick(
         cut = leftovers[spare - 1]
         if cut == leftovers[spare]:
             # A tie at the cut: the tie-break picks who of the tied codes gets a unit.
-            timed = [(c, v or 0) for c, b, v in rows if b is _FIFTEEN and (v or 0) % 15]
+            timed = [(c, v or 0) for c, b, _, v in rows if b is _FIFTEEN and (v or 0) % 15]
             tied, share = split_tie(timed, spare, tie is not TieBreak.CODE)
             edge = frozenset(tied[:share])
+            at_edge = cut
             cut += 1
     units: dict[str, int] = {}
     lines: list[ClaimLine] = []
     services: list[ServiceUnits] = []
-    for code, basis, value in rows:
+    for code, basis, one, value in rows:
         if basis is _FIFTEEN:
             whole, leftover = divmod(value or 0, 15)
-            extra = leftover >= cut or code in edge
+            extra = leftover >= cut or (leftover == at_edge and code in edge)
             got = whole + extra
             services.append(
-                _make_service(code, (code,), basis, value, 0, whole, leftover, extra, got, 0, "")
+                _make_service(code, one, basis, value, 0, whole, leftover, extra, got, 0, "")
             )
         else:
             got = 1
             services.append(
-                _make_service(code, (code,), basis, value, 0, 0, 0, False, 1, 0, _UNTIMED_NOTE)
+                _make_service(code, one, basis, value, 0, 0, 0, False, 1, 0, _UNTIMED_NOTE)
             )
         units[code] = got
         if got:
