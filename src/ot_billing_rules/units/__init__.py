@@ -637,6 +637,8 @@ _UNTIMED = UnitBasis.UNTIMED
 _NOBODY: frozenset[str] = frozenset()
 _counts = UnitCounts._sorted
 _code_of = operator.itemgetter(0)
+# Three date comparisons per call otherwise; a year of days fits many times over.
+_period_on = functools.lru_cache(maxsize=1 << 12)(period_on)
 
 
 def _quick(
@@ -757,7 +759,7 @@ def _quick(
         disc,
         tuple(services),
         findings,
-        period_on(day),
+        _period_on(day),
     )
 
 
