@@ -635,7 +635,17 @@ _UNTIMED_NOTE = "untimed: 1 unit whatever the minutes; not in the timed total"
 _FIFTEEN = UnitBasis.FIFTEEN
 _UNTIMED = UnitBasis.UNTIMED
 _NOBODY: frozenset[str] = frozenset()
-_counts = UnitCounts._sorted
+_object_new = object.__new__
+
+
+def _counts(data: dict[str, int]) -> UnitCounts:
+    # UnitCounts._sorted without the class-method binding and the look-up of __new__
+    # through the Mapping ABCs.
+    obj: UnitCounts = _object_new(UnitCounts)
+    obj._data = data
+    return obj
+
+
 _code_of = operator.itemgetter(0)
 # Three date comparisons per call otherwise; a year of days fits many times over.
 _period_on = functools.lru_cache(maxsize=1 << 12)(period_on)
