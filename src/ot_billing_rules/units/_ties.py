@@ -24,26 +24,24 @@ def split_tie(
 ) -> tuple[tuple[str, ...], int]:
     """The tied codes in tie-break order and how many of them get a unit.
 
-    ``timed``: (code, minutes) of the 15-minute codes with leftover minutes,
-    in code order; ``spare``: the units left after the whole blocks, fewer
+    ``timed``: (code, minutes) of the 15-minute codes with leftover minutes;
+    ``spare``: the units left after the whole blocks, fewer
     than those codes, the last one falling inside a tie. ``by_minutes``
     ranks a tie by more minutes first (``minutes``, and ``therapist_first``
     with no assistant minutes), else by code.
     """
-    # The sort is stable and the codes come in code order, so the code (the tie-break's
-    # last key) needs no place in the key.
+    # The full path's rank (leftover, then minutes or nothing, then code), as plain tuples.
     if by_minutes:
-        order = sorted(timed, key=lambda r: (-(r[1] % 15), -r[1]))
+        order = sorted([(-(m % 15), -m, code) for code, m in timed])
     else:
-        order = sorted(timed, key=lambda r: -(r[1] % 15))
-    cut = order[spare - 1][1] % 15
+        order = sorted([(-(m % 15), 0, code) for code, m in timed])
+    edge = order[spare - 1][0]
     above = 0
     tied: list[str] = []
-    for code, minutes in order:
-        left = minutes % 15
-        if left > cut:
+    for rank, _, code in order:
+        if rank < edge:
             above += 1
-        elif left == cut:
+        elif rank == edge:
             tied.append(code)
     return tuple(tied), spare - above
 
