@@ -33,6 +33,26 @@ from ot_billing_rules import compute_units
 from synthetic import FOUR_TIMED_CODES_TIED as M
 call = lambda: compute_units(M, on=DAY)
 """,
+    "units_tied_4096": """
+import itertools
+from ot_billing_rules import compute_units
+# 4,096 distinct ties in a cycle, more than the tie-finding cache holds, so every finding
+# is worded afresh (the cache's worst case): k codes with the same leftover minutes L
+# and distinct whole blocks (which order them), for fewer than k units.
+CODES = ["97110", "97112", "97116", "97140", "97530", "97535", "97542", "97750", "97760"]
+def ties():
+    for k in range(2, 6):
+        for left in range(1, 15):
+            if not 0 < (k * left + 7) // 15 < k:
+                continue
+            for codes in itertools.combinations(CODES, k):
+                for blocks in itertools.permutations(range(k)):
+                    yield {c: 15 * b + left for c, b in zip(codes, blocks)}
+M = list(itertools.islice(ties(), 4096))
+assert len({compute_units(m, on=DAY).findings[0].message for m in M}) == 4096
+cycle = itertools.cycle(M)
+call = lambda: compute_units(next(cycle), on=DAY)
+""",
     "audit": """
 from ot_billing_rules import Visit, audit_visit
 from synthetic import SIX_SERVICE_VISIT
@@ -71,7 +91,13 @@ for _ in range(3):
 print(statistics.median(runs))
 """
 
-_CALLS = {"units": 20000, "units_tied": 10000, "audit": 2000, "audit_4096": 2000}
+_CALLS = {
+    "units": 20000,
+    "units_tied": 10000,
+    "units_tied_4096": 8192,
+    "audit": 2000,
+    "audit_4096": 2000,
+}
 
 
 def _once(tree: str, name: str) -> float:

@@ -41,22 +41,38 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import attrs
 
-from .._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
+from .._coerce import (
+    MAX_DATE,
+    MIN_DATE,
+    MINUTES_PER_DAY,
+    coerce_date,
+    coerce_discipline,
+    coerce_enum,
+    require_int,
+)
 from .._fast import compact_pickle, maker, slotted_base
 from .._html import html_table
 from ..catalog import lookup, normalize_code
-from ..errors import DuplicateCodeError, InvalidInputError, InvalidMinutesError, InvalidTypeError
+from ..errors import (
+    DuplicateCodeError,
+    InvalidInputError,
+    InvalidMinutesError,
+    InvalidTypeError,
+    OTBillingError,
+)
 from ..findings import Finding, Severity, findings_html
 from ..lines import ClaimLine
 from ..sources import cite
 from ..terms import Discipline, HourRule, UnitBasis, UnitMethod
 from ._families import Family, basis_of, family_of
+from ._ties import MAX_ALTERNATIVES, alternative_units, split_tie, tie_finding
 from .assistant import (
     DEFAULT_POLICY,
     AssistantPeriod,
@@ -87,9 +103,6 @@ __all__ = [
     "cms_units",
     "compute_units",
 ]
-
-#: At most this many alternative allocations are listed for one tie.
-MAX_ALTERNATIVES = 64
 
 
 class TieBreak(str, enum.Enum):
@@ -330,9 +343,10 @@ _DISCIPLINES = {d.value: d for d in Discipline}
 
 # A year of dates for a few hundred codes: 4,096 entries missed 13 % of the time.
 @functools.lru_cache(maxsize=1 << 16)
-def _entry(raw: str, day: date) -> tuple[str, UnitBasis]:
+def _entry(raw: str, day: date) -> tuple[str, UnitBasis, tuple[str]]:
+    # The one-code tuple too: a service row's codes, built once per code and day.
     code = normalize_code(raw)
-    return code, basis_of(lookup(code, on=day))
+    return code, basis_of(lookup(code, on=day)), (code,)
 
 
 def _mapping(value: object, field: str) -> Mapping[Any, Any]:
@@ -362,7 +376,7 @@ def _read_minutes(minutes: object, day: date) -> tuple[dict[str, int | None], di
     for raw, value in _mapping(minutes, "minutes").items():
         if not isinstance(raw, str):
             normalize_code(raw)  # raises the typed error
-        code, basis = _entry(raw, day)
+        code, basis, _ = _entry(raw, day)
         if code in given:
             raise _duplicate(code, raws[code], raw, "minutes")
         raws[code] = raw
@@ -618,6 +632,23 @@ def compute_units(
 
 
 _UNTIMED_NOTE = "untimed: 1 unit whatever the minutes; not in the timed total"
+_FIFTEEN = UnitBasis.FIFTEEN
+_UNTIMED = UnitBasis.UNTIMED
+_NOBODY: frozenset[str] = frozenset()
+_object_new = object.__new__
+
+
+def _counts(data: dict[str, int]) -> UnitCounts:
+    # UnitCounts._sorted without the class-method binding and the look-up of __new__
+    # through the Mapping ABCs.
+    obj: UnitCounts = _object_new(UnitCounts)
+    obj._data = data
+    return obj
+
+
+_code_of = operator.itemgetter(0)
+# Three date comparisons per call otherwise; a year of days fits many times over.
+_period_on = functools.lru_cache(maxsize=1 << 12)(period_on)
 
 
 def _quick(
@@ -632,10 +663,10 @@ def _quick(
     """The common case without the scratch objects, or ``None`` for the full path.
 
     Taken for the CMS method with only 15-minute and untimed codes, plain int
-    (or, untimed, ``None``) minutes, no assistant minutes and no ``prefer``; a
-    tie goes on to :func:`_allocate` with the input read here, anything else,
-    bad input included, to :func:`_full`, which raises the errors. Every
-    value matches the full path's (see tests/property/test_fast_paths.py).
+    (or, untimed, ``None``) minutes, no assistant minutes and no ``prefer``,
+    leftover ties included (:mod:`._ties`); anything else, bad input
+    included, goes to :func:`_full`, which raises the errors. Every value
+    matches the full path's (see tests/property/test_fast_paths.py).
     """
     if type(minutes) is not dict or type(prefer) not in (tuple, list) or prefer:
         return None
@@ -649,90 +680,96 @@ def _quick(
     if type(tie) is not TieBreak or type(hours) is not HourRule:
         return None
     # The options above are valid, so a bad date raises here what _full would raise first.
-    day = coerce_date(on)
-    rows: list[tuple[str, UnitBasis, int | None]] = []
-    seen: set[str] = set()
+    day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
+    rows: list[tuple[str, UnitBasis, tuple[str], int | None]] = []
+    leftovers: list[int] = []
+    total = untimed = whole_sum = 0
     for raw, value in minutes.items():
         if type(raw) is not str:
             return None
-        code, basis = _entry(raw, day)
-        if code in seen:
+        try:
+            code, basis, one = _entry(raw, day)
+        except OTBillingError:
+            # _full raises it, unless an earlier code was given twice: that error comes first.
             return None
-        seen.add(code)
         if type(value) is int:
             if not 0 <= value <= MINUTES_PER_DAY:
                 return None
-        elif value is not None or basis is not UnitBasis.UNTIMED:
-            return None
-        if basis is not UnitBasis.FIFTEEN and basis is not UnitBasis.UNTIMED:
-            return None
-        rows.append((code, basis, value))
-    rows.sort()
-    day_total = 0
-    total = 0
-    whole_sum = 0
-    leftovers: list[int] = []
-    for _, basis, value in rows:
-        if value is not None:
-            day_total += value
-            if basis is UnitBasis.FIFTEEN:
+            if basis is _FIFTEEN:
                 total += value
                 whole_sum += value // 15
-                if value % 15:
-                    leftovers.append(value % 15)
-    if day_total > MINUTES_PER_DAY:
+                left = value % 15
+                if left:
+                    leftovers.append(left)
+            elif basis is _UNTIMED:
+                untimed += value
+            else:
+                return None
+        elif value is not None or basis is not _UNTIMED:
+            return None
+        rows.append((code, basis, one, value))
+    if total + untimed > MINUTES_PER_DAY:
         return None
+    # By code alone: a code given twice (two spellings) must not compare None with an int.
+    rows.sort(key=_code_of)
     n = (total + 7) // 15
     spare = n - whole_sum
-    cut = 15  # leftovers at or above this win a unit
-    if spare > 0:
+    cut = 15  # leftovers at or above this win a unit, and so do the codes in edge
+    edge = _NOBODY
+    at_edge = -1  # the tied leftover, if any
+    tied: tuple[str, ...] = ()
+    share = 0
+    if spare >= len(leftovers):
+        cut = 1 if spare > 0 else 15
+    elif spare > 0:
         leftovers.sort(reverse=True)
-        if spare < len(leftovers) and leftovers[spare - 1] == leftovers[spare]:
-            # A tie: the full computation lists the alternatives, from the input read here.
-            return _allocate(
-                {code: value for code, _, value in rows},
-                {code: basis for code, basis, _ in rows},
-                {},
-                UnitMethod.CMS,
-                day,
-                disc,
-                tie,
-                hours,
-                DEFAULT_POLICY,
-                (),
-            )
-        cut = leftovers[spare - 1] if spare <= len(leftovers) else 1
+        cut = leftovers[spare - 1]
+        if cut == leftovers[spare]:
+            # A tie at the cut: the tie-break picks who of the tied codes gets a unit.
+            timed = [(c, v or 0) for c, b, _, v in rows if b is _FIFTEEN and (v or 0) % 15]
+            tied, share = split_tie(timed, spare, tie is not TieBreak.CODE)
+            edge = frozenset(tied[:share])
+            at_edge = cut
+            cut += 1
     units: dict[str, int] = {}
     lines: list[ClaimLine] = []
     services: list[ServiceUnits] = []
-    for code, basis, value in rows:
-        if basis is UnitBasis.FIFTEEN:
+    for code, basis, one, value in rows:
+        if basis is _FIFTEEN:
             whole, leftover = divmod(value or 0, 15)
-            extra = leftover >= cut
+            extra = leftover >= cut or (leftover == at_edge and code in edge)
             got = whole + extra
             services.append(
-                _make_service(code, (code,), basis, value, 0, whole, leftover, extra, got, 0, "")
+                _make_service(code, one, basis, value, 0, whole, leftover, extra, got, 0, "")
             )
         else:
             got = 1
             services.append(
-                _make_service(code, (code,), basis, value, 0, 0, 0, False, 1, 0, _UNTIMED_NOTE)
+                _make_service(code, one, basis, value, 0, 0, 0, False, 1, 0, _UNTIMED_NOTE)
             )
         units[code] = got
         if got:
             lines.append(_make_line(code, got, (), value))
+    if len(units) != len(rows):
+        return None  # a code given twice (two spellings): _full raises the error
+    alternatives: tuple[UnitCounts, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    if tied:
+        alts, cut_short = alternative_units(units, tied, share)
+        alternatives = tuple(map(_counts, alts))
+        findings = (tie_finding(tied, tied, cut - 1, share, tied[:share], tie.value, cut_short),)
     return _make_allocation(
-        UnitCounts._sorted(units),
+        _counts(units),
         total,
         n,
-        (),
+        alternatives,
         tuple(lines),
         UnitMethod.CMS,
         day,
         disc,
         tuple(services),
-        (),
-        period_on(day),
+        findings,
+        _period_on(day),
     )
 
 
@@ -788,7 +825,7 @@ def _allocate(
     policy: AssistantPolicy,
     favoured: Sequence[str],
 ) -> UnitAllocation:
-    """The full computation on checked input (the fast path hands a tie over here)."""
+    """The full computation on checked input."""
     services = _services(given, bases, assistant)
     findings: list[Finding] = []
 
@@ -991,19 +1028,14 @@ def _split(svc: _Service, period: AssistantPeriod, policy: AssistantPolicy) -> S
 def _tie_finding(
     tied: list[_Service], certain: list[_Service], share: int, tie: TieBreak, cut_short: bool
 ) -> Finding:
-    winners = [s.name for s in tied if s.extra]
-    names = ", ".join(s.name for s in tied)
-    more = f" (the first {MAX_ALTERNATIVES} are listed)" if cut_short else ""
-    return Finding(
-        "units.cms.tie",
-        Severity.INFO,
+    return tie_finding(
+        tuple(s.name for s in tied),
         tuple(c for s in tied for c in s.codes),
-        f"{names} tie with {tied[0].leftover} leftover minutes for {share} remaining unit(s); "
-        f"{', '.join(winners)} chosen by tie_break={tie.value!r}. Every other choice is equally "
-        f"valid and listed in alternatives{more}.",
-        suggestion="CMS lets the provider choose in a tie; pass tie_break= or prefer= to choose "
-        "differently (never give all units to one code).",
-        source=cite("cms_8_minute_rule"),
+        tied[0].leftover,
+        share,
+        tuple(s.name for s in tied if s.extra),
+        tie.value,
+        cut_short,
     )
 
 
