@@ -291,14 +291,41 @@ def findings(
     found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
     found += _addons(bundle.by_code)
     for line in bundle.items:
-        entry = get(line.code)
-        found += check_line_modifiers(
-            line.code,
-            line.modifiers,
-            discipline=bundle.discipline,
-            therapy_list=None if entry is None else entry.therapy_list.value,
-        )
+        found += _line_findings(line.code, line.modifiers, bundle.discipline)
     return sort_findings(found)
+
+
+_LineKey = tuple[str, tuple[str, ...], Discipline | None]
+_LINE_WORDED: dict[_LineKey, tuple[Finding, ...]] = {}
+
+
+def _line_findings(
+    code: str, modifiers: tuple[str, ...], discipline: Discipline | None
+) -> tuple[Finding, ...]:
+    # A line's modifier findings depend only on its code, its modifiers and the
+    # plan of care (the catalog is fixed for the process): worded once per
+    # distinct line, not per audit. Findings are frozen, so sharing them is safe.
+    key = (code, modifiers, discipline)
+    found = _LINE_WORDED.get(key)
+    if found is None:
+        entry = get(code)
+        found = tuple(
+            check_line_modifiers(
+                code,
+                modifiers,
+                discipline=discipline,
+                therapy_list=None if entry is None else entry.therapy_list.value,
+            )
+        )
+        if len(_LINE_WORDED) >= _MAX_WORDED:
+            _LINE_WORDED.clear()
+        _LINE_WORDED[key] = found
+    return found
+
+
+#: Bound of each wording cache: far more distinct keys than a clinic's code
+#: set produces, small enough to never matter for memory.
+_MAX_WORDED = 4096
 
 
 # -- NCCI ------------------------------------------------------------------
@@ -413,7 +440,7 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
     key = (hit, ctx.setting, ctx.source, strict)
     found = _PTP_WORDED.get(key)
     if found is None:
-        if len(_PTP_WORDED) >= 4096:
+        if len(_PTP_WORDED) >= _MAX_WORDED:
             _PTP_WORDED.clear()
         found = _PTP_WORDED[key] = _word_ptp(hit, ctx.setting, ctx.source, strict)
     return found
@@ -479,6 +506,24 @@ def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -
 
 
 def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
+    # The wording depends on the hit, the setting, the table's source and the
+    # day only when the MUE row postdates it (the "may differ" note): worded
+    # once per distinct key, not per audit.
+    effective = hit.mue.effective
+    early = ctx.day if effective is not None and ctx.day < effective else None
+    key = (hit, ctx.setting, ctx.source, _medicaid(ctx.edits), early)
+    found = _MUE_WORDED.get(key)
+    if found is None:
+        if len(_MUE_WORDED) >= _MAX_WORDED:
+            _MUE_WORDED.clear()
+        found = _MUE_WORDED[key] = _word_mue(ctx, hit)
+    return found
+
+
+_MUE_WORDED: dict[tuple[MUEHit, Setting, str, bool, date | None], Finding] = {}
+
+
+def _word_mue(ctx: Bundle, hit: MUEHit) -> Finding:
     mue, units, zero = hit.mue, hit.units, hit.scope == "zero"
     if hit.scope == "per_line":
         scope = "on one line" if hit.lines == 1 else f"on each of {hit.lines} lines"
@@ -590,24 +635,38 @@ _STATUS_RULES: Mapping[FeeScheduleStatus, tuple[str, Severity, str, str]] = {
 
 def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
+    status_of = ctx.edits.status
     for code in sorted(by_code):
-        status = ctx.edits.status(code)
+        status = status_of(code)
         if status is None or status not in _STATUS_RULES:
             continue
-        rule, severity, why, advice = _STATUS_RULES[status]
-        if status is FeeScheduleStatus.NOT_VALID_FOR_MEDICARE and code in _STATUS_I_REPLACEMENT:
-            advice = f"bill {_STATUS_I_REPLACEMENT[code]} instead (Medicare's code for it)"
-        out.append(
-            Finding(
-                rule,
-                severity,
-                (code,),
-                f"{code} has {why} (Medicare Physician Fee Schedule RVU file)",
-                advice,
-                cite("pfs_status"),
-            )
-        )
+        # Worded once per (code, status): the edit data is still asked every
+        # time, so a store changed in place or a new release is never missed.
+        key = (code, status)
+        found = _STATUS_WORDED.get(key)
+        if found is None:
+            if len(_STATUS_WORDED) >= _MAX_WORDED:
+                _STATUS_WORDED.clear()
+            found = _STATUS_WORDED[key] = _word_status(code, status)
+        out.append(found)
     return out
+
+
+_STATUS_WORDED: dict[tuple[str, FeeScheduleStatus], Finding] = {}
+
+
+def _word_status(code: str, status: FeeScheduleStatus) -> Finding:
+    rule, severity, why, advice = _STATUS_RULES[status]
+    if status is FeeScheduleStatus.NOT_VALID_FOR_MEDICARE and code in _STATUS_I_REPLACEMENT:
+        advice = f"bill {_STATUS_I_REPLACEMENT[code]} instead (Medicare's code for it)"
+    return Finding(
+        rule,
+        severity,
+        (code,),
+        f"{code} has {why} (Medicare Physician Fee Schedule RVU file)",
+        advice,
+        cite("pfs_status"),
+    )
 
 
 # -- add-on and once-per-day codes --------------------------------------------------
@@ -615,7 +674,13 @@ def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Findi
 
 def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
+    special = _special_codes()
+    # Most visits bill no add-on or once-per-day code: nothing to sort or look up.
+    if special.isdisjoint(by_code):
+        return out
     for code in sorted(by_code):
+        if code not in special:
+            continue
         entry = get(code)
         if entry is not None and entry.add_on_to and not set(entry.add_on_to) & set(by_code):
             primary = " or ".join(entry.add_on_to)
@@ -647,3 +712,10 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
                     )
                 )
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _special_codes() -> frozenset[str]:
+    """The catalog codes :func:`_addons` has something to say about (the catalog is fixed)."""
+    add_ons = {c.code for c in _catalog.codes() if c.add_on_to}
+    return frozenset(add_ons | set(ONCE_PER_DAY))
