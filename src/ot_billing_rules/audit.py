@@ -752,19 +752,19 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
 
 
 def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
-    from .bundling import prepare
+    from .bundling import _prepare_items
 
     v = work.visit
     work.tables = edit_tables(v.payer.edits)
-    return prepare(
+    return _prepare_items(
         # Checked as billed: a modifier past the fourth is not on the claim.
-        [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
-        on=v.date_of_service,
-        setting=v.setting,
-        edits=v.payer.edits,
+        tuple(build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines),
+        v.date_of_service,
+        v.setting,
+        v.payer.edits,
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
-        discipline=work.discipline,
-        bypass=work.options.bypass or "either",
+        work.discipline,
+        work.options.bypass or "either",
     )
 
 
@@ -817,16 +817,23 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
         work.findings.extend(findings(bundle, ptp, mue))
         return lines
     modifier = work.options.bypass_modifier or policy.bypass_modifier
-    trial = _rebypassed(_bundle_of(work, _with_bypass(lines, set(tried.values()), modifier)), ptp)
+    targets = set(tried.values())
+    trial_lines = _with_bypass(lines, targets, modifier)
+    trial_bundle = _bundle_of(work, trial_lines)
+    trial = _rebypassed(trial_bundle, ptp)
     # Keep the modifier only where it removed the edit (indicator 1); an
     # indicator-0 edit cannot be bypassed and keeps its finding.
     still = {h.codes for h in trial if not h.bypassed}
     keep = {code for codes, code in tried.items() if codes not in still}
     if keep:
-        final_lines = _with_bypass(lines, keep, modifier)
-        final = _bundle_of(work, final_lines)
+        if keep == targets:  # the usual case: the trial is the final claim
+            final_lines, final, final_ptp = trial_lines, trial_bundle, trial
+        else:
+            final_lines = _with_bypass(lines, keep, modifier)
+            final = _bundle_of(work, final_lines)
+            final_ptp = _rebypassed(final, ptp)
         work.bundle = final
-        work.findings.extend(findings(final, _rebypassed(final, ptp), mue))
+        work.findings.extend(findings(final, final_ptp, mue))
     else:
         final_lines = lines
         work.findings.extend(findings(bundle, ptp, mue))

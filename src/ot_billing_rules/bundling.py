@@ -68,7 +68,8 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from . import catalog as _catalog
-from ._coerce import coerce_date, coerce_discipline, coerce_enum
+from ._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_discipline, coerce_enum
+from ._fast import maker
 from .catalog import FeeScheduleStatus, get
 from .coverage import coverage_findings
 from .errors import InvalidTypeError
@@ -185,6 +186,18 @@ def prepare(
             field="lines",
         )
     items = tuple(as_service_line(x) for x in lines)
+    return _prepare_items(items, on, setting, edits, discipline, bypass)
+
+
+def _prepare_items(
+    items: tuple[ServiceLine, ...],
+    on: date | str | None,
+    setting: Setting | str,
+    edits: EditData | None,
+    discipline: Discipline | str | None,
+    bypass: BypassPlacement | str,
+) -> Bundle:
+    """:func:`prepare` for lines that are already :class:`ServiceLine` values (the audit's)."""
     data: EditData = EditSet.bundled() if edits is None else edits
     # A runtime Protocol check costs tens of microseconds; an EditSet needs none.
     if type(data) is not EditSet and not isinstance(data, EditData):
@@ -197,21 +210,23 @@ def prepare(
     placement = _PLACEMENTS.get(bypass) if type(bypass) is str else bypass
     if type(placement) is not BypassPlacement:
         placement = coerce_enum(BypassPlacement, bypass, field="bypass")
-    day = coerce_date(on)
-    return Bundle(
-        day=day,
-        setting=where,
-        edits=data,
-        discipline=discipline
+    day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
+    # Every field is checked above: built without attrs' __init__ (one call per audit).
+    return _make_bundle(
+        day,
+        where,
+        data,
+        discipline
         if type(discipline) is Discipline or discipline is None
         else coerce_discipline(discipline),
-        placement=placement,
-        source=_per_set(data, ("source", where, day), lambda: _table_source(data, where, day)),
-        items=items,
-        by_code=group_lines(items),
+        placement,
+        _per_set(data, ("source", where, day), lambda: _table_source(data, where, day)),
+        items,
+        group_lines(items),
     )
 
 
+_make_bundle = maker(Bundle)
 _PLACEMENTS = {p.value: p for p in BypassPlacement}
 _PER_SET: dict[int, tuple[weakref.ref[EditSet], dict[object, object]]] = {}
 
