@@ -12,16 +12,20 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..modifiers import NCCI_ANY, BypassPlacement, pair_bypass
 from ..terms import Setting
-from ._models import MUE, EditData, PTPEdit
+from ._models import MUE, EditData, PTPEdit, _MemoryBackend
 
 if TYPE_CHECKING:
     from ..lines import ServiceLine
+
+_MISSING = object()
+#: Bound of a snapshot cache, shared with EditSet's own look-ups (the same dict).
+_MAX_LOOKUPS = 200_000
 
 __all__ = ["MUEHit", "PTPHit", "group_lines", "mue_hits", "ptp_hits", "rebypass"]
 
@@ -100,17 +104,57 @@ def ptp_hits(
 ) -> tuple[PTPHit, ...]:
     """The PTP edits in force on ``on`` between the codes of ``by_code``, pair by pair."""
     out: list[PTPHit] = []
+    cache = snapshot_cache(edits)
+    where = setting._value_
     for a, b in itertools.combinations(sorted(by_code), 2):
-        rows = edits.ptp_edits(a, b, on=on, setting=setting)
-        if not rows:  # most pairs have no edit
-            continue
-        oriented: dict[tuple[str, str], list[PTPEdit]] = defaultdict(list)
-        for e in rows:
-            if e.applies_on(on) and {e.column_1, e.column_2} == {a, b}:
-                oriented[(e.column_1, e.column_2)].append(e)
-        for (c1, c2), group in sorted(oriented.items()):
-            out.append(_hit(_strictest(group), by_code[c1], by_code[c2], on, placement))
+        if cache is None:
+            in_force = _in_force(edits.ptp_edits(a, b, on=on, setting=setting), a, b, on)
+        else:
+            key = ("ptp_hits", a, b, on, where)
+            in_force = cache.get(key)
+            if in_force is None:
+                # Every row of the pair, whatever the day: a batch spread over a
+                # year asks the edit data once per pair, not once per pair and day.
+                pair = ("ptp_rows", a, b, where)
+                rows = cache.get(pair)
+                if rows is None:
+                    rows = edits.ptp_edits(a, b, on=None, setting=setting)
+                    remember(cache, pair, rows)
+                in_force = _in_force(rows, a, b, on)
+                remember(cache, key, in_force)
+        for edit in in_force:  # most pairs have none
+            out.append(_hit(edit, by_code[edit.column_1], by_code[edit.column_2], on, placement))
     return tuple(out)
+
+
+def _in_force(rows: Sequence[PTPEdit], a: str, b: str, on: date) -> tuple[PTPEdit, ...]:
+    """Of the pair's ``rows``, the strictest in force on ``on`` per orientation (sorted)."""
+    if not rows:
+        return ()
+    oriented: dict[tuple[str, str], list[PTPEdit]] = defaultdict(list)
+    for e in rows:
+        if e.applies_on(on) and {e.column_1, e.column_2} == {a, b}:
+            oriented[(e.column_1, e.column_2)].append(e)
+    return tuple(_strictest(group) for _, group in sorted(oriented.items()))
+
+
+def snapshot_cache(edits: EditData) -> dict[tuple[Any, ...], Any] | None:
+    """The look-up cache of an edit set whose rows live in memory, else ``None``.
+
+    That cache belongs to one snapshot of the rows and dies with it, so a
+    store opened again or files imported again never see another's entries.
+    A store's edit set has none (each look-up checks the file was not changed
+    in place), nor has other edit data: those are asked every time.
+    """
+    backend = getattr(edits, "_backend", None)
+    return backend.lookups if type(backend) is _MemoryBackend else None
+
+
+def remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: object) -> None:
+    """Store ``value`` in a snapshot cache, emptied when it reaches its bound."""
+    if len(cache) >= _MAX_LOOKUPS:
+        cache.clear()
+    cache[key] = value
 
 
 def rebypass(
@@ -165,8 +209,17 @@ def mue_hits(
 ) -> tuple[MUEHit, ...]:
     """The codes of ``by_code`` whose units exceed their MUE on ``on``."""
     out: list[MUEHit] = []
+    cache = snapshot_cache(edits)
+    where = setting._value_
     for code in sorted(by_code):
-        mue = edits.mue(code, on=on, setting=setting)
+        if cache is None:
+            mue = edits.mue(code, on=on, setting=setting)
+        else:
+            key = ("mue", code, on, where)
+            mue = cache.get(key, _MISSING)
+            if mue is _MISSING:
+                mue = edits.mue(code, on=on, setting=setting)
+                remember(cache, key, mue)
         if mue is None:
             continue
         lines = by_code[code]
