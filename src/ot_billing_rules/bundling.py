@@ -71,7 +71,7 @@ from . import catalog as _catalog
 from ._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_discipline, coerce_enum
 from ._fast import maker
 from .catalog import FeeScheduleStatus, get
-from .coverage import coverage_findings
+from .coverage import _DRY_NEEDLING, DATED_STATUS, coverage_findings
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine, as_service_line
@@ -86,6 +86,7 @@ from .ncci import (
     ptp_hits,
     table_release,
 )
+from .ncci._checks import remember, snapshot_cache
 from .sources import cite
 from .terms import Discipline, Setting
 
@@ -303,12 +304,17 @@ def findings(
         found += [_ptp_finding(bundle, h) for h in ptp]
         found += [_mue_finding(bundle, h) for h in mue]
     found += _status(bundle, bundle.by_code)
-    found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
+    if not _COVERAGE_CODES.isdisjoint(bundle.by_code):
+        found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
     found += _addons(bundle.by_code)
     for line in bundle.items:
         found += _line_findings(line.code, line.modifiers, bundle.discipline)
     return sort_findings(found)
 
+
+#: The only codes :func:`~ot_billing_rules.coverage.coverage_findings` speaks
+#: of (its dated statuses and dry needling): a date without them skips it.
+_COVERAGE_CODES = frozenset({row.code for row in DATED_STATUS} | set(_DRY_NEEDLING))
 
 _LineKey = tuple[str, tuple[str, ...], Discipline | None]
 _LINE_WORDED: dict[_LineKey, tuple[Finding, ...]] = {}
@@ -650,21 +656,35 @@ _STATUS_RULES: Mapping[FeeScheduleStatus, tuple[str, Severity, str, str]] = {
 
 def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
-    status_of = ctx.edits.status
+    edits = ctx.edits
+    # An in-memory edit set never changes: its status findings are kept with
+    # it, per code. A store or other edit data is asked every time (a store
+    # changed in place must still raise), and only the wording is reused.
+    cache = snapshot_cache(edits)
     for code in sorted(by_code):
-        status = status_of(code)
-        if status is None or status not in _STATUS_RULES:
+        if cache is None:
+            out += _status_of(edits, code)
             continue
-        # Worded once per (code, status): the edit data is still asked every
-        # time, so a store changed in place or a new release is never missed.
-        key = (code, status)
-        found = _STATUS_WORDED.get(key)
+        key = ("status_findings", code)
+        found = cache.get(key)
         if found is None:
-            if len(_STATUS_WORDED) >= _MAX_WORDED:
-                _STATUS_WORDED.clear()
-            found = _STATUS_WORDED[key] = _word_status(code, status)
-        out.append(found)
+            found = _status_of(edits, code)
+            remember(cache, key, found)
+        out += found
     return out
+
+
+def _status_of(edits: EditData, code: str) -> tuple[Finding, ...]:
+    status = edits.status(code)
+    if status is None or status not in _STATUS_RULES:
+        return ()
+    key = (code, status)
+    found = _STATUS_WORDED.get(key)
+    if found is None:
+        if len(_STATUS_WORDED) >= _MAX_WORDED:
+            _STATUS_WORDED.clear()
+        found = _STATUS_WORDED[key] = _word_status(code, status)
+    return (found,)
 
 
 _STATUS_WORDED: dict[tuple[str, FeeScheduleStatus], Finding] = {}

@@ -223,7 +223,7 @@ def mue_hits(
         if mue is None:
             continue
         lines = by_code[code]
-        total = sum(line.units for line in lines)
+        total = lines[0].units if len(lines) == 1 else sum(line.units for line in lines)
         if mue.value == 0:
             out.append(MUEHit(mue.code, mue, total, "zero"))
         elif mue.adjudication.per_line:
