@@ -8,6 +8,7 @@ modifier goes, so both see one computation.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,8 +147,18 @@ def snapshot_cache(edits: EditData) -> dict[tuple[Any, ...], Any] | None:
     A store's edit set has none (each look-up checks the file was not changed
     in place), nor has other edit data: those are asked every time.
     """
+    # Exactly an EditSet: a subclass may answer its look-ups its own way.
+    if type(edits) is not _edit_set():
+        return None
     backend = getattr(edits, "_backend", None)
     return backend.lookups if type(backend) is _MemoryBackend else None
+
+
+@functools.cache
+def _edit_set() -> type:
+    from . import EditSet  # defined after this module, in the package
+
+    return EditSet
 
 
 def remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: object) -> None:
