@@ -105,9 +105,10 @@ def ptp_hits(
 ) -> tuple[PTPHit, ...]:
     """The PTP edits in force on ``on`` between the codes of ``by_code``, pair by pair."""
     out: list[PTPHit] = []
-    cache = snapshot_cache(edits)
-    where = setting._value_
+    cache = _cache_for(edits, on, setting)
+    where = None if cache is None else setting._value_  # an enum hashes in Python
     for a, b in itertools.combinations(sorted(by_code), 2):
+        in_force: tuple[PTPEdit, ...] | None
         if cache is None:
             in_force = _in_force(edits.ptp_edits(a, b, on=on, setting=setting), a, b, on)
         else:
@@ -152,6 +153,13 @@ def snapshot_cache(edits: EditData) -> dict[tuple[Any, ...], Any] | None:
         return None
     backend = getattr(edits, "_backend", None)
     return backend.lookups if type(backend) is _MemoryBackend else None
+
+
+def _cache_for(edits: EditData, on: object, setting: object) -> dict[tuple[Any, ...], Any] | None:
+    # Keys hold a date and a Setting: a caller passing strings is answered uncached.
+    if type(on) is not date or type(setting) is not Setting:
+        return None
+    return snapshot_cache(edits)
 
 
 @functools.cache
@@ -220,8 +228,8 @@ def mue_hits(
 ) -> tuple[MUEHit, ...]:
     """The codes of ``by_code`` whose units exceed their MUE on ``on``."""
     out: list[MUEHit] = []
-    cache = snapshot_cache(edits)
-    where = setting._value_
+    cache = _cache_for(edits, on, setting)
+    where = None if cache is None else setting._value_
     for code in sorted(by_code):
         if cache is None:
             mue = edits.mue(code, on=on, setting=setting)
