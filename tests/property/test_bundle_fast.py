@@ -340,3 +340,31 @@ def test_hits_take_a_setting_given_as_text() -> None:
         assert _checks.mue_hits(lines, BUNDLED, on=day, setting=text) == _checks.mue_hits(
             lines, BUNDLED, on=day, setting=where
         )
+
+
+_BYPASSABLE = sorted(
+    (e for e in BUNDLED.iter_ptp() if e.bypassable), key=lambda e: (e.column_1, e.column_2)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_BYPASSABLE),
+    st.lists(st.sampled_from(MODIFIERS), max_size=4, unique=True).map(tuple),
+    st.lists(st.sampled_from(MODIFIERS), max_size=4, unique=True).map(tuple),
+    st.sampled_from(DATES),
+    st.sampled_from(list(ob.BypassPlacement)),
+)
+def test_one_line_per_code_reads_the_bypass_as_the_general_path(
+    edit: Any,
+    ones: tuple[str, ...],
+    twos: tuple[str, ...],
+    day: date,
+    placement: ob.BypassPlacement,
+) -> None:
+    # A repeated line changes nothing, and takes the many-lines path.
+    one = ob.ServiceLine(edit.column_1, 1, ones)
+    two = ob.ServiceLine(edit.column_2, 1, twos)
+    fast = _checks._hit(edit, [one], [two], day, placement)
+    assert fast == _checks._hit(edit, [one, one], [two], day, placement)
+    assert fast == _checks._hit(edit, [one], [two, two], day, placement)

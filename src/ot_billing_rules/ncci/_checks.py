@@ -112,16 +112,18 @@ def ptp_hits(
         if cache is None:
             in_force = _in_force(edits.ptp_edits(a, b, on=on, setting=setting), a, b, on)
         else:
+            # Every row of the pair, whatever the day: most pairs have none, and
+            # a batch spread over a year asks the edit data once per pair.
+            pair = ("ptp_rows", a, b, where)
+            rows = cache.get(pair)
+            if rows is None:
+                rows = edits.ptp_edits(a, b, on=None, setting=setting)
+                remember(cache, pair, rows)
+            if not rows:
+                continue
             key = ("ptp_hits", a, b, on, where)
             in_force = cache.get(key)
             if in_force is None:
-                # Every row of the pair, whatever the day: a batch spread over a
-                # year asks the edit data once per pair, not once per pair and day.
-                pair = ("ptp_rows", a, b, where)
-                rows = cache.get(pair)
-                if rows is None:
-                    rows = edits.ptp_edits(a, b, on=None, setting=setting)
-                    remember(cache, pair, rows)
                 in_force = _in_force(rows, a, b, on)
                 remember(cache, key, in_force)
         for edit in in_force:  # most pairs have none
@@ -205,6 +207,14 @@ def _hit(
     if not edit.bypassable:
         tried = sorted({m for line in [*twos, *ones] for m in line.modifiers} & NCCI_ANY)
         return PTPHit(c1, c2, edit, tried=tuple(tried))
+    if len(ones) == 1 and len(twos) == 1:  # the usual claim: one line per code
+        one, two = ones[0], twos[0]
+        found = pair_bypass(
+            (one.code, one.modifiers), (two.code, two.modifiers), on=on, placement=placement
+        )
+        if found is None:
+            return PTPHit(c1, c2, edit)
+        return PTPHit(c1, c2, edit, bypassed_by=found[0], bypass_on=found[1])
     hits = [
         pair_bypass(
             (one.code, one.modifiers), (two.code, two.modifiers), on=on, placement=placement
