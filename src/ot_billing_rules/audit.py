@@ -94,7 +94,7 @@ from ._schema_version import SCHEMA_VERSION
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
-from .lines import ClaimLine, ServiceLine
+from .lines import ClaimLine
 from .modifiers import (
     ASSISTANT_MODIFIERS,
     BYPASS_MODIFIERS,
@@ -752,13 +752,13 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
 
 
 def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
-    from .bundling import _prepare_items
+    from .bundling import _prepare_items, _service_lines
 
     v = work.visit
     work.tables = edit_tables(v.payer.edits)
     return _prepare_items(
         # Checked as billed: a modifier past the fourth is not on the claim.
-        tuple(build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines),
+        _service_lines(lines, MAX_MODIFIERS),
         v.date_of_service,
         v.setting,
         v.payer.edits,
@@ -791,13 +791,12 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     adding a modifier changes only whether an edit is bypassed, which
     :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
     """
-    from ._audit_payer import edits_program_mismatch
     from .bundling import findings, hits
 
     v = work.visit
     policy: PayerPolicy = v.payer
     bundle = _bundle_of(work, lines)
-    if not policy.ncci_edits or edits_program_mismatch(policy) is not None:
+    if not policy.ncci_edits or _audit_payer.edits_program_mismatch(policy) is not None:
         # No NCCI findings also means no bypass modifier is tried or added;
         # the other program's rows are never checked in place of the payer's.
         work.findings.extend(findings(bundle, (), (), ncci=False))

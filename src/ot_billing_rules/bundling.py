@@ -228,6 +228,14 @@ def _prepare_items(
 
 
 _make_bundle = maker(Bundle)
+_make_service_line = maker(ServiceLine)
+
+
+def _service_lines(lines: Iterable[ClaimLine], keep: int) -> tuple[ServiceLine, ...]:
+    """Claim lines as service lines with their first ``keep`` modifiers (already valid values)."""
+    return tuple([_make_service_line(ln.code, ln.units, ln.modifiers[:keep]) for ln in lines])
+
+
 _PLACEMENTS = {p.value: p for p in BypassPlacement}
 _PER_SET: dict[int, tuple[weakref.ref[EditSet], dict[object, object]]] = {}
 

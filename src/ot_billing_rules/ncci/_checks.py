@@ -151,7 +151,7 @@ def snapshot_cache(edits: EditData) -> dict[tuple[Any, ...], Any] | None:
     in place), nor has other edit data: those are asked every time.
     """
     # Exactly an EditSet: a subclass may answer its look-ups its own way.
-    if type(edits) is not _edit_set():
+    if not _is_edit_set(type(edits)):
         return None
     backend = getattr(edits, "_backend", None)
     return backend.lookups if type(backend) is _MemoryBackend else None
@@ -164,11 +164,10 @@ def _cache_for(edits: EditData, on: object, setting: object) -> dict[tuple[Any, 
     return snapshot_cache(edits)
 
 
-@functools.cache
-def _edit_set() -> type:
-    from . import EditSet  # defined after this module, in the package
-
-    return EditSet
+@functools.lru_cache(maxsize=16)
+def _is_edit_set(kind: type) -> bool:
+    # By name: EditSet is defined in the package, which imports this module.
+    return kind.__module__ == __package__ and kind.__qualname__ == "EditSet"
 
 
 def remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: object) -> None:
