@@ -368,3 +368,22 @@ def test_one_line_per_code_reads_the_bypass_as_the_general_path(
     fast = _checks._hit(edit, [one], [two], day, placement)
     assert fast == _checks._hit(edit, [one, one], [two], day, placement)
     assert fast == _checks._hit(edit, [one], [two, two], day, placement)
+
+
+_ROWS = sorted(BUNDLED.iter_ptp(), key=repr)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_ROWS),
+    st.sampled_from(CODES),
+    st.dates(date(1996, 1, 1), date(2027, 12, 31)),
+    st.booleans(),
+)
+def test_a_pair_with_one_row_is_read_as_the_general_path(
+    edit: Any, other: str, day: date, swap: bool
+) -> None:
+    # One row skips the grouping; the row twice takes it, and must agree.
+    a, b = (edit.column_1, edit.column_2) if not swap else (edit.column_2, edit.column_1)
+    for pair in ((a, b), (a, other), (other, b)):
+        assert _checks._in_force((edit,), *pair, day) == _checks._in_force((edit, edit), *pair, day)

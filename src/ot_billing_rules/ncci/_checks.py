@@ -135,6 +135,10 @@ def _in_force(rows: Sequence[PTPEdit], a: str, b: str, on: date) -> tuple[PTPEdi
     """Of the pair's ``rows``, the strictest in force on ``on`` per orientation (sorted)."""
     if not rows:
         return ()
+    if len(rows) == 1:  # most pairs hold one row: nothing to group or rank
+        e = rows[0]
+        ok = e.applies_on(on) and (e.column_1, e.column_2) in ((a, b), (b, a))
+        return (e,) if ok else ()
     oriented: dict[tuple[str, str], list[PTPEdit]] = defaultdict(list)
     for e in rows:
         if e.applies_on(on) and {e.column_1, e.column_2} == {a, b}:
