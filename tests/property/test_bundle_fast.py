@@ -387,3 +387,36 @@ def test_a_pair_with_one_row_is_read_as_the_general_path(
     a, b = (edit.column_1, edit.column_2) if not swap else (edit.column_2, edit.column_1)
     for pair in ((a, b), (a, other), (other, b)):
         assert _checks._in_force((edit,), *pair, day) == _checks._in_force((edit, edit), *pair, day)
+
+
+def _reference_mue_hits(
+    by_code: dict[str, list[ob.ServiceLine]], day: date, where: ob.Setting
+) -> tuple[Any, ...]:
+    # mue_hits as written before its fast paths (every code asked, no early skip).
+    out: list[Any] = []
+    for code in sorted(by_code):
+        mue = UNCACHED.mue(code, on=day, setting=where)
+        if mue is None:
+            continue
+        lines = by_code[code]
+        total = sum(line.units for line in lines)
+        if mue.value == 0:
+            out.append(_checks.MUEHit(mue.code, mue, total, "zero"))
+        elif mue.adjudication.per_line:
+            over = sorted(line.units for line in lines if line.units > mue.value)
+            for units in sorted(set(over)):
+                out.append(_checks.MUEHit(mue.code, mue, units, "per_line", over.count(units)))
+        elif total > mue.value:
+            out.append(_checks.MUEHit(mue.code, mue, total, "per_date"))
+    return tuple(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines_st, st.sampled_from(DATES), st.sampled_from(list(ob.Setting)))
+def test_mue_hits_equal_the_reference(
+    lines: list[ob.ServiceLine], day: date, where: ob.Setting
+) -> None:
+    by_code = dict(_checks.group_lines(lines))
+    expected = _reference_mue_hits(by_code, day, where)
+    assert _checks.mue_hits(by_code, BUNDLED, on=day, setting=where) == expected
+    assert _checks.mue_hits(by_code, UNCACHED, on=day, setting=where) == expected

@@ -256,6 +256,8 @@ def mue_hits(
             continue
         lines = by_code[code]
         total = lines[0].units if len(lines) == 1 else sum(line.units for line in lines)
+        if 0 < mue.value >= total:  # no line, nor the day's sum, goes past the MUE
+            continue
         if mue.value == 0:
             out.append(MUEHit(mue.code, mue, total, "zero"))
         elif mue.adjudication.per_line:
