@@ -385,8 +385,8 @@ def test_a_pair_with_one_row_is_read_as_the_general_path(
 ) -> None:
     # One row skips the grouping; the row twice takes it, and must agree.
     a, b = (edit.column_1, edit.column_2) if not swap else (edit.column_2, edit.column_1)
-    for pair in ((a, b), (a, other), (other, b)):
-        assert _checks._in_force((edit,), *pair, day) == _checks._in_force((edit, edit), *pair, day)
+    for x, y in ((a, b), (a, other), (other, b)):
+        assert _checks._in_force((edit,), x, y, day) == _checks._in_force((edit, edit), x, y, day)
 
 
 def _reference_mue_hits(
