@@ -212,8 +212,7 @@ def _prepare_items(
     if type(placement) is not BypassPlacement:
         placement = coerce_enum(BypassPlacement, bypass, field="bypass")
     day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
-    # Every field is checked above: built without attrs' __init__ (one call per audit).
-    return _make_bundle(
+    return Bundle(
         day,
         where,
         data,
@@ -227,7 +226,6 @@ def _prepare_items(
     )
 
 
-_make_bundle = maker(Bundle)
 _make_service_line = maker(ServiceLine)
 
 
