@@ -464,7 +464,25 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
     # The wording depends only on the hit (codes, edit row, modifiers), the
     # table and the placement era: worded once per distinct key, not per audit.
     strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
-    key = (hit, ctx.setting, ctx.source, strict)
+    # The fields the wording reads, not the hit itself: hits are new each audit,
+    # and comparing two of them compares their edit rows field by field.
+    edit = hit.edit
+    key = (
+        type(edit),
+        hit.column_1,
+        hit.column_2,
+        edit.effective,
+        edit.deletion,
+        edit.effective_inferred,
+        edit.modifier_indicator,
+        edit.rationale,
+        hit.bypassed_by,
+        hit.bypass_on,
+        hit.tried,
+        ctx.setting,
+        ctx.source,
+        strict,
+    )
     found = _PTP_WORDED.get(key)
     if found is None:
         if len(_PTP_WORDED) >= _MAX_WORDED:
@@ -473,7 +491,7 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
     return found
 
 
-_PTP_WORDED: dict[tuple[PTPHit, Setting, str, bool], Finding] = {}
+_PTP_WORDED: dict[tuple[object, ...], Finding] = {}
 
 
 def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -> Finding:
@@ -533,12 +551,28 @@ def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -
 
 
 def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
-    # The wording depends on the hit, the setting, the table's source and the
-    # day only when the MUE row postdates it (the "may differ" note): worded
-    # once per distinct key, not per audit.
+    # The wording depends on the hit's fields, the setting, the table's source
+    # and the day only when the MUE row postdates it (the "may differ" note):
+    # worded once per distinct key, not per audit.
     effective = hit.mue.effective
     early = ctx.day if effective is not None and ctx.day < effective else None
-    key = (hit, ctx.setting, ctx.source, _medicaid(ctx.edits), early)
+    mue = hit.mue
+    key = (
+        type(mue),
+        mue.code,
+        mue.value,
+        mue.adjudication,
+        mue.adjudication_inferred,
+        effective,
+        mue.rationale,
+        hit.units,
+        hit.scope,
+        hit.lines,
+        ctx.setting,
+        ctx.source,
+        _medicaid(ctx.edits),
+        early,
+    )
     found = _MUE_WORDED.get(key)
     if found is None:
         if len(_MUE_WORDED) >= _MAX_WORDED:
@@ -547,7 +581,7 @@ def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
     return found
 
 
-_MUE_WORDED: dict[tuple[MUEHit, Setting, str, bool, date | None], Finding] = {}
+_MUE_WORDED: dict[tuple[object, ...], Finding] = {}
 
 
 def _word_mue(ctx: Bundle, hit: MUEHit) -> Finding:

@@ -420,3 +420,33 @@ def test_mue_hits_equal_the_reference(
     expected = _reference_mue_hits(by_code, day, where)
     assert _checks.mue_hits(by_code, BUNDLED, on=day, setting=where) == expected
     assert _checks.mue_hits(by_code, UNCACHED, on=day, setting=where) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(_ROWS),
+    st.lists(st.sampled_from(MODIFIERS), max_size=3, unique=True).map(tuple),
+    st.lists(st.sampled_from(MODIFIERS), max_size=3, unique=True).map(tuple),
+    st.integers(1, 12),
+    st.sampled_from(DATES),
+    st.sampled_from(list(ob.BypassPlacement)),
+)
+def test_kept_ptp_and_mue_wording_equals_a_fresh_one(
+    edit: Any,
+    ones: tuple[str, ...],
+    twos: tuple[str, ...],
+    units: int,
+    day: date,
+    placement: ob.BypassPlacement,
+) -> None:
+    # Many rows, modifiers, days and settings pass through the wording caches:
+    # every kept finding must be the one worded afresh for this hit.
+    lines = [ob.ServiceLine(edit.column_1, units, ones), ob.ServiceLine(edit.column_2, 1, twos)]
+    ctx = bundling.prepare(lines, on=day, setting=edit.setting, bypass=placement)
+    hit = _checks._hit(edit, ctx.by_code[edit.column_1], ctx.by_code[edit.column_2], day, placement)
+    strict = placement is ob.BypassPlacement.COLUMN2 or day < modifiers.EITHER_LINE_FROM
+    assert bundling._ptp_finding(ctx, hit) == bundling._word_ptp(
+        hit, ctx.setting, ctx.source, strict
+    )
+    for found in _checks.mue_hits(ctx.by_code, BUNDLED, on=day, setting=ctx.setting):
+        assert bundling._mue_finding(ctx, found) == bundling._word_mue(ctx, found)
