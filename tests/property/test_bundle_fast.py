@@ -450,3 +450,11 @@ def test_kept_ptp_and_mue_wording_equals_a_fresh_one(
     )
     for found in _checks.mue_hits(ctx.by_code, BUNDLED, on=day, setting=ctx.setting):
         assert bundling._mue_finding(ctx, found) == bundling._word_mue(ctx, found)
+
+
+def test_the_bypass_shortcut_knows_every_accepted_modifier() -> None:
+    # _hit skips pair_bypass for lines without any of these: every modifier
+    # any era accepts, and the anatomic ones, must be among them.
+    for _, accepted in modifiers.NCCI_MODIFIER_ERAS:
+        assert accepted <= _checks._BYPASSING
+    assert modifiers.ANATOMIC_MODIFIERS <= _checks._BYPASSING

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..modifiers import NCCI_ANY, BypassPlacement, pair_bypass
+from ..modifiers import ANATOMIC_MODIFIERS, NCCI_ANY, BypassPlacement, pair_bypass
 from ..terms import Setting
 from ._models import MUE, EditData, PTPEdit, _MemoryBackend
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from ..lines import ServiceLine
 
 _MISSING = object()
+#: Every modifier pair_bypass can accept, whatever the date (the NCCI-associated
+#: modifiers of every era include the anatomic ones).
+_BYPASSING = NCCI_ANY | ANATOMIC_MODIFIERS
 #: Bound of a snapshot cache, shared with EditSet's own look-ups (the same dict).
 _MAX_LOOKUPS = 200_000
 
@@ -212,6 +215,8 @@ def _hit(
         return PTPHit(c1, c2, edit, tried=tuple(tried))
     if len(ones) == 1 and len(twos) == 1:  # the usual claim: one line per code
         one, two = ones[0], twos[0]
+        if _BYPASSING.isdisjoint(one.modifiers) and _BYPASSING.isdisjoint(two.modifiers):
+            return PTPHit(c1, c2, edit)  # no modifier that could bypass anything
         found = pair_bypass(
             (one.code, one.modifiers), (two.code, two.modifiers), on=on, placement=placement
         )
