@@ -94,7 +94,7 @@ from ._schema_version import SCHEMA_VERSION
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
-from .lines import ClaimLine, ServiceLine
+from .lines import ClaimLine
 from .modifiers import (
     ASSISTANT_MODIFIERS,
     BYPASS_MODIFIERS,
@@ -765,19 +765,19 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
 
 
 def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
-    from .bundling import prepare
+    from .bundling import _prepare_items, _service_lines
 
     v = work.visit
     work.tables = edit_tables(v.payer.edits)
-    return prepare(
+    return _prepare_items(
         # Checked as billed: a modifier past the fourth is not on the claim.
-        [build(ServiceLine, ln.code, ln.units, ln.modifiers[:MAX_MODIFIERS]) for ln in lines],
-        on=v.date_of_service,
-        setting=v.setting,
-        edits=v.payer.edits,
+        _service_lines(lines, MAX_MODIFIERS),
+        v.date_of_service,
+        v.setting,
+        v.payer.edits,
         # A payer without therapy modifiers must not be told to add GO/GP/GN.
-        discipline=work.discipline,
-        bypass=work.options.bypass or "either",
+        work.discipline,
+        work.options.bypass or "either",
     )
 
 
@@ -804,13 +804,12 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     adding a modifier changes only whether an edit is bypassed, which
     :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
     """
-    from ._audit_payer import edits_program_mismatch
     from .bundling import findings, hits
 
     v = work.visit
     policy: PayerPolicy = v.payer
     bundle = _bundle_of(work, lines)
-    if not policy.ncci_edits or edits_program_mismatch(policy) is not None:
+    if not policy.ncci_edits or _audit_payer.edits_program_mismatch(policy) is not None:
         # No NCCI findings also means no bypass modifier is tried or added;
         # the other program's rows are never checked in place of the payer's.
         work.findings.extend(findings(bundle, (), (), ncci=False))
@@ -830,16 +829,23 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
         work.findings.extend(findings(bundle, ptp, mue))
         return lines
     modifier = work.options.bypass_modifier or policy.bypass_modifier
-    trial = _rebypassed(_bundle_of(work, _with_bypass(lines, set(tried.values()), modifier)), ptp)
+    targets = set(tried.values())
+    trial_lines = _with_bypass(lines, targets, modifier)
+    trial_bundle = _bundle_of(work, trial_lines)
+    trial = _rebypassed(trial_bundle, ptp)
     # Keep the modifier only where it removed the edit (indicator 1); an
     # indicator-0 edit cannot be bypassed and keeps its finding.
     still = {h.codes for h in trial if not h.bypassed}
     keep = {code for codes, code in tried.items() if codes not in still}
     if keep:
-        final_lines = _with_bypass(lines, keep, modifier)
-        final = _bundle_of(work, final_lines)
+        if keep == targets:  # the usual case: the trial is the final claim
+            final_lines, final, final_ptp = trial_lines, trial_bundle, trial
+        else:
+            final_lines = _with_bypass(lines, keep, modifier)
+            final = _bundle_of(work, final_lines)
+            final_ptp = _rebypassed(final, ptp)
         work.bundle = final
-        work.findings.extend(findings(final, _rebypassed(final, ptp), mue))
+        work.findings.extend(findings(final, final_ptp, mue))
     else:
         final_lines = lines
         work.findings.extend(findings(bundle, ptp, mue))

@@ -68,9 +68,10 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from . import catalog as _catalog
-from ._coerce import coerce_date, coerce_discipline, coerce_enum
+from ._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_discipline, coerce_enum
+from ._fast import maker
 from .catalog import FeeScheduleStatus, get
-from .coverage import coverage_findings
+from .coverage import _DRY_NEEDLING, DATED_STATUS, coverage_findings
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
 from .lines import ClaimLine, ServiceLine, as_service_line
@@ -85,6 +86,7 @@ from .ncci import (
     ptp_hits,
     table_release,
 )
+from .ncci._checks import remember, snapshot_cache
 from .sources import cite
 from .terms import Discipline, Setting
 
@@ -185,6 +187,18 @@ def prepare(
             field="lines",
         )
     items = tuple(as_service_line(x) for x in lines)
+    return _prepare_items(items, on, setting, edits, discipline, bypass)
+
+
+def _prepare_items(
+    items: tuple[ServiceLine, ...],
+    on: date | str | None,
+    setting: Setting | str,
+    edits: EditData | None,
+    discipline: Discipline | str | None,
+    bypass: BypassPlacement | str,
+) -> Bundle:
+    """:func:`prepare` for lines that are already :class:`ServiceLine` values (the audit's)."""
     data: EditData = EditSet.bundled() if edits is None else edits
     # A runtime Protocol check costs tens of microseconds; an EditSet needs none.
     if type(data) is not EditSet and not isinstance(data, EditData):
@@ -197,19 +211,27 @@ def prepare(
     placement = _PLACEMENTS.get(bypass) if type(bypass) is str else bypass
     if type(placement) is not BypassPlacement:
         placement = coerce_enum(BypassPlacement, bypass, field="bypass")
-    day = coerce_date(on)
+    day = on if type(on) is date and MIN_DATE <= on <= MAX_DATE else coerce_date(on)
     return Bundle(
-        day=day,
-        setting=where,
-        edits=data,
-        discipline=discipline
+        day,
+        where,
+        data,
+        discipline
         if type(discipline) is Discipline or discipline is None
         else coerce_discipline(discipline),
-        placement=placement,
-        source=_per_set(data, ("source", where, day), lambda: _table_source(data, where, day)),
-        items=items,
-        by_code=group_lines(items),
+        placement,
+        _per_set(data, ("source", where, day), lambda: _table_source(data, where, day)),
+        items,
+        group_lines(items),
     )
+
+
+_make_service_line = maker(ServiceLine)
+
+
+def _service_lines(lines: Iterable[ClaimLine], keep: int) -> tuple[ServiceLine, ...]:
+    """Claim lines as service lines with their first ``keep`` modifiers (already valid values)."""
+    return tuple([_make_service_line(ln.code, ln.units, ln.modifiers[:keep]) for ln in lines])
 
 
 _PLACEMENTS = {p.value: p for p in BypassPlacement}
@@ -288,17 +310,49 @@ def findings(
         found += [_ptp_finding(bundle, h) for h in ptp]
         found += [_mue_finding(bundle, h) for h in mue]
     found += _status(bundle, bundle.by_code)
-    found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
+    if not _COVERAGE_CODES.isdisjoint(bundle.by_code):
+        found += coverage_findings(bundle.items, bundle.day, bundle.discipline)
     found += _addons(bundle.by_code)
     for line in bundle.items:
-        entry = get(line.code)
-        found += check_line_modifiers(
-            line.code,
-            line.modifiers,
-            discipline=bundle.discipline,
-            therapy_list=None if entry is None else entry.therapy_list.value,
-        )
+        found += _line_findings(line.code, line.modifiers, bundle.discipline)
     return sort_findings(found)
+
+
+#: The only codes :func:`~ot_billing_rules.coverage.coverage_findings` speaks
+#: of (its dated statuses and dry needling): a date without them skips it.
+_COVERAGE_CODES = frozenset({row.code for row in DATED_STATUS} | set(_DRY_NEEDLING))
+
+_LineKey = tuple[str, tuple[str, ...], Discipline | None]
+_LINE_WORDED: dict[_LineKey, tuple[Finding, ...]] = {}
+
+
+def _line_findings(
+    code: str, modifiers: tuple[str, ...], discipline: Discipline | None
+) -> tuple[Finding, ...]:
+    # A line's modifier findings depend only on its code, its modifiers and the
+    # plan of care (the catalog is fixed for the process): worded once per
+    # distinct line, not per audit. Findings are frozen, so sharing them is safe.
+    key = (code, modifiers, discipline)
+    found = _LINE_WORDED.get(key)
+    if found is None:
+        entry = get(code)
+        found = tuple(
+            check_line_modifiers(
+                code,
+                modifiers,
+                discipline=discipline,
+                therapy_list=None if entry is None else entry.therapy_list.value,
+            )
+        )
+        if len(_LINE_WORDED) >= _MAX_WORDED:
+            _LINE_WORDED.clear()
+        _LINE_WORDED[key] = found
+    return found
+
+
+#: Bound of each wording cache: far more distinct keys than a clinic's code
+#: set produces, small enough to never matter for memory.
+_MAX_WORDED = 4096
 
 
 # -- NCCI ------------------------------------------------------------------
@@ -410,16 +464,34 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
     # The wording depends only on the hit (codes, edit row, modifiers), the
     # table and the placement era: worded once per distinct key, not per audit.
     strict = ctx.placement is BypassPlacement.COLUMN2 or ctx.day < EITHER_LINE_FROM
-    key = (hit, ctx.setting, ctx.source, strict)
+    # The fields the wording reads, not the hit itself: hits are new each audit,
+    # and comparing two of them compares their edit rows field by field.
+    edit = hit.edit
+    key = (
+        type(edit),
+        hit.column_1,
+        hit.column_2,
+        edit.effective,
+        edit.deletion,
+        edit.effective_inferred,
+        edit.modifier_indicator,
+        edit.rationale,
+        hit.bypassed_by,
+        hit.bypass_on,
+        hit.tried,
+        ctx.setting,
+        ctx.source,
+        strict,
+    )
     found = _PTP_WORDED.get(key)
     if found is None:
-        if len(_PTP_WORDED) >= 4096:
+        if len(_PTP_WORDED) >= _MAX_WORDED:
             _PTP_WORDED.clear()
         found = _PTP_WORDED[key] = _word_ptp(hit, ctx.setting, ctx.source, strict)
     return found
 
 
-_PTP_WORDED: dict[tuple[PTPHit, Setting, str, bool], Finding] = {}
+_PTP_WORDED: dict[tuple[object, ...], Finding] = {}
 
 
 def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -> Finding:
@@ -479,6 +551,40 @@ def _word_ptp(hit: PTPHit, setting: Setting, bundle_source: str, strict: bool) -
 
 
 def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
+    # The wording depends on the hit's fields, the setting, the table's source
+    # and the day only when the MUE row postdates it (the "may differ" note):
+    # worded once per distinct key, not per audit.
+    effective = hit.mue.effective
+    early = ctx.day if effective is not None and ctx.day < effective else None
+    mue = hit.mue
+    key = (
+        type(mue),
+        mue.code,
+        mue.value,
+        mue.adjudication,
+        mue.adjudication_inferred,
+        effective,
+        mue.rationale,
+        hit.units,
+        hit.scope,
+        hit.lines,
+        ctx.setting,
+        ctx.source,
+        _medicaid(ctx.edits),
+        early,
+    )
+    found = _MUE_WORDED.get(key)
+    if found is None:
+        if len(_MUE_WORDED) >= _MAX_WORDED:
+            _MUE_WORDED.clear()
+        found = _MUE_WORDED[key] = _word_mue(ctx, hit)
+    return found
+
+
+_MUE_WORDED: dict[tuple[object, ...], Finding] = {}
+
+
+def _word_mue(ctx: Bundle, hit: MUEHit) -> Finding:
     mue, units, zero = hit.mue, hit.units, hit.scope == "zero"
     if hit.scope == "per_line":
         scope = "on one line" if hit.lines == 1 else f"on each of {hit.lines} lines"
@@ -590,24 +696,52 @@ _STATUS_RULES: Mapping[FeeScheduleStatus, tuple[str, Severity, str, str]] = {
 
 def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
+    edits = ctx.edits
+    # An in-memory edit set never changes: its status findings are kept with
+    # it, per code. A store or other edit data is asked every time (a store
+    # changed in place must still raise), and only the wording is reused.
+    cache = snapshot_cache(edits)
     for code in sorted(by_code):
-        status = ctx.edits.status(code)
-        if status is None or status not in _STATUS_RULES:
+        if cache is None:
+            out += _status_of(edits, code)
             continue
-        rule, severity, why, advice = _STATUS_RULES[status]
-        if status is FeeScheduleStatus.NOT_VALID_FOR_MEDICARE and code in _STATUS_I_REPLACEMENT:
-            advice = f"bill {_STATUS_I_REPLACEMENT[code]} instead (Medicare's code for it)"
-        out.append(
-            Finding(
-                rule,
-                severity,
-                (code,),
-                f"{code} has {why} (Medicare Physician Fee Schedule RVU file)",
-                advice,
-                cite("pfs_status"),
-            )
-        )
+        key = ("status_findings", code)
+        found = cache.get(key)
+        if found is None:
+            found = _status_of(edits, code)
+            remember(cache, key, found)
+        out += found
     return out
+
+
+def _status_of(edits: EditData, code: str) -> tuple[Finding, ...]:
+    status = edits.status(code)
+    if status is None or status not in _STATUS_RULES:
+        return ()
+    key = (code, status)
+    found = _STATUS_WORDED.get(key)
+    if found is None:
+        if len(_STATUS_WORDED) >= _MAX_WORDED:
+            _STATUS_WORDED.clear()
+        found = _STATUS_WORDED[key] = _word_status(code, status)
+    return (found,)
+
+
+_STATUS_WORDED: dict[tuple[str, FeeScheduleStatus], Finding] = {}
+
+
+def _word_status(code: str, status: FeeScheduleStatus) -> Finding:
+    rule, severity, why, advice = _STATUS_RULES[status]
+    if status is FeeScheduleStatus.NOT_VALID_FOR_MEDICARE and code in _STATUS_I_REPLACEMENT:
+        advice = f"bill {_STATUS_I_REPLACEMENT[code]} instead (Medicare's code for it)"
+    return Finding(
+        rule,
+        severity,
+        (code,),
+        f"{code} has {why} (Medicare Physician Fee Schedule RVU file)",
+        advice,
+        cite("pfs_status"),
+    )
 
 
 # -- add-on and once-per-day codes --------------------------------------------------
@@ -615,7 +749,13 @@ def _status(ctx: Bundle, by_code: Mapping[str, list[ServiceLine]]) -> list[Findi
 
 def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
     out: list[Finding] = []
+    special = _special_codes()
+    # Most visits bill no add-on or once-per-day code: nothing to sort or look up.
+    if special.isdisjoint(by_code):
+        return out
     for code in sorted(by_code):
+        if code not in special:
+            continue
         entry = get(code)
         if entry is not None and entry.add_on_to and not set(entry.add_on_to) & set(by_code):
             primary = " or ".join(entry.add_on_to)
@@ -647,3 +787,10 @@ def _addons(by_code: Mapping[str, list[ServiceLine]]) -> list[Finding]:
                     )
                 )
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _special_codes() -> frozenset[str]:
+    """The catalog codes :func:`_addons` has something to say about (the catalog is fixed)."""
+    add_ons = {c.code for c in _catalog.codes() if c.add_on_to}
+    return frozenset(add_ons | set(ONCE_PER_DAY))
