@@ -9,7 +9,6 @@ results back in input order.
 from __future__ import annotations
 
 import gc
-import heapq
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -51,28 +50,29 @@ def run_patients(
     finish: Callable[[str, Any, list[Any]], None],
 ) -> Iterator[AuditResult]:
     """Yield one result per item, in input order (see the module notes)."""
-    heap: list[tuple[int, AuditResult]] = []
+    waiting: dict[int, AuditResult] = {}
     runner = _Runner(task, workers)
-    # Results wait in the heap until every earlier input has one (all of them,
+    # Results wait, by input index, until every earlier input has one (all of them,
     # for shuffled input); each full collection would rescan them all, about a
     # third of the run's time. Finished patients' objects are moved out of the
     # collector's reach (gc.freeze) and given back at the end — unless the
     # program froze objects itself, whose freeze must not be undone here.
     freeze = gc.get_freeze_count() == 0 and gc.isenabled()
     try:
-        tasks = _presorted(items, heap, alone) if presorted else _grouped(items, heap, alone)
+        tasks = _presorted(items, waiting, alone) if presorted else _grouped(items, waiting, alone)
         emitted = [0]
         for pid, visits in tasks:
             runner.submit((pid, visits, saved.get(pid), opening.get(pid)))
             for pid_out, out in runner.ready(wait=False):
-                _land(heap, pid_out, out, finish)
+                _land(waiting, pid_out, out, finish)
             if freeze:
                 gc.freeze()
-            yield from _ready(heap, emitted)
+            yield from _ready(waiting, emitted)
         for pid_out, out in runner.ready(wait=True):
-            _land(heap, pid_out, out, finish)
-        while heap:
-            yield heapq.heappop(heap)[1]
+            _land(waiting, pid_out, out, finish)
+        yield from _ready(waiting, emitted)
+        for index in sorted(waiting):  # none: every index below the input's end has landed
+            yield waiting.pop(index)
     finally:
         if freeze:
             gc.unfreeze()
@@ -80,7 +80,7 @@ def run_patients(
 
 
 def _land(
-    heap: list[tuple[int, AuditResult]],
+    waiting: dict[int, AuditResult],
     pid: str,
     out: _Out,
     finish: Callable[[str, Any, list[Any]], None],
@@ -88,18 +88,19 @@ def _land(
     results, state, summaries = out
     finish(pid, state, summaries)
     for r in results:
-        heapq.heappush(heap, (r.index, r))
+        waiting[r.index] = r
 
 
-def _ready(heap: list[tuple[int, AuditResult]], emitted: list[int]) -> Iterator[AuditResult]:
-    # Results leave once every earlier index has: the heap is keyed by input index.
-    while heap and heap[0][0] == emitted[0]:
-        yield heapq.heappop(heap)[1]
+def _ready(waiting: dict[int, AuditResult], emitted: list[int]) -> Iterator[AuditResult]:
+    # Results leave once every earlier index has (a dict by index: cheaper than a waiting
+    # of (index, result) pairs, and the next index is all that is ever asked for).
+    while emitted[0] in waiting:
+        yield waiting.pop(emitted[0])
         emitted[0] += 1
 
 
 def _guarded(
-    items: Iterable[Visit | Exception], heap: list[tuple[int, AuditResult]]
+    items: Iterable[Visit | Exception], waiting: dict[int, AuditResult]
 ) -> Iterator[tuple[int, Visit | Exception]]:
     """``enumerate(items)``; if the input iterator itself raises, its error becomes the
     last result (``reader_failed``, as in :func:`~ot_billing_rules.audit_many`)."""
@@ -111,7 +112,7 @@ def _guarded(
         except StopIteration:
             return
         except Exception as exc:  # the reader's own failure: no input follows
-            heapq.heappush(heap, (i, AuditResult(index=i, error=exc, reader_failed=True)))
+            waiting[i] = AuditResult(index=i, error=exc, reader_failed=True)
             return
         yield i, item
         i += 1
@@ -119,15 +120,15 @@ def _guarded(
 
 def _grouped(
     items: Iterable[Visit | Exception],
-    heap: list[tuple[int, AuditResult]],
+    waiting: dict[int, AuditResult],
     alone: Callable[[int, Visit], AuditResult],
 ) -> Iterator[tuple[str, list[tuple[int, Visit]]]]:
     patients: dict[str, list[tuple[int, Visit]]] = {}
-    for i, item in _guarded(items, heap):
+    for i, item in _guarded(items, waiting):
         if isinstance(item, Exception):
-            heapq.heappush(heap, (i, AuditResult(index=i, error=item, visit_id=_visit_id(item))))
+            waiting[i] = AuditResult(index=i, error=item, visit_id=_visit_id(item))
         elif item.patient_id is None:
-            heapq.heappush(heap, (i, alone(i, item)))
+            waiting[i] = alone(i, item)
         else:
             patients.setdefault(item.patient_id, []).append((i, item))
     yield from patients.items()
@@ -135,20 +136,20 @@ def _grouped(
 
 def _presorted(
     items: Iterable[Visit | Exception],
-    heap: list[tuple[int, AuditResult]],
+    waiting: dict[int, AuditResult],
     alone: Callable[[int, Visit], AuditResult],
 ) -> Iterator[tuple[str, list[tuple[int, Visit]]]]:
     seen: set[str] = set()
     current: str | None = None
     buf: list[tuple[int, Visit]] = []
     last: date | None = None
-    for i, item in _guarded(items, heap):
+    for i, item in _guarded(items, waiting):
         if isinstance(item, Exception):
-            heapq.heappush(heap, (i, AuditResult(index=i, error=item, visit_id=_visit_id(item))))
+            waiting[i] = AuditResult(index=i, error=item, visit_id=_visit_id(item))
             continue
         pid = item.patient_id
         if pid is None:
-            heapq.heappush(heap, (i, alone(i, item)))
+            waiting[i] = alone(i, item)
             continue
         if pid != current:
             if current is not None:

@@ -65,7 +65,7 @@ import attrs
 from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
 from ._display import as_findings
-from ._fast import build, maker
+from ._fast import maker
 from ._history_pricing import DayClaim, alone_share, price_day, repriced
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
@@ -639,6 +639,7 @@ def _pooled(
 
 _PLAN_FIELDS = tuple(a.name for a in attrs.fields(PlanOfCare))
 _plan_values = attrgetter(*_PLAN_FIELDS)
+_make_plan = maker(PlanOfCare)
 _DAYS_FIELD = _PLAN_FIELDS.index("treatment_days_since_report")
 _REPORT_FIELD = _PLAN_FIELDS.index("last_progress_report_on")
 
@@ -660,7 +661,7 @@ def _counted(plan: PlanOfCare, days: int, last_report: date | None) -> PlanOfCar
     values = list(_plan_values(plan))
     values[_DAYS_FIELD] = days
     values[_REPORT_FIELD] = last_report
-    return build(PlanOfCare, *values)
+    return _make_plan(*values)
 
 
 def _group(

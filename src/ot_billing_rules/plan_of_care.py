@@ -55,6 +55,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from ._coerce import coerce_date, require_int
+from ._fast import compact_pickle, slotted_base
 from ._html import html_table
 from .errors import InvalidDateError, InvalidInputError, InvalidTypeError
 from .findings import Finding, Severity, sort_findings
@@ -297,7 +298,9 @@ def _opt_days(value: object) -> int | None:
     return require_int(value, field="treatment_days_since_report", minimum=0, maximum=366)
 
 
+@compact_pickle
 @attrs.frozen
+@slotted_base
 class PlanOfCare:
     """The dates of a plan of care that decide Medicare's timing rules.
 

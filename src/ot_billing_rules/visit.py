@@ -30,7 +30,7 @@ from typing import Any, Literal, NewType
 import attrs
 
 from ._coerce import MINUTES_PER_DAY, coerce_date, coerce_discipline, coerce_enum, require_int
-from ._fast import compact_pickle
+from ._fast import compact_pickle, slotted_base
 from ._html import html_table
 from ._money import coerce_money
 from .catalog import normalize_code
@@ -431,6 +431,7 @@ def _discipline(value: object) -> Discipline:
 
 @compact_pickle
 @attrs.frozen
+@slotted_base
 class Visit:
     """One patient's services on one date of service, with what the payer rules need.
 

@@ -64,6 +64,7 @@ samples = {
     ),
     "ReevaluationDecision": ob.reevaluation_billable("new_clinical_findings"),
     "KXAssessment": report.kx,
+    "PlanOfCare": ob.PlanOfCare("2024-06-03", certified_on="2024-06-05"),
     "PTPEdit": edits.ptp_edits("97150", "97530", on="2024-07-01", setting="practitioner")[0],
     "MUE": edits.mue("97530", on="2024-07-01", setting="practitioner"),
     "PayerPolicy": ob.MEDICARE,
