@@ -102,9 +102,7 @@ _LOCK = threading.Lock()
 def edit_tables(edits: object | None) -> tuple[TableVersion, ...]:
     """The NCCI tables of ``edits`` (``None``: the bundled edit set)."""
     if edits is None:
-        from .ncci import EditSet
-
-        return once("provenance_bundled", lambda: _tables_of(EditSet.bundled(), True))
+        return once("provenance_bundled", _bundled_tables)
     hit = _CACHE.get(id(edits))
     if hit is not None and hit[0] is edits:
         return hit[1]
@@ -116,6 +114,13 @@ def edit_tables(edits: object | None) -> tuple[TableVersion, ...]:
             _CACHE.clear()
         _CACHE[id(edits)] = (edits, tables)
     return tables
+
+
+def _bundled_tables() -> tuple[TableVersion, ...]:
+    # Imported here, on the first call only: every audit asks edit_tables.
+    from .ncci import EditSet
+
+    return _tables_of(EditSet.bundled(), True)
 
 
 def fee_table(release: str) -> TableVersion:

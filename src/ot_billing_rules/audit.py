@@ -77,6 +77,10 @@ units, or not billed with the reason (and a finding saying so).
 
 from __future__ import annotations
 
+# units and bundling are imported with this module, not per call: the package's
+# own import stays light (this module loads on first use of the audit), and a
+# function-level import is a look-up on every audit. The fee-schedule modules
+# (_audit_pricing) load on the first priced visit.
 import copy
 import enum
 from collections.abc import Iterable, Mapping, Sequence
@@ -91,6 +95,7 @@ from ._fast import build, compact_pickle, maker, slotted_base
 from ._money import format_money
 from ._provenance import edit_tables, fee_table, policy_table
 from ._schema_version import SCHEMA_VERSION
+from .bundling import Bundle, _mue_finding, _prepare_items, _service_lines, findings, hits
 from .catalog import Code, TherapyList, check_code, get
 from .errors import InvalidTypeError
 from .findings import Finding, Severity, sort_findings
@@ -102,21 +107,21 @@ from .modifiers import (
     THERAPY_MODIFIERS,
     order_modifiers,
 )
+from .ncci import rebypass
 from .options import DEFAULT_OPTIONS, AuditOptions, check_edits, coerce_options
 from .payers import PayerPolicy
 from .plan_of_care import POC_NOT_CHECKED, check_plan_of_care
 from .sources import cite, data_version
 from .terms import Discipline, UnitMethod
 from .thresholds import KX_NOT_CHECKED, KXAssessment, assess_kx
+from .units import UnitAllocation, compute_units, minutes_missing
 from .visit import Service, Visit
 
 if TYPE_CHECKING:
     from ._audit_pricing import VisitPricing
     from ._provenance import TableVersion
-    from .bundling import Bundle
     from .ncci import EditData, MUEHit, PTPHit
     from .payment import ContractPricing, Pricing
-    from .units import UnitAllocation
 
 __all__ = ["AuditReport", "AuditStatus", "ServiceOutcome", "audit_visit"]
 
@@ -479,8 +484,6 @@ def _usable(work: _Work, s: Service) -> bool:
         return False
     work.entries[s.code] = entry
     if entry.timed and s.minutes is None:
-        from .units import minutes_missing  # the units family builds its own finding
-
         work.findings.append(minutes_missing(s.code))
         work.skip(s.code, "timed code without minutes")
         return False
@@ -505,8 +508,6 @@ def _allocate(work: _Work, services: Sequence[Service]) -> UnitAllocation:
                 source=f"{cite('payer_policy')} {policy.name}",
             )
         )
-    from .units import compute_units  # imported on first audit: keeps the package import light
-
     helper = {k: int(m) for k, m in assistant.items()} if assistant else None
     method, why = _audit_payer.unit_method(
         v, policy.unit_method, minutes, helper if policy.assistant_modifiers else None
@@ -682,8 +683,6 @@ def _at_risk(
     pricing = relabel(priced.pricing, lines)
     per_line: dict[Finding, int] = {}
     if work.bundle is not None and any(h.scope == "per_line" for h in work.mue):
-        from .bundling import _mue_finding  # the finding each MAI-1 hit was worded into
-
         per_line = {
             _mue_finding(work.bundle, h): h.units for h in work.mue if h.scope == "per_line"
         }
@@ -696,7 +695,12 @@ def _contract_at_risk(
 ) -> Decimal | None:
     """A non-Medicare policy with contracted rates: price ``lines`` from them
     and set the findings' amounts at risk; ``None`` otherwise."""
-    from ._audit_payer import cap_excess
+    policy = work.visit.payer
+    terms = policy.terms
+    if policy.medicare_pricing or terms is None or terms.rates is None:
+        # No contracted rates (what contract_price checks first): the fee-schedule
+        # modules stay unloaded, and the audit pays no import look-up per visit.
+        return None
     from ._audit_pricing import amounts_at_risk, contract_price
 
     contract = contract_price(work.visit, lines)
@@ -705,12 +709,10 @@ def _contract_at_risk(
     work.contract = contract
     per_line: dict[Finding, int] = {}
     if work.bundle is not None and any(h.scope == "per_line" for h in work.mue):
-        from .bundling import _mue_finding
-
         per_line = {
             _mue_finding(work.bundle, h): h.units for h in work.mue if h.scope == "per_line"
         }
-    caps = cap_excess(work.visit.payer, lines, work.entries)
+    caps = _audit_payer.cap_excess(work.visit.payer, lines, work.entries)
     findings[:], total = amounts_at_risk(findings, contract, per_line, caps)
     return total
 
@@ -765,8 +767,6 @@ def _fit_all(work: _Work, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
 
 
 def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
-    from .bundling import _prepare_items, _service_lines
-
     v = work.visit
     work.tables = edit_tables(v.payer.edits)
     return _prepare_items(
@@ -782,8 +782,6 @@ def _bundle_of(work: _Work, lines: Sequence[ClaimLine]) -> Bundle:
 
 
 def _rebypassed(bundle: Bundle, ptp: tuple[PTPHit, ...]) -> tuple[PTPHit, ...]:
-    from .ncci import rebypass
-
     return rebypass(ptp, bundle.by_code, on=bundle.day, placement=bundle.placement)
 
 
@@ -804,8 +802,6 @@ def _bundle(work: _Work, lines: list[ClaimLine]) -> list[ClaimLine]:
     adding a modifier changes only whether an edit is bypassed, which
     :func:`~ot_billing_rules.ncci.rebypass` re-reads from the same hits.
     """
-    from .bundling import findings, hits
-
     v = work.visit
     policy: PayerPolicy = v.payer
     bundle = _bundle_of(work, lines)
