@@ -460,6 +460,12 @@ def unit_method(
     )
 
 
+def prices_from_contract(policy: PayerPolicy) -> bool:
+    """Whether ``policy`` is priced from its record's contracted rates (not as Medicare)."""
+    terms = policy.terms
+    return not policy.medicare_pricing and terms is not None and terms.rates is not None
+
+
 def payer_findings(
     visit: Visit, terms: PayerTerms, lines: Sequence[ClaimLine], entries: Mapping[str, Code]
 ) -> list[Finding]:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._audit_payer import prices_from_contract
 from ._fast import build
 from ._money import format_money
 from .errors import FeeNotFoundError, InvalidModifierError
@@ -74,7 +75,7 @@ def contract_price(visit: Visit, lines: Sequence[ClaimLine]) -> ContractPricing 
     policy is priced as Medicare or has no rate table."""
     policy = visit.payer
     terms = policy.terms
-    if policy.medicare_pricing or terms is None or terms.rates is None:
+    if not prices_from_contract(policy) or terms is None:
         return None
     day = visit.date_of_service
     return price_contract(

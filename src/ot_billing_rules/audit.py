@@ -695,11 +695,8 @@ def _contract_at_risk(
 ) -> Decimal | None:
     """A non-Medicare policy with contracted rates: price ``lines`` from them
     and set the findings' amounts at risk; ``None`` otherwise."""
-    policy = work.visit.payer
-    terms = policy.terms
-    if policy.medicare_pricing or terms is None or terms.rates is None:
-        # No contracted rates (what contract_price checks first): the fee-schedule
-        # modules stay unloaded, and the audit pays no import look-up per visit.
+    if not _audit_payer.prices_from_contract(work.visit.payer):
+        # The fee-schedule modules stay unloaded, and no import look-up per visit.
         return None
     from ._audit_pricing import amounts_at_risk, contract_price
 
