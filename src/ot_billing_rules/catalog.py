@@ -502,6 +502,10 @@ def check_code(code: str, *, on: date) -> tuple[Code | None, Finding | None, str
     nearest codes as a hint), ``code.not_effective`` for one not valid on
     ``on`` (with its replacements).
     """
+    if type(code) is str and type(on) is date:  # every audited service asks: a known answer
+        hit = _VALID.get((code, on))
+        if hit is not None:
+            return hit, None, ""
     try:
         return lookup(code, on=on), None, ""
     except UnknownCodeError as exc:

@@ -210,6 +210,8 @@ class PayerPolicy:
 
     def suppresses(self, rule: str) -> bool:
         """Whether findings with rule id ``rule`` are dropped for this payer."""
+        if not self.suppress_rules:  # most policies; asked for every finding of an audit
+            return False
         return any(rule == p or rule.startswith(p.rstrip(".") + ".") for p in self.suppress_rules)
 
     def to_dict(self) -> dict[str, Any]:
