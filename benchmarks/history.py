@@ -1,6 +1,9 @@
 """Issue 14: visits/s of ``audit_history`` next to ``audit_many`` on one claim year.
 
-``python benchmarks/history.py [PATIENTS] [ROUNDS]`` (defaults 1,000 and 3)
+``python benchmarks/history.py [PATIENTS] [ROUNDS]`` (defaults 1,000 and 3);
+``python benchmarks/history.py --fresh [PATIENTS] [PAIRS]`` (defaults 1,000 and 6)
+times each variant alone in a fresh interpreter instead (see :func:`fresh`).
+The in-process run
 builds the synthetic year of :func:`ot_billing_rules._history_synthetic.synthetic_year`
 (an evaluation, a certified plan, two or three visits a week, some split
 days, progress reports, amounts that cross KX), converts it to ``Visit``
@@ -84,6 +87,65 @@ def main(patients: int, rounds: int) -> int:
     return 0
 
 
+# -- one variant per fresh interpreter ------------------------------------------------------------
+
+#: Run in a child: build the year, warm up, time one variant, print CPU µs per visit.
+_CHILD = """
+import resource, sys
+import ot_billing_rules as ob
+from ot_billing_rules._history_synthetic import synthetic_year
+visits = [ob.Visit.from_dict(v) for v in synthetic_year(int(sys.argv[2]))]
+filled = [r.report.visit for r in ob.audit_history(visits) if r.report is not None]
+sum(1 for _ in ob.audit_many(filled[:300], errors="collect"))  # warm the caches alike
+run = {
+    "audit_many": lambda: ob.audit_many(filled, errors="collect"),
+    "audit_history": lambda: ob.audit_history(visits, errors="collect"),
+}[sys.argv[1]]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+n = sum(1 for _ in run())
+assert n == len(visits), n
+print((resource.getrusage(resource.RUSAGE_SELF).ru_utime - before) / n * 1e6)
+"""
+
+
+def fresh(patients: int, pairs: int) -> int:
+    """Each variant alone in a fresh interpreter, in pairs, the order alternating.
+
+    In one process the variants share a heap that the others (and the kept
+    inputs) have grown; here each run is what a program calling only that
+    function sees. The ratio is taken per pair (a load change hits both).
+    """
+    import subprocess
+
+    def one(variant: str) -> float:
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, variant, str(patients)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return float(out.stdout.strip().splitlines()[-1])
+
+    ratios, many, hist = [], [], []
+    for i in range(pairs):
+        order = ("audit_many", "audit_history") if i % 2 == 0 else ("audit_history", "audit_many")
+        got = {v: one(v) for v in order}
+        many.append(got["audit_many"])
+        hist.append(got["audit_history"])
+        ratios.append(got["audit_history"] / got["audit_many"])
+    print(f"{patients:,} patients, {pairs} pairs of fresh interpreters (user CPU µs per visit)")
+    print(f"audit_many, history state filled  {statistics.median(many):7.1f}")
+    print(f"audit_history                     {statistics.median(hist):7.1f}")
+    print(
+        f"ratio per pair: median {statistics.median(ratios):.2f}x "
+        f"(range {min(ratios):.2f}-{max(ratios):.2f})"
+    )
+    return 0
+
+
 if __name__ == "__main__":
+    if "--fresh" in sys.argv:
+        rest = [int(a) for a in sys.argv[1:] if a != "--fresh"]
+        sys.exit(fresh(*(rest + [1000, 6][len(rest) :])))
     args = [int(a) for a in sys.argv[1:3]]
     sys.exit(main(*(args + [1000, 3][len(args) :])))
