@@ -16,6 +16,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.history.test_history_fast_paths import _priced_year
 from tests.history.test_history_properties import TIGHT
 
 import ot_billing_rules as ob
@@ -141,20 +142,6 @@ def test_pooled_minutes_past_a_day_fail_as_with_attrs_evolve() -> None:
         _same(fast, _run(day, True))
     assert [type(r.error).__name__ for r in fast[0]] == ["InvalidMinutesError"] * 2
     assert "1600" in str(fast[0][0].error)
-
-
-def _priced_year(patients: int) -> list[dict[str, Any]]:
-    # Priced, amounts left to the history on two visits in three, some PT:
-    # the one-visit day's own share and the re-audit with it run.
-    out = []
-    for n, raw in enumerate(synthetic_year(patients)):
-        v = dict(raw, locality="10112-00")
-        if n % 3:
-            v.pop("visit_allowed", None)
-        if n % 7 == 0:
-            v["discipline"] = "PT"
-        out.append(v)
-    return out
 
 
 @pytest.mark.parametrize("year", ["synthetic", "priced"])
