@@ -37,12 +37,10 @@ class Severity(str, enum.Enum):
     @property
     def rank(self) -> int:
         """0 for errors, 1 for warnings, 2 for info (sort key)."""
-        # Keyed by the value: hashing an enum member is a Python-level call, and
-        # every report sorts its findings by this.
-        return _RANK[self._value_]
+        return _RANK[self]
 
 
-_RANK = {"error": 0, "warning": 1, "info": 2}
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def _codes(value: Iterable[str]) -> tuple[str, ...]:

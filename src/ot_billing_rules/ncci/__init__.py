@@ -321,7 +321,7 @@ class EditSet:
         """
         cache = getattr(self._backend, "lookups", None)
         if cache is not None and type(on) is date and type(setting) is Setting:
-            key = (code_a, code_b, on, setting._value_)  # an enum hashes in Python
+            key = (code_a, code_b, on, setting._value_)
             hit: tuple[PTPEdit, ...] | None = cache.get(key)
             if hit is None:
                 hit = self._ptp_edits(code_a, code_b, on, setting)

@@ -109,7 +109,7 @@ def ptp_hits(
     """The PTP edits in force on ``on`` between the codes of ``by_code``, pair by pair."""
     out: list[PTPHit] = []
     cache = _cache_for(edits, on, setting)
-    where = None if cache is None else setting._value_  # an enum hashes in Python
+    where = None if cache is None else setting._value_
     for a, b in itertools.combinations(sorted(by_code), 2):
         in_force: tuple[PTPEdit, ...] | None
         if cache is None:

@@ -82,24 +82,23 @@ def changes_for(codes: Iterable[str], on: date, setting: Setting) -> tuple[Retro
         return ()
     billed = set(codes)
     index = _by_column_1()
-    where = setting._value_  # a str key: hashing the enum member is a Python-level call
     found = [
         (i, c)
         for code in billed
-        for i, c in index.get((where, code), ())
+        for i, c in index.get((setting, code), ())
         if c.column_2 in billed and c.covers(on)
     ]
     found.sort(key=lambda row: row[0])
     return tuple(c for _, c in found)
 
 
-def _by_column_1() -> dict[tuple[str, str], tuple[tuple[int, RetroactiveChange], ...]]:
+def _by_column_1() -> dict[tuple[Setting, str], tuple[tuple[int, RetroactiveChange], ...]]:
     """The recorded changes by (setting, column-1 code), each with its place in the file."""
 
-    def build() -> dict[tuple[str, str], tuple[tuple[int, RetroactiveChange], ...]]:
-        out: dict[tuple[str, str], list[tuple[int, RetroactiveChange]]] = {}
+    def build() -> dict[tuple[Setting, str], tuple[tuple[int, RetroactiveChange], ...]]:
+        out: dict[tuple[Setting, str], list[tuple[int, RetroactiveChange]]] = {}
         for i, c in enumerate(retroactive_changes()):
-            out.setdefault((c.setting._value_, c.column_1), []).append((i, c))
+            out.setdefault((c.setting, c.column_1), []).append((i, c))
         return {k: tuple(v) for k, v in out.items()}
 
     # Every audit asks, so the changes are looked up by code rather than scanned.
