@@ -76,6 +76,7 @@ from ..errors import DataFileError, InvalidInputError, InvalidOptionError
 from ..terms import Setting
 from ._bundled import _status_map, bundled_status, load_bundled
 from ._checks import MUEHit, PTPHit, group_lines, mue_hits, ptp_hits, rebypass
+from ._checks import remember as _remember
 from ._models import (
     BUNDLED_RELEASE,
     MUE,
@@ -448,15 +449,6 @@ def import_cms_files(
 
 
 _MISSING = object()
-#: Answers kept per snapshot at most; past it the cache starts again (a year of
-#: dates for every pair of a few hundred codes would otherwise grow without end).
-_MAX_LOOKUPS = 200_000
-
-
-def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: object) -> None:
-    if len(cache) >= _MAX_LOOKUPS:
-        cache.clear()
-    cache[key] = value
 
 
 @functools.lru_cache(maxsize=32)

@@ -28,7 +28,9 @@ _MISSING = object()
 #: Every modifier pair_bypass can accept, whatever the date (the NCCI-associated
 #: modifiers of every era include the anatomic ones).
 _BYPASSING = NCCI_ANY | ANATOMIC_MODIFIERS
-#: Bound of a snapshot cache, shared with EditSet's own look-ups (the same dict).
+#: Answers kept per snapshot at most (EditSet's own look-ups share the dict);
+#: past it the cache starts again: a year of dates for every pair of a few
+#: hundred codes would otherwise grow without end.
 _MAX_LOOKUPS = 200_000
 
 __all__ = ["MUEHit", "PTPHit", "group_lines", "mue_hits", "ptp_hits", "rebypass"]
