@@ -35,6 +35,8 @@ from typing import Any, TypeVar
 import attrs
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 _NAMES: dict[type, tuple[str, ...]] = {}
 _MAKERS: dict[type, Callable[..., Any]] = {}
@@ -67,6 +69,19 @@ def slotted_base(cls: type[T]) -> type[T]:
     new = type(cls.__name__, (base,), body)
     new.__qualname__ = cls.__qualname__
     return new
+
+
+def keep(cache: dict[K, V], key: K, value: V, bound: int) -> V:
+    """Store ``value`` under ``key`` and return it; a cache holding ``bound``
+    entries is emptied first.
+
+    The bound of the look-up and wording caches on the hot paths: emptying
+    costs one rebuild per key and needs no bookkeeping per hit, as an LRU would.
+    """
+    if len(cache) >= bound:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def maker(cls: type[T]) -> Callable[..., T]:

@@ -91,7 +91,7 @@ import attrs
 
 from . import _audit_payer, _audit_retro, _audit_telehealth
 from ._display import Findings, Lines, as_findings, as_lines, report_html, report_repr
-from ._fast import build, compact_pickle, maker, slotted_base
+from ._fast import build, compact_pickle, keep, maker, slotted_base
 from ._money import format_money
 from ._provenance import edit_tables, fee_table, policy_table
 from ._schema_version import SCHEMA_VERSION
@@ -915,7 +915,4 @@ def _not_billed(code: str, minutes: int | None, method: UnitMethod) -> tuple[Fin
         "toward total treatment time).",
         source=cite("cms_timed_codes") if name == "CMS" else cite("cpt_time_rule_short"),
     )
-    if len(_NOT_BILLED) >= _MAX_NOT_BILLED:
-        _NOT_BILLED.clear()
-    _NOT_BILLED[key] = made, reason
-    return made, reason
+    return keep(_NOT_BILLED, key, (made, reason), _MAX_NOT_BILLED)

@@ -69,7 +69,7 @@ from dateutil.relativedelta import relativedelta
 
 from . import catalog as _catalog
 from ._coerce import MAX_DATE, MIN_DATE, coerce_date, coerce_discipline, coerce_enum
-from ._fast import maker
+from ._fast import keep, maker
 from .catalog import FeeScheduleStatus, get
 from .coverage import _DRY_NEEDLING, DATED_STATUS, coverage_findings
 from .errors import InvalidTypeError
@@ -344,9 +344,7 @@ def _line_findings(
                 therapy_list=None if entry is None else entry.therapy_list.value,
             )
         )
-        if len(_LINE_WORDED) >= _MAX_WORDED:
-            _LINE_WORDED.clear()
-        _LINE_WORDED[key] = found
+        keep(_LINE_WORDED, key, found, _MAX_WORDED)
     return found
 
 
@@ -485,9 +483,7 @@ def _ptp_finding(ctx: Bundle, hit: PTPHit) -> Finding:
     )
     found = _PTP_WORDED.get(key)
     if found is None:
-        if len(_PTP_WORDED) >= _MAX_WORDED:
-            _PTP_WORDED.clear()
-        found = _PTP_WORDED[key] = _word_ptp(hit, ctx.setting, ctx.source, strict)
+        found = keep(_PTP_WORDED, key, _word_ptp(hit, ctx.setting, ctx.source, strict), _MAX_WORDED)
     return found
 
 
@@ -575,9 +571,7 @@ def _mue_finding(ctx: Bundle, hit: MUEHit) -> Finding:
     )
     found = _MUE_WORDED.get(key)
     if found is None:
-        if len(_MUE_WORDED) >= _MAX_WORDED:
-            _MUE_WORDED.clear()
-        found = _MUE_WORDED[key] = _word_mue(ctx, hit)
+        found = keep(_MUE_WORDED, key, _word_mue(ctx, hit), _MAX_WORDED)
     return found
 
 
@@ -721,9 +715,7 @@ def _status_of(edits: EditData, code: str) -> tuple[Finding, ...]:
     key = (code, status)
     found = _STATUS_WORDED.get(key)
     if found is None:
-        if len(_STATUS_WORDED) >= _MAX_WORDED:
-            _STATUS_WORDED.clear()
-        found = _STATUS_WORDED[key] = _word_status(code, status)
+        found = keep(_STATUS_WORDED, key, _word_status(code, status), _MAX_WORDED)
     return (found,)
 
 

@@ -34,6 +34,7 @@ import attrs
 
 from . import _data
 from ._coerce import coerce_date, coerce_enum
+from ._fast import keep
 from ._html import html_table
 from .errors import CodeNotEffectiveError, InvalidCodeError, InvalidTypeError, UnknownCodeError
 from .findings import Finding, Severity
@@ -416,9 +417,7 @@ def lookup(code: str, *, on: date | str | None = None) -> Code:
             replaced_by=entry.replaced_by,
         )
     if type(on) is date and type(code) is str:
-        if len(_VALID) >= _MAX_VALID:
-            _VALID.clear()
-        _VALID[(code, on)] = entry
+        keep(_VALID, (code, on), entry, _MAX_VALID)
     return entry
 
 

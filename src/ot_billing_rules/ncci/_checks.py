@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._fast import keep
 from ..modifiers import ANATOMIC_MODIFIERS, NCCI_ANY, BypassPlacement, pair_bypass
 from ..terms import Setting
 from ._models import MUE, EditData, PTPEdit, _MemoryBackend
@@ -181,9 +182,7 @@ def _is_edit_set(kind: type) -> bool:
 
 def remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: object) -> None:
     """Store ``value`` in a snapshot cache, emptied when it reaches its bound."""
-    if len(cache) >= _MAX_LOOKUPS:
-        cache.clear()
-    cache[key] = value
+    keep(cache, key, value, _MAX_LOOKUPS)
 
 
 def rebypass(
