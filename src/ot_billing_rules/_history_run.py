@@ -71,7 +71,9 @@ def run_patients(
         for pid_out, out in runner.ready(wait=True):
             _land(waiting, pid_out, out, finish)
         yield from _ready(waiting, emitted)
-        for index in sorted(waiting):  # none: every index below the input's end has landed
+        # Empty: every input has a result. Should one ever be missing, the results
+        # after the gap still leave, in order, rather than being held back.
+        for index in sorted(waiting):
             yield waiting.pop(index)
     finally:
         if freeze:
@@ -92,7 +94,7 @@ def _land(
 
 
 def _ready(waiting: dict[int, AuditResult], emitted: list[int]) -> Iterator[AuditResult]:
-    # Results leave once every earlier index has (a dict by index: cheaper than a waiting
+    # Results leave once every earlier index has (a dict by index: cheaper than a heap
     # of (index, result) pairs, and the next index is all that is ever asked for).
     while emitted[0] in waiting:
         yield waiting.pop(emitted[0])
