@@ -20,13 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from ._data import once
+from ._fast import keep
 from .sources import data_version
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from .payers import PayerPolicy
@@ -95,7 +99,7 @@ def _tables_of(edits: Any, bundled: bool) -> tuple[TableVersion, ...]:
 
 # Keyed by the edit set's id while it is alive: an EditSet holding a whole CMS
 # quarter is not hashed by value for every visit.
-_CACHE: dict[int, tuple[object, tuple[TableVersion, ...]]] = {}
+_CACHE: dict[int, tuple[Any, tuple[TableVersion, ...]]] = {}
 _LOCK = threading.Lock()
 
 
@@ -103,24 +107,34 @@ def edit_tables(edits: object | None) -> tuple[TableVersion, ...]:
     """The NCCI tables of ``edits`` (``None``: the bundled edit set)."""
     if edits is None:
         return once("provenance_bundled", _bundled_tables)
-    hit = _CACHE.get(id(edits))
-    if hit is not None and hit[0] is edits:
-        return hit[1]
+    # At most 65 sets: a long-running service may open a store per request.
+    return _by_identity(_CACHE, edits, _edit_tables, 65)
+
+
+def _edit_tables(edits: object) -> tuple[TableVersion, ...]:
     from .ncci import EditSet
 
-    tables = _tables_of(edits, edits is EditSet.bundled())
+    return _tables_of(edits, edits is EditSet.bundled())
+
+
+def _by_identity(
+    cache: dict[int, tuple[Any, T]], obj: Any, compute: Callable[[Any], T], bound: int
+) -> T:
+    """``compute(obj)``, kept while ``obj`` is the object its id names (ids are reused)."""
+    hit = cache.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value = compute(obj)
     with _LOCK:
-        if len(_CACHE) > 64:  # a long-running service opening a store per request
-            _CACHE.clear()
-        _CACHE[id(edits)] = (edits, tables)
-    return tables
+        keep(cache, id(obj), (obj, value), bound)
+    return value
 
 
 def _bundled_tables() -> tuple[TableVersion, ...]:
     # Imported here, on the first call only: every audit asks edit_tables.
     from .ncci import EditSet
 
-    return _tables_of(EditSet.bundled(), True)
+    return _edit_tables(EditSet.bundled())
 
 
 def fee_table(release: str) -> TableVersion:
@@ -129,20 +143,12 @@ def fee_table(release: str) -> TableVersion:
     return TableVersion("fee_schedule", "pfs_fees.json", release, shas.get("pfs_fees.json", ""))
 
 
-_POLICIES: dict[int, tuple[object, TableVersion]] = {}
+_POLICIES: dict[int, tuple[Any, TableVersion]] = {}
 
 
 def policy_table(policy: PayerPolicy) -> TableVersion:
     """The payer policy: its id, the version's effective date and a digest of its fields."""
-    hit = _POLICIES.get(id(policy))
-    if hit is not None and hit[0] is policy:
-        return hit[1]
-    table = _policy_table(policy)
-    with _LOCK:
-        if len(_POLICIES) > 256:
-            _POLICIES.clear()
-        _POLICIES[id(policy)] = (policy, table)
-    return table
+    return _by_identity(_POLICIES, policy, _policy_table, 257)
 
 
 def _policy_table(policy: PayerPolicy) -> TableVersion:

@@ -249,14 +249,10 @@ def _per_set(data: EditData, key: object, compute: Callable[[], T]) -> T:
         return compute()
     held = _PER_SET.get(id(data))
     if held is None or held[0]() is not data:
-        if len(_PER_SET) >= 64:
-            _PER_SET.clear()
-        held = _PER_SET[id(data)] = (weakref.ref(data), {})
+        held = keep(_PER_SET, id(data), (weakref.ref(data), {}), 64)
     facts = held[1]
-    if key not in facts:
-        if len(facts) >= 4096:  # one entry per day for the stale notes
-            facts.clear()
-        facts[key] = compute()
+    if key not in facts:  # one entry per day for the stale notes: 4,096 at most
+        return keep(facts, key, compute(), 4096)  # type: ignore[return-value]
     return facts[key]  # type: ignore[return-value]
 
 
