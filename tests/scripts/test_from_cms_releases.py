@@ -23,14 +23,11 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.scripts.test_from_cms import CMS, ROOT, SOURCES, run
 
 from ot_billing_rules.ncci._models import MUE, PTPEdit, _ReleasedPTPEdit, pick_mue
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "build_data.py"
-SOURCES = ROOT / "data" / "sources"
 PACKAGE = ROOT / "src" / "ot_billing_rules"
-CMS = ROOT / "tests" / "fixtures" / "cms"
 
 pytestmark = pytest.mark.skipif(not SOURCES.is_dir(), reason="data/sources/ not in this checkout")
 
@@ -40,16 +37,6 @@ NEW_ROWS = (
     b"97110\t97535\t\t20261001\t*\t0\tMutually exclusive procedures\r\n"
     b"97150\t97530\t\t20200101\t20260930\t1\tMutually exclusive procedures\r\n"
 )
-
-
-def run(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), "--root", str(root), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def _ptp(fixture: str, dest: Path) -> None:
