@@ -225,3 +225,21 @@ def test_pool_results_equal_one_process_results() -> None:
     assert pool[0].report.visit is visits[0]
     assert pool[-1].report is not None
     assert pool[-1].report.visit == ob.Visit.from_dict({**SIX, "visit_id": "from-a-dict"})
+
+
+def test_replacer_keeps_every_other_field_and_refuses_an_unknown_one() -> None:
+    from decimal import Decimal
+
+    from ot_billing_rules.visit import Visit
+
+    v = Visit.from_dict(
+        {"visit_id": "a", "date_of_service": "2024-03-04", "visit_allowed": "50.00",
+         "services": [{"code": "97530", "minutes": 20}]}
+    )  # fmt: skip
+    fill = _fast.replacer(Visit, ("ytd_allowed", "visits_this_period"))
+    out = fill(v, Decimal("10.00"), 3)
+    assert out == attrs.evolve(v, ytd_allowed=Decimal("10.00"), visits_this_period=3)
+    assert type(out) is Visit
+    assert (v.ytd_allowed, v.visits_this_period) == (None, None)
+    with pytest.raises(ValueError, match="no field"):
+        _fast.replacer(Visit, ("ytd",))

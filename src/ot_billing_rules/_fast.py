@@ -92,6 +92,28 @@ def maker(cls: type[T]) -> Callable[..., T]:
     return fn
 
 
+def replacer(cls: type[T], fields: tuple[str, ...]) -> Callable[..., T]:
+    """The fastest ``(obj, *new values) -> cls`` for ``cls``: ``obj``'s fields, with
+    ``fields`` (in that order) replaced by the values given, unchecked.
+
+    ``attrs.evolve`` without its converters and validators, for values the
+    library already checked; generated from the class's field list, so a field
+    added later is carried over without an edit at the call site.
+    """
+    names = _names(cls)
+    unknown = [f for f in fields if f not in names]
+    if unknown:
+        raise ValueError(f"{cls.__qualname__} has no field(s) {unknown}")
+    given = {n: f"v{i}" for i, n in enumerate(fields)}
+    args = ", ".join(given.get(n, f"o.{n}") for n in names)
+    name = f"_replace_{cls.__qualname__.replace('.', '_')}"
+    source = f"def {name}(o, {', '.join(given.values())}):\n    return make({args})\n"
+    scope: dict[str, Any] = {"make": maker(cls)}
+    exec(compile(source, f"<replacer {cls.__qualname__}>", "exec"), scope)
+    fn: Callable[..., T] = scope[name]
+    return fn
+
+
 def build(cls: type[T], *values: Any) -> T:
     """An instance of ``cls`` holding ``values`` (one per field, in order), unchecked."""
     fn = _MAKERS.get(cls)

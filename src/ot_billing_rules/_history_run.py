@@ -106,18 +106,13 @@ def _guarded(
 ) -> Iterator[tuple[int, Visit | Exception]]:
     """``enumerate(items)``; if the input iterator itself raises, its error becomes the
     last result (``reader_failed``, as in :func:`~ot_billing_rules.audit_many`)."""
-    it = iter(items)
     i = 0
-    while True:
-        try:
-            item = next(it)
-        except StopIteration:
-            return
-        except Exception as exc:  # the reader's own failure: no input follows
-            waiting[i] = AuditResult(index=i, error=exc, reader_failed=True)
-            return
-        yield i, item
-        i += 1
+    try:
+        for item in items:
+            yield i, item
+            i += 1
+    except Exception as exc:  # the reader's own failure: no input follows
+        waiting[i] = AuditResult(index=i, error=exc, reader_failed=True)
 
 
 def _grouped(
@@ -132,7 +127,10 @@ def _grouped(
         elif item.patient_id is None:
             waiting[i] = alone(i, item)
         else:
-            patients.setdefault(item.patient_id, []).append((i, item))
+            visits = patients.get(item.patient_id)
+            if visits is None:
+                visits = patients[item.patient_id] = []
+            visits.append((i, item))
     yield from patients.items()
 
 

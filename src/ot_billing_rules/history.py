@@ -53,19 +53,21 @@ history's state filled in (``ytd_allowed``, ``plan_of_care``,
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from ._audit_payer import limit_start, period_first
 from ._coerce import coerce_enum, require_int
-from ._display import as_findings
-from ._fast import maker
+from ._display import as_findings, as_lines
+from ._fast import maker, replacer
 from ._history_pricing import DayClaim, alone_share, price_day, repriced
 from ._history_state import Episode, HistoryState, PatientState, kx_key
 from ._money import coerce_money
@@ -88,8 +90,10 @@ if TYPE_CHECKING:
     from .ncci import EditData
 
 _T = TypeVar("_T")
-#: Zero dollars, as ``Decimal(0)`` (made once: read on every patient-day).
-_NONE = Decimal(0)
+_RULE = attrgetter("rule")
+#: Zero dollars, in cents as every amount is (a year's first visit shows a
+#: ``ytd_allowed`` of 0.00, as ``audit_visit`` shows a given 0); made once.
+_NONE = Decimal("0.00")
 #: Each discipline's value, looked up without the enum's (slower) ``value`` property.
 _DISCIPLINE: Mapping[Discipline, str] = {d: d.value for d in Discipline}
 #: Each discipline's KX bucket, looked up without the (slower) ``kx_bucket`` property.
@@ -174,10 +178,13 @@ class _Summary:
         self.units: dict[str, int] = {}
         self.allowed: dict[str, Decimal] = {}
         self.kx_visit: dict[str, str] = {}
-        self.written = self.due = self.missed = 0
-        self.findings: dict[str, int] = {}
+        self.written = self.missed = 0
+        # Each tallied report's findings, counted by rule once, when frozen (in C:
+        # counting them report by report cost a tenth of the history's own time).
+        self.seen: list[Sequence[Finding]] = []
 
     def freeze(self, patient: str, year: int) -> PatientSummary:
+        findings = dict(Counter(map(_RULE, chain.from_iterable(self.seen))))
         return PatientSummary(
             patient,
             year,
@@ -186,9 +193,9 @@ class _Summary:
             dict(self.allowed),
             dict(self.kx_visit),
             self.written,
-            self.due,
+            findings.get("poc.progress_report_due", 0),
             self.missed,
-            dict(self.findings),
+            findings,
         )
 
 
@@ -288,10 +295,7 @@ def _merge_services(group: Sequence[Visit]) -> tuple[Service, ...]:
 
 def _owner(code: str, group: Sequence[Visit]) -> int:
     """Index in ``group`` of the visit that furnished most of ``code``'s minutes."""
-    codes = {code}
-    entry = get(code)
-    if entry is not None:
-        codes.update(entry.add_on_to)
+    codes = _owner_codes(code)
     best, best_minutes = 0, -1
     for n, v in enumerate(group):  # group is sorted by visit_id: ties go to the earlier
         m = sum((s.minutes or 0) + 1 for s in v.services if s.code in codes)
@@ -300,13 +304,25 @@ def _owner(code: str, group: Sequence[Visit]) -> int:
     return best
 
 
+@functools.lru_cache(maxsize=2048)
+def _owner_codes(code: str) -> frozenset[str]:
+    """``code`` and the primary codes it is an add-on to (whose minutes it goes with).
+
+    Cached: the bundled, read-only catalog, asked for every line of a pooled day.
+    """
+    entry = get(code)
+    return frozenset((code, *entry.add_on_to)) if entry is not None else frozenset((code,))
+
+
 #: ``False`` sends every day through :func:`_day`'s pooled path (the tests
 #: compare the two); :func:`_one_day` must give the same results.
 _ONE_VISIT_FAST = True
+#: ``False`` audits each one-visit day right after its state steps instead of
+#: a patient's batch of them after all the steps (the tests compare the two).
+_BATCH = True
 
 
-def _date_of(item: tuple[int, Visit]) -> date:
-    return item[1].date_of_service
+_first = itemgetter(0)
 
 
 def _day_order(item: tuple[int, Visit]) -> tuple[Any, ...]:
@@ -327,24 +343,47 @@ def _sort_key(v: Visit) -> tuple[Any, ...]:
 # ---------------------------------------------------------------- one patient
 
 
+class _Open:
+    """A discipline's open episode while its patient is audited: an :class:`Episode`
+    updated in place once per treatment day (saved as an :class:`Episode`)."""
+
+    __slots__ = ("days", "last_report", "overdue", "plan")
+
+    def __init__(
+        self,
+        plan: PlanOfCare,
+        days: int = 0,
+        overdue: bool = False,
+        last_report: date | None = None,
+    ) -> None:
+        self.plan = plan
+        self.days = days
+        self.overdue = overdue
+        self.last_report = last_report
+
+
 @attrs.define
 class _Patient:
     """Mutable working state of one patient (never leaves this module)."""
 
     patient_id: str
     kx: dict[tuple[int, str], Decimal]
-    episodes: dict[str, Episode]
+    episodes: dict[str, _Open]
     last_date: date | None
     visits: dict[tuple[str, date, str], int] = attrs.Factory(dict)
     summaries: dict[int, _Summary] = attrs.Factory(dict)
 
     def summary(self, year: int) -> _Summary:
-        if year not in self.summaries:
-            self.summaries[year] = _Summary()
-        return self.summaries[year]
+        s = self.summaries.get(year)
+        if s is None:
+            s = self.summaries[year] = _Summary()
+        return s
 
     def frozen(self) -> PatientState:
-        return PatientState(dict(self.kx), dict(self.episodes), self.last_date, dict(self.visits))
+        episodes = {
+            d: Episode(e.plan, e.days, e.overdue, e.last_report) for d, e in self.episodes.items()
+        }
+        return PatientState(dict(self.kx), episodes, self.last_date, dict(self.visits))
 
 
 def _patient_run(
@@ -358,31 +397,57 @@ def _patient_run(
     kx = dict(base.kx)
     for key, amount in (opening or {}).items():
         kx.setdefault(key, amount)
-    p = _Patient(patient_id, kx, dict(base.episodes), base.last_date, dict(base.visits))
+    episodes = {
+        d: _Open(e.plan, e.days_since_report, e.overdue, e.last_report)
+        for d, e in base.episodes.items()
+    }
+    p = _Patient(patient_id, kx, episodes, base.last_date, dict(base.visits))
     results: list[AuditResult] = []
-    good: list[tuple[int, Visit]] = []
+    good: list[tuple[date, int, Visit]] = []
+    last = p.last_date
     for index, v in items:
-        problem = _refused(v, p.last_date)
+        # Most visits carry none of what history mode refuses: one test, no call.
+        if (
+            v.ytd_allowed is None
+            and v.visits_this_period is None
+            and v.plan_of_care is None
+            and last is None
+        ):
+            good.append((v.date_of_service, index, v))
+            continue
+        problem = _refused(v, last)
         if problem is not None:
             results.append(AuditResult(index=index, error=problem, visit_id=v.visit_id))
         else:
-            good.append((index, v))
-    # By date only: a day of one visit (most days) needs no tie-break; a day of
-    # several is put in _sort_key's order (stable for any input order) below.
-    good.sort(key=_date_of)
+            good.append((v.date_of_service, index, v))
+    # By date only, stable (items come in input order): a day of one visit (most
+    # days) needs no tie-break; a day of several is put in _sort_key's order
+    # (the same for any input order) below.
+    good.sort(key=_first)
     fast = _ONE_VISIT_FAST
+    batch: list[_Prepared] = []
     n, start = len(good), 0
     while start < n:
-        d = good[start][1].date_of_service
+        d, index, v = good[start]
         end = start + 1
-        while end < n and good[end][1].date_of_service == d:
+        while end < n and good[end][0] == d:
             end += 1
         if end == start + 1 and fast:
-            index, v = good[start]
-            results.append(_one_day(p, index, v))
+            prepared = _prepare_one(p, index, v)
+            if prepared[7] and _BATCH:
+                batch.append(prepared)
+            else:
+                results.append(_finish_one(p, prepared, *_audit(prepared[2])))
         else:
-            results.extend(_day(p, sorted(good[start:end], key=_day_order)))
+            day = [(i, w) for _, i, w in good[start:end]]
+            results.extend(_day(p, sorted(day, key=_day_order)))
         start = end
+    # One-visit days whose state the audit cannot change, audited together and
+    # then finished together: run between their state steps, the audits and
+    # the steps each evicted the other's data from the processor's caches.
+    audits = [_audit(prepared[2]) for prepared in batch]
+    for prepared, (report, error) in zip(batch, audits, strict=True):
+        results.append(_finish_one(p, prepared, report, error))
     return (
         results,
         p.frozen(),
@@ -524,47 +589,83 @@ def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, _Step]:
 
 
 #: A discipline's plan-of-care step of a day: (plan for the day, extra findings, report written).
-_Step = tuple[PlanOfCare, list[Finding], bool]
+_Step = tuple[PlanOfCare, tuple[Finding, ...], bool]
 
 
 def _episode_day(p: _Patient, disc: str, vs: Sequence[Visit], d: date) -> _Step | None:
-    """One discipline's plan-of-care step for the day: (plan, extra findings, report written).
-
-    ``None``: no episode is open and none starts today.
-    """
-    extra: list[Finding] = []
+    """One discipline's plan-of-care step for a day of several visits (:func:`_episode_step`)."""
     evals = [s.code for v in vs for s in v.services if _initial_evaluation(s.code)]
     given = [v.plan_of_care for v in vs if v.plan_of_care is not None]
+    return _episode_step(
+        p,
+        disc,
+        d,
+        evals[0] if evals else None,
+        given[-1] if given else None,
+        any(v.progress_report for v in vs),
+    )
+
+
+def _episode_one(p: _Patient, disc: str, v: Visit, d: date) -> _Step | None:
+    """:func:`_episode_day` for a day of one visit, without the day's lists."""
+    evaluation = None
+    for s in v.services:
+        if _initial_evaluation(s.code):
+            evaluation = s.code
+            break
+    return _episode_step(p, disc, d, evaluation, v.plan_of_care, v.progress_report)
+
+
+def _episode_step(
+    p: _Patient,
+    disc: str,
+    d: date,
+    evaluation: str | None,
+    given: PlanOfCare | None,
+    written: bool,
+) -> _Step | None:
+    """One discipline's plan-of-care step for the day: (plan, extra findings, report written).
+
+    ``evaluation``: the day's first initial-evaluation code; ``given``: the
+    day's last plan of care given with a visit; ``written``: a progress report
+    was written that day. ``None``: no episode is open and none starts today.
+    """
+    extra: tuple[Finding, ...] = ()
     ep = p.episodes.get(disc)
-    if evals and ep is not None and d <= ep.plan.interval_end and ep.plan.first_treatment < d:
-        extra.append(_new_evaluation(evals[0], ep.plan))
-    if given:
-        plan = given[-1]
-        if evals or ep is None or ep.plan.first_treatment != plan.first_treatment:
-            ep = Episode(plan)
+    if (
+        evaluation is not None
+        and ep is not None
+        and d <= ep.plan.interval_end
+        and ep.plan.first_treatment < d
+    ):
+        extra = (_new_evaluation(evaluation, ep.plan),)
+    if given is not None:
+        if evaluation is not None or ep is None or ep.plan.first_treatment != given.first_treatment:
+            ep = p.episodes[disc] = _Open(given)
         else:
-            ep = attrs.evolve(ep, plan=plan)
-    elif evals:
-        ep = Episode(PlanOfCare(d))
+            ep.plan = given
+    elif evaluation is not None:
+        ep = p.episodes[disc] = _Open(PlanOfCare(d))
     if ep is None:
         return None
-    written = any(v.progress_report for v in vs)
-    day_plan = _counted(ep.plan, ep.days_since_report, ep.last_report)
-    n = ep.days_since_report + 1
-    calendar = day_plan.progress_calendar_day(d)
-    late = n > PROGRESS_REPORT_TREATMENT_DAYS or (
-        calendar is not None and calendar > _calendar_limit(d)
-    )
+    day_plan = _counted(ep.plan, ep.days, ep.last_report)
+    n = ep.days + 1
+    late = n > PROGRESS_REPORT_TREATMENT_DAYS or _calendar_late(day_plan, d)
     missed = late and not ep.overdue
-    p.episodes[disc] = (
-        Episode(ep.plan, 0, False, d)
-        if written
-        else Episode(ep.plan, n, ep.overdue or missed, ep.last_report)
-    )
+    if written:
+        ep.days, ep.overdue, ep.last_report = 0, False, d
+    else:
+        ep.days, ep.overdue = n, ep.overdue or missed
     summary = p.summary(d.year)
     summary.written += written
     summary.missed += missed
     return day_plan, extra, written
+
+
+def _calendar_late(day_plan: PlanOfCare, d: date) -> bool:
+    """Whether ``d`` is past the period's calendar-day limit (dates of service before 2013)."""
+    calendar = day_plan.progress_calendar_day(d)
+    return calendar is not None and calendar > _calendar_limit(d)
 
 
 class _Claim:
@@ -637,31 +738,20 @@ def _pooled(
     return claim
 
 
-_PLAN_FIELDS = tuple(a.name for a in attrs.fields(PlanOfCare))
-_plan_values = attrgetter(*_PLAN_FIELDS)
-_make_plan = maker(PlanOfCare)
-_DAYS_FIELD = _PLAN_FIELDS.index("treatment_days_since_report")
-_REPORT_FIELD = _PLAN_FIELDS.index("last_progress_report_on")
-
-
 def _calendar_limit(d: date) -> int:
     limit = progress_report_rule(d).calendar_days
     assert limit is not None  # asked only where progress_calendar_day gave a day
     return limit
 
 
-def _counted(plan: PlanOfCare, days: int, last_report: date | None) -> PlanOfCare:
-    """``plan`` with the episode's ``treatment_days_since_report`` and
-    ``last_progress_report_on`` (both already checked: a report date is an
-    earlier audited date of the episode).
-
-    Built, not ``attrs.evolve``d: once per patient-day, the validators cost more
-    than the rest of the day's plan step.
-    """
-    values = list(_plan_values(plan))
-    values[_DAYS_FIELD] = days
-    values[_REPORT_FIELD] = last_report
-    return _make_plan(*values)
+#: ``_counted(plan, days, last_report)``: ``plan`` with the episode's
+#: ``treatment_days_since_report`` and ``last_progress_report_on`` (both
+#: already checked: a report date is an earlier audited date of the episode).
+#: Built, not ``attrs.evolve``d: once per patient-day, the validators cost more
+#: than the rest of the day's plan step.
+_counted: Callable[[PlanOfCare, int, date | None], PlanOfCare] = replacer(
+    PlanOfCare, ("treatment_days_since_report", "last_progress_report_on")
+)
 
 
 def _group(
@@ -680,7 +770,7 @@ def _group(
         return [AuditResult(index=i, error=c.error, visit_id=v.visit_id) for i, v in c.group]
     group, visits, bucket = c.group, c.visits, c.bucket
     first = visits[0]
-    plan, extra, written = step if step is not None else (None, [], False)
+    plan, extra, written = step if step is not None else (None, (), False)
     if len(group) == 1 and not extra:
         return [_single(p, group[0][0], first, report, ytd, plan, written, c.amounts[0])]
     done = report.visit.visits_this_period
@@ -691,32 +781,56 @@ def _group(
     ]
     results: list[AuditResult] = []
     owners = c.owners
+    pooled = len(group) > 1
     for n, (index, v) in enumerate(group):
-        lines = tuple(ln for ln in report.lines if owners[ln.code] == n)
+        lines = as_lines(ln for ln in report.lines if owners[ln.code] == n)
         mine = _findings_of(findings, v, n, lines)
-        if len(group) > 1:
+        if pooled:
             moved = sorted({s.code for s in v.services} - {ln.code for ln in lines})
             mine.append(_merged(v, [o for o in visits if o is not v], moved))
-        final = sort_findings(f for f in mine if not v.payer.suppresses(f.rule))
-        shown = _with(v, ytd, v.visit_allowed, plan, done)
-        r = AuditReport(
-            visit=shown,
-            lines=lines,
-            allocation=report.allocation,
-            kx=report.kx,
-            findings=final,
-            services=_outcomes(v, lines, report) if len(group) > 1 else report.services,
-            status=AuditStatus.of(final),
-            # A pooled day is priced as one: its pricing goes with the first visit.
-            pricing=report.pricing if n == 0 else None,
-            amount_at_risk=report.amount_at_risk if n == 0 else None,
-            options=report.options,
-            tables=report.tables,
-            contract_pricing=report.contract_pricing if n == 0 else None,
+        if v.payer.suppress_rules:
+            mine = [f for f in mine if not v.payer.suppresses(f.rule)]
+        final = as_findings(sort_findings(mine))
+        # A pooled day is priced as one: its pricing goes with the first visit.
+        lead = n == 0
+        r = _split(
+            report,
+            _with(v, ytd, v.visit_allowed, plan, done),
+            lines,
+            final,
+            _outcomes(v, lines, report) if pooled else report.services,
+            AuditStatus.of(final),
+            report.pricing if lead else None,
+            report.amount_at_risk if lead else None,
+            report.contract_pricing if lead else None,
         )
         _tally(p, r, bucket, c.amounts[n], ytd)
-        results.append(AuditResult(index=index, report=r, visit_id=v.visit_id))
+        results.append(_reported(index, r, None, v.visit_id, False))
     return results
+
+
+#: One visit's share of a claim's ``report``: its visit, lines, findings,
+#: services, status and (the lead visit's) pricing; the allocation, KX result,
+#: options and tables are the claim's. Every value is the audit's or checked
+#: here, so no converter runs (one per visit of a pooled day).
+_split: Callable[..., AuditReport] = replacer(
+    AuditReport,
+    (
+        "visit",
+        "lines",
+        "findings",
+        "services",
+        "status",
+        "pricing",
+        "amount_at_risk",
+        "contract_pricing",
+    ),
+)
+
+
+#: ``AuditResult(index, report, error, visit_id, reader_failed)`` from audited
+#: values (one per visit: the keyword ``__init__`` cost as much as a tally).
+_reported: Callable[[int, AuditReport, None, str | None, bool], AuditResult] = maker(AuditResult)
 
 
 def _single(
@@ -742,7 +856,15 @@ def _single(
     if shown is not None or len(findings) != len(report.findings):
         report = _trimmed(report, shown, findings)
     _tally(p, report, _BUCKET[v.discipline], amount, ytd)
-    return AuditResult(index=index, report=report, visit_id=v.visit_id)
+    return _reported(index, report, None, v.visit_id, False)
+
+
+#: A one-visit day with its state steps taken, before its audit: (input index,
+#: visit, the visit as audited, year-to-date total before the day, KX key,
+#: plan-of-care step, the amount audited with, whether KX accrued already).
+_Prepared = tuple[
+    int, Visit, Visit, Decimal | None, tuple[int, str], _Step | None, Decimal | None, bool
+]
 
 
 def _one_day(p: _Patient, index: int, v: Visit) -> AuditResult:
@@ -753,6 +875,18 @@ def _one_day(p: _Patient, index: int, v: Visit) -> AuditResult:
     pricing (the claim is alone under its key, so it keeps the audit's own),
     and no per-day mappings of buckets and disciplines.
     """
+    day = _prepare_one(p, index, v)
+    return _finish_one(p, day, *_audit(day[2]))
+
+
+def _prepare_one(p: _Patient, index: int, v: Visit) -> _Prepared:
+    """The state steps of a one-visit day, taken before its audit.
+
+    KX accrues here when the day's amount is the caller's (``visit_allowed``),
+    or not at all (a payer without the threshold): the audit cannot change
+    it, so the patient's later days can be prepared before this one is
+    audited (``_Prepared[7]``). A priced amount accrues in :func:`_finish_one`.
+    """
     d = v.date_of_service
     p.last_date = d
     discipline = v.discipline
@@ -760,32 +894,43 @@ def _one_day(p: _Patient, index: int, v: Visit) -> AuditResult:
     counted = payer.kx_threshold
     key = (d.year, _BUCKET[discipline])
     ytd = p.kx.get(key, _NONE) if counted else None
-    step = _episode_day(p, _DISCIPLINE[discipline], (v,), d) if payer.plan_of_care_timing else None
-    plan = step[0] if step is not None else None
-    done = _count_visit(p, v)
+    step = _episode_one(p, _DISCIPLINE[discipline], v, d) if payer.plan_of_care_timing else None
+    terms = payer.terms
+    done = _count_visit(p, v) if terms is not None and terms.visit_limits else None
     given = v.visit_allowed if counted else None
-    audited = _with(v, ytd, given, plan, done)
+    if ytd is not None and given is not None:
+        p.kx[key] = ytd + given
+    audited = _with(v, ytd, given, step[0] if step is not None else None, done)
+    return index, v, audited, ytd, key, step, given, ytd is None or given is not None
+
+
+def _audit(v: Visit) -> tuple[AuditReport | None, Exception | None]:
+    """``audit_visit(v)`` with the run's setup; an error is the visit's own result."""
     edits, options = _SETUP.get()
-    report: AuditReport | None
-    error: Exception | None = None
     try:
-        report = audit_visit(audited, edits=edits, options=options)
+        return audit_visit(v, edits=edits, options=options), None
     except Exception as exc:  # the visit's own problem: its result says why
-        report, error = None, exc
+        return None, exc
+
+
+def _finish_one(
+    p: _Patient, day: _Prepared, report: AuditReport | None, error: Exception | None
+) -> AuditResult:
+    """A prepared one-visit day's result from its audit, tallied."""
+    index, v, audited, ytd, key, step, given, accrued = day
     amount = v.visit_allowed
     if amount is None and report is not None and report.pricing is not None:
         amount = alone_share(v, report.pricing.lines)
+    plan = audited.plan_of_care
     if ytd is not None:
-        p.kx[key] = ytd + (amount if amount is not None else _NONE)
+        if not accrued:
+            p.kx[key] = ytd + (amount if amount is not None else _NONE)
         kx = report.kx if report is not None else None
         if kx is not None and kx.visit_amount != amount:
             # KX is decided on the day's amount: the priced one, once known.
             if amount != given:
-                audited = _with(audited, ytd, amount, plan, done)
-            try:
-                report = audit_visit(audited, edits=edits, options=options)
-            except Exception as exc:
-                report, error = None, exc
+                audited = _with(audited, ytd, amount, plan, audited.visits_this_period)
+            report, error = _audit(audited)
     if report is None:
         return AuditResult(index=index, error=error, visit_id=v.visit_id)
     if step is not None and step[1]:  # a new evaluation inside an episode: a finding to add
@@ -805,26 +950,18 @@ def _count_visit(p: _Patient, v: Visit) -> int | None:
     return done
 
 
-_REPORT_FIELDS = tuple(a.name for a in attrs.fields(AuditReport))
-_report_values = attrgetter(*_REPORT_FIELDS)
-_make_report = maker(AuditReport)
-_R_VISIT, _R_FINDINGS, _R_STATUS = (
-    _REPORT_FIELDS.index(name) for name in ("visit", "findings", "status")
+#: ``report`` showing another visit, findings (a subset of its own) and status;
+#: every value is the audit's own or checked here (see :func:`_trimmed`).
+_reshown: Callable[[AuditReport, Visit, tuple[Finding, ...], AuditStatus], AuditReport] = replacer(
+    AuditReport, ("visit", "findings", "status")
 )
 
 
 def _trimmed(report: AuditReport, visit: Visit | None, findings: list[Finding]) -> AuditReport:
-    """``report`` showing ``visit`` (when given) and ``findings`` (a subset of its own).
-
-    Built, not ``attrs.evolve``d: every value is the audit's own or checked here.
-    """
-    values = list(_report_values(report))
-    if visit is not None:
-        values[_R_VISIT] = visit
-    if len(findings) != len(report.findings):
-        values[_R_FINDINGS] = as_findings(findings)
-        values[_R_STATUS] = AuditStatus.of(findings)
-    return _make_report(*values)
+    """``report`` showing ``visit`` (when given) and ``findings`` (a subset of its own)."""
+    if len(findings) == len(report.findings):
+        return _reshown(report, visit or report.visit, report.findings, report.status)
+    return _reshown(report, visit or report.visit, as_findings(findings), AuditStatus.of(findings))
 
 
 def _limit_keys(v: Visit) -> list[tuple[str, date, str]]:
@@ -850,53 +987,30 @@ def _pooled_visit(
     plan: PlanOfCare | None,
     done: int | None,
 ) -> Visit:
-    """``first`` holding the day's pooled ``services``, ``ytd`` and ``amount``.
+    """``first`` holding the day's pooled ``services`` and the history's state.
 
-    What ``attrs.evolve`` would give, without re-running the converters of
-    the fields it keeps (checked when ``first`` was made): the changed fields'
-    converters run (an opening ``Decimal(0)`` shows as ``0.00``), then the
-    class's own checks (the pooled minutes must fit in a day).
+    What ``attrs.evolve`` would give: the converters have nothing to do (a
+    tuple of services; amounts the history summed from checked ones, in
+    cents), so only the class's own checks run (the pooled minutes must fit
+    in a day).
     """
-    values = list(_visit_values(first))
-    values[_SERVICES] = _convert_services(services)
-    values[_YTD] = _convert_ytd(ytd)
-    values[_AMOUNT] = _convert_amount(amount)
-    values[_PLAN], values[_DONE] = plan, done  # a plan and a count: their converters keep them
-    visit = _make_visit(*values)
+    visit = _pool(first, services, ytd, amount, plan, done)
     visit.__attrs_post_init__()
     return visit
 
 
-def _with(
-    v: Visit,
-    ytd: Decimal | None,
-    amount: Decimal | None,
-    plan: PlanOfCare | None,
-    done: int | None = None,
-) -> Visit:
-    """``v`` with the history's state filled in; every value is already checked.
-
-    Built field by field from the class's own field list, so a field added to
-    :class:`Visit` travels through history mode without an edit here.
-    """
-    values = list(_visit_values(v))
-    values[_YTD], values[_AMOUNT], values[_PLAN], values[_DONE] = ytd, amount, plan, done
-    return _make_visit(*values)
-
-
-_VISIT_FIELDS = tuple(a.name for a in attrs.fields(Visit))
-# Read in one C call and written back through the class's generated maker:
-# built once or twice per visit, the field-by-field dict cost a tenth of the
-# history's own time.
-_visit_values = attrgetter(*_VISIT_FIELDS)
-_make_visit = maker(Visit)
-_YTD, _AMOUNT, _PLAN, _DONE, _SERVICES = (
-    _VISIT_FIELDS.index(name)
-    for name in ("ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period", "services")
+_pool: Callable[..., Visit] = replacer(
+    Visit, ("services", "ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period")
 )
-_convert_services, _convert_ytd, _convert_amount = (
-    getattr(attrs.fields(Visit), name).converter
-    for name in ("services", "ytd_allowed", "visit_allowed")
+
+
+#: ``_with(v, ytd, amount, plan, done)``: ``v`` with the history's state filled
+#: in (``ytd_allowed``, ``visit_allowed``, ``plan_of_care``, ``visits_this_period``;
+#: every value already checked). Generated from the class's own field list, so
+#: a field added to :class:`Visit` travels through history mode without an
+#: edit here; one call, no list of values (once or twice per visit).
+_with: Callable[[Visit, Decimal | None, Decimal | None, PlanOfCare | None, int | None], Visit] = (
+    replacer(Visit, ("ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period"))
 )
 
 
@@ -961,9 +1075,14 @@ def _tally(
     ytd: Decimal | None,
 ) -> None:
     v = r.visit
-    s = p.summary(v.date_of_service.year)
+    year = v.date_of_service.year
+    s = p.summaries.get(year) or p.summary(year)
     s.visits += 1
-    s.units[bucket] = s.units.get(bucket, 0) + sum(ln.units for ln in r.lines if _therapy(ln.code))
+    units = 0
+    for ln in r.lines:
+        if _therapy(ln.code):
+            units += ln.units
+    s.units[bucket] = s.units.get(bucket, 0) + units
     if amount is not None:
         s.allowed[bucket] = s.allowed.get(bucket, _NONE) + amount
     kx = r.kx
@@ -971,10 +1090,7 @@ def _tally(
         threshold = kx.threshold
         if threshold is not None and (ytd if ytd is not None else _NONE) <= threshold.amount:
             s.kx_visit[bucket] = v.visit_id or v.date_of_service.isoformat()
-    for f in r.findings:
-        s.findings[f.rule] = s.findings.get(f.rule, 0) + 1
-        if f.rule == "poc.progress_report_due":
-            s.due += 1
+    s.seen.append(r.findings)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -1229,7 +1345,7 @@ def audit_history(
     if policies is not None:
         items = resolve_policies(items, policies)
     results = run_patients(
-        (_coerce(v) for v in items),
+        map(_coerce, items),
         presorted=presorted,
         workers=n_workers,
         task=functools.partial(_in_setup, setup, _patient_run) if chosen else _patient_run,

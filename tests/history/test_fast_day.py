@@ -1,7 +1,9 @@
 """A day with one visit of the patient takes ``_one_day``, not the pooled ``_day``.
 
 ``_one_day`` merges the day's steps for the common case (no same-day group,
-no merge finding, no joint pricing). Every test here runs the same visits
+no merge finding, no joint pricing); a patient's one-visit days whose amounts
+are known before the audit are prepared first and audited together
+(``history._BATCH``). Every test here runs the same visits
 twice — the fast path, and every day forced through ``_day``
 (``history._ONE_VISIT_FAST = False``) — and compares every result, the final
 state and the summaries with ``==``.
@@ -70,15 +72,15 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
     return out
 
 
-def _run(visits: list[Any], fast: bool, **kwargs: Any) -> tuple[Any, ...]:
-    saved = history._ONE_VISIT_FAST
-    history._ONE_VISIT_FAST = fast
+def _run(visits: list[Any], fast: bool, batch: bool = True, **kwargs: Any) -> tuple[Any, ...]:
+    saved = history._ONE_VISIT_FAST, history._BATCH
+    history._ONE_VISIT_FAST, history._BATCH = fast, batch
     try:
         run = ob.audit_history(visits, errors="collect", policies=[TIGHT], **kwargs)
         results = list(run)
         return results, run.state.to_dict(), run.summaries
     finally:
-        history._ONE_VISIT_FAST = saved
+        history._ONE_VISIT_FAST, history._BATCH = saved
 
 
 def _evolved(
@@ -115,6 +117,38 @@ def _same(fast: tuple[Any, ...], pooled: tuple[Any, ...]) -> None:
 @given(histories())
 def test_one_visit_day_equals_the_pooled_path(visits: list[dict[str, Any]]) -> None:
     _same(_run(visits, True), _run(visits, False))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_batched_one_visit_days_equal_one_day_at_a_time(visits: list[dict[str, Any]]) -> None:
+    # history._BATCH = False: each one-visit day audited right after its state steps.
+    _same(_run(visits, True, batch=True), _run(visits, True, batch=False))
+
+
+def test_one_visit_days_with_known_amounts_are_audited_after_every_state_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events: list[str] = []
+    prepare, audit = history._prepare_one, history._audit
+
+    def prepared(*args: Any) -> Any:
+        events.append("prepare")
+        return prepare(*args)
+
+    def audited(*args: Any) -> Any:
+        events.append("audit")
+        return audit(*args)
+
+    monkeypatch.setattr(history, "_prepare_one", prepared)
+    monkeypatch.setattr(history, "_audit", audited)
+    one = [Visit.from_dict(v) for v in synthetic_year(3) if v["patient_id"] == "P00000"]
+    _, _, summaries = _run(one, True)
+    assert summaries
+    days = events.count("prepare")
+    assert days > 10
+    # Every visit carries visit_allowed: KX accrues before the audits, which come last.
+    assert events == ["prepare"] * days + ["audit"] * days
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

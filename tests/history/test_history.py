@@ -285,3 +285,18 @@ def test_once_per_day_code_pooled_across_visits() -> None:
     results = list(audit_history([b, a]))
     lines = [[(ln.code, ln.units) for ln in r.report.lines] for r in results]
     assert lines == [[], [("97129", 1), ("97130", 1)]]
+
+
+def test_a_years_first_visit_shows_a_zero_total_in_cents_on_every_path() -> None:
+    # As audit_visit shows a given ytd_allowed of 0: "0.00", on a one-visit day
+    # and on a pooled day alike.
+    from ot_billing_rules import audit_history
+
+    visits = [
+        {"patient_id": p, "visit_id": f"{p}{s}", "date_of_service": "2024-03-04",
+         "visit_allowed": "50.00", "services": [{"code": "97530", "minutes": 20}]}
+        for p, sessions in (("one", "a"), ("two", "ab"))
+        for s in sessions
+    ]  # fmt: skip
+    shown = {r.visit_id: r.report.to_dict()["visit"]["ytd_allowed"] for r in audit_history(visits)}
+    assert shown == {"onea": "0.00", "twoa": "0.00", "twob": "0.00"}

@@ -1,12 +1,14 @@
 """The history's fast paths give exactly what the checked paths they replace give.
 
 ``audit_history`` builds the visits and reports it shows through the classes'
-makers (no converters: values the history already checked), groups a
-one-visit day without pooling, caches the targeted-review threshold and asks
-``_keep`` only about the rules it may drop. Each test runs a synthetic year
+makers and replacers (no converters: values the history already checked),
+groups a one-visit day without pooling and takes it through its own path,
+caches the targeted-review threshold and asks ``_keep`` only about the rules
+it may drop. Each test runs a synthetic year
 both ways — the fast paths, and the paths they replaced patched back in
-(field-by-field building, ``attrs.evolve`` of the report, the grouping dict,
-an uncached threshold, ``_keep`` for every finding) — and compares every
+(field-by-field building, ``attrs.evolve`` of the report, plan and pooled
+visit, the report's own constructor, the grouping dict, the pooled path for
+every day, an uncached threshold, ``_keep`` for every finding) — and compares every
 result, the final state and the summaries with ``==``.
 """
 
@@ -20,20 +22,21 @@ import pytest
 
 import ot_billing_rules as ob
 from ot_billing_rules import history
-from ot_billing_rules._fast import build
 from ot_billing_rules._history_synthetic import synthetic_year
 from ot_billing_rules.audit import AuditReport, AuditStatus
 from ot_billing_rules.findings import Finding
+from ot_billing_rules.plan_of_care import PlanOfCare
 from ot_billing_rules.thresholds import kx_threshold
 from ot_billing_rules.visit import Visit
 
 
 def _checked_with(v: Visit, ytd: Any, amount: Any, plan: Any, done: int | None = None) -> Visit:
-    # The path the maker replaced: field by field, by name. (Not attrs.evolve:
-    # its converter would show an opening ytd_allowed of Decimal(0) as 0.00.)
-    values = {a.name: getattr(v, a.name) for a in attrs.fields(Visit)}
-    values.update(ytd_allowed=ytd, visit_allowed=amount, plan_of_care=plan, visits_this_period=done)
-    return build(Visit, *values.values())
+    # The path the replacer replaced, with every converter and check: the
+    # history's amounts must already be what the converters make of them (an
+    # opening total of zero shows as 0.00, as audit_visit shows a given 0).
+    return attrs.evolve(
+        v, ytd_allowed=ytd, visit_allowed=amount, plan_of_care=plan, visits_this_period=done
+    )
 
 
 def _dict_groups(day: Sequence[tuple[int, Visit]]) -> list[list[tuple[int, Visit]]]:
@@ -54,6 +57,45 @@ def _evolved(report: AuditReport, visit: Visit | None, findings: list[Finding]) 
     return attrs.evolve(report, **changes)
 
 
+def _checked_split(
+    report: AuditReport,
+    visit: Visit,
+    lines: Any,
+    findings: Any,
+    services: Any,
+    status: AuditStatus,
+    pricing: Any,
+    risk: Any,
+    contract: Any,
+) -> AuditReport:
+    # The path the replacer replaced: every field by name, through the converters.
+    return AuditReport(
+        visit=visit,
+        lines=tuple(lines),
+        allocation=report.allocation,
+        kx=report.kx,
+        findings=tuple(findings),
+        services=services,
+        status=status,
+        pricing=pricing,
+        amount_at_risk=risk,
+        options=report.options,
+        tables=report.tables,
+        contract_pricing=contract,
+    )
+
+
+def _checked_counted(plan: PlanOfCare, days: int, last: Any) -> PlanOfCare:
+    # With the class's validators (a report date inside the plan's dates).
+    return attrs.evolve(plan, treatment_days_since_report=days, last_progress_report_on=last)
+
+
+def _checked_pool(first: Visit, *values: Any) -> Visit:
+    # With every converter: amounts the history summed must already be in cents.
+    names = ("services", "ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period")
+    return attrs.evolve(first, **dict(zip(names, values, strict=True)))
+
+
 def _uncached_review(year: int, discipline: Any) -> Any:
     found = kx_threshold(year, discipline)
     return found.targeted_review if found is not None else None
@@ -70,6 +112,10 @@ def _checked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(history, "_trimmed", _evolved)
     monkeypatch.setattr(history, "_targeted_review", _uncached_review)
     monkeypatch.setattr(history, "_MAY_DROP", _Every())
+    monkeypatch.setattr(history, "_split", _checked_split)
+    monkeypatch.setattr(history, "_counted", _checked_counted)
+    monkeypatch.setattr(history, "_pool", _checked_pool)
+    monkeypatch.setattr(history, "_ONE_VISIT_FAST", False)
 
 
 def _priced_year(patients: int) -> list[dict[str, Any]]:

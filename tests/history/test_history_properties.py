@@ -103,3 +103,32 @@ def test_resuming_from_a_saved_state_equals_one_call(
     saved = HistoryState.from_dict(json.loads(json.dumps(run.state.to_dict())))
     got.update(_by_id(rest, state=saved))
     assert got == _by_id(visits)
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories())
+def test_summaries_count_what_the_results_show(visits: list[dict[str, Any]]) -> None:
+    # The summaries are tallied as the run goes; counted again here from the
+    # results themselves, per patient and calendar year.
+    run = audit_history(visits, errors="collect", policies=[TIGHT])
+    results = list(run)
+    by_id = {v["visit_id"]: v for v in visits}
+    expected: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in results:
+        if r.report is None:
+            continue
+        v = by_id[r.visit_id]
+        key = (v["patient_id"], int(v["date_of_service"][:4]))
+        row = expected.setdefault(key, {"visits": 0, "rules": {}, "written": 0})
+        row["visits"] += 1
+        row["written"] += bool(v.get("progress_report"))
+        for f in r.report.findings:
+            row["rules"][f.rule] = row["rules"].get(f.rule, 0) + 1
+    got = {(s.patient_id, s.year): s for s in run.summaries}
+    assert set(got) == set(expected)
+    for key, row in expected.items():
+        s = got[key]
+        assert s.visits == row["visits"]
+        assert dict(s.findings) == row["rules"]
+        assert s.progress_reports_due == row["rules"].get("poc.progress_report_due", 0)
+        assert s.progress_reports_written <= row["written"]
