@@ -315,7 +315,7 @@ def _owner_codes(code: str) -> frozenset[str]:
 
 
 #: ``False`` sends every day through :func:`_day`'s pooled path (the tests
-#: compare the two); :func:`_one_day` must give the same results.
+#: compare the two); :func:`_prepare_one` and :func:`_finish_one` must give the same results.
 _ONE_VISIT_FAST = True
 #: ``False`` audits each one-visit day right after its state steps instead of
 #: a patient's batch of them after all the steps (the tests compare the two).
@@ -867,20 +867,14 @@ _Prepared = tuple[
 ]
 
 
-def _one_day(p: _Patient, index: int, v: Visit) -> AuditResult:
-    """:func:`_day` for a day with one visit of the patient (most days).
-
-    The same steps for one claim, with what a single visit makes moot left
-    out: no same-day group, no pooled services or merge finding, no joint
-    pricing (the claim is alone under its key, so it keeps the audit's own),
-    and no per-day mappings of buckets and disciplines.
-    """
-    day = _prepare_one(p, index, v)
-    return _finish_one(p, day, *_audit(day[2]))
-
-
 def _prepare_one(p: _Patient, index: int, v: Visit) -> _Prepared:
-    """The state steps of a one-visit day, taken before its audit.
+    """The state steps of a one-visit day (most days), taken before its audit.
+
+    :func:`_day`'s steps for one claim, with what a single visit makes moot
+    left out: no same-day group, no pooled services or merge finding, no joint
+    pricing (the claim is alone under its key, so it keeps the audit's own),
+    and no per-day mappings of buckets and disciplines; :func:`_finish_one`
+    takes the audit's report.
 
     KX accrues here when the day's amount is the caller's (``visit_allowed``),
     or not at all (a payer without the threshold): the audit cannot change

@@ -1,6 +1,7 @@
-"""A day with one visit of the patient takes ``_one_day``, not the pooled ``_day``.
+"""A day with one visit of the patient takes its own path (``_prepare_one``,
+``_finish_one``), not the pooled ``_day``.
 
-``_one_day`` merges the day's steps for the common case (no same-day group,
+That path merges the day's steps for the common case (no same-day group,
 no merge finding, no joint pricing); a patient's one-visit days whose amounts
 are known before the audit are prepared first and audited together
 (``history._BATCH``). Every test here runs the same visits
