@@ -84,7 +84,7 @@ from .plan_of_care import PROGRESS_REPORT_TREATMENT_DAYS, PlanOfCare, progress_r
 from .sources import cite
 from .terms import Discipline
 from .thresholds import kx_threshold
-from .visit import Service, Visit
+from .visit import Service, Visit, check_day_minutes
 
 if TYPE_CHECKING:
     from .ncci import EditData
@@ -214,7 +214,7 @@ def _no_patient() -> Finding:
     )
 
 
-def _merged(visit: Visit, others: Sequence[Visit], moved: Sequence[str]) -> Finding:
+def _merged(others: Sequence[Visit], moved: Sequence[str]) -> Finding:
     names = ", ".join(o.visit_id or o.date_of_service.isoformat() for o in others)
     where = (
         f" Its line(s) {', '.join(moved)} were billed with the visit(s) that furnished more "
@@ -222,15 +222,21 @@ def _merged(visit: Visit, others: Sequence[Visit], moved: Sequence[str]) -> Find
         if moved
         else ""
     )
-    return Finding(
+    # Built from checked values (one per visit of a pooled day): no converter to run.
+    return _finding(
         "history.same_day_merged",
         Severity.INFO,
         (),
         f"Same patient, date, discipline and billing provider as visit(s) {names}: the day's "
         "timed minutes were pooled before the 8-minute rule, one claim line per code." + where,
-        suggestion="Bill the day's lines once, on the claim of the visit each line names.",
-        source=cite("cms_timed_codes_day"),
+        "Bill the day's lines once, on the claim of the visit each line names.",
+        cite("cms_timed_codes_day"),
+        None,
     )
+
+
+#: ``Finding(*values)`` for values of the field types already (no converter runs).
+_finding: Callable[..., Finding] = maker(Finding)
 
 
 def _new_evaluation(code: str, plan: PlanOfCare) -> Finding:
@@ -260,9 +266,11 @@ def _initial_evaluation(code: str) -> bool:
     )
 
 
-def _sum(amounts: Iterable[Decimal | None]) -> Decimal | None:
-    known = [a for a in amounts if a is not None]
-    return sum(known, Decimal(0)) if known else None
+def _plus(total: Decimal | None, amount: Decimal | None) -> Decimal | None:
+    """``total + amount``, where a ``None`` is an amount not known (``None``: neither is)."""
+    if amount is None:
+        return total
+    return amount if total is None else total + amount
 
 
 def _merge_services(group: Sequence[Visit]) -> tuple[Service, ...]:
@@ -293,15 +301,30 @@ def _merge_services(group: Sequence[Visit]) -> tuple[Service, ...]:
     return tuple(out)
 
 
-def _owner(code: str, group: Sequence[Visit]) -> int:
-    """Index in ``group`` of the visit that furnished most of ``code``'s minutes."""
-    codes = _owner_codes(code)
-    best, best_minutes = 0, -1
-    for n, v in enumerate(group):  # group is sorted by visit_id: ties go to the earlier
-        m = sum((s.minutes or 0) + 1 for s in v.services if s.code in codes)
-        if m > best_minutes:
-            best, best_minutes = n, m
-    return best
+def _owners(lines: Iterable[ClaimLine], group: Sequence[Visit]) -> dict[str, int]:
+    """Per line code: the index in ``group`` of the visit that furnished most of its minutes.
+
+    A code's minutes are its own and its primary codes' (:func:`_owner_codes`);
+    a service without minutes still counts one, so the visit that lists it wins
+    over one that does not.
+    """
+    # Each visit lists a code once (Visit checks), so a code's minutes are one look-up.
+    minutes = [{s.code: (s.minutes or 0) + 1 for s in v.services} for v in group]
+    out: dict[str, int] = {}
+    for ln in lines:
+        code = ln.code
+        if code in out:
+            continue
+        codes = _owner_codes(code)
+        best, best_minutes = 0, -1
+        for n, mine in enumerate(minutes):  # group is sorted by visit_id: ties go to the earlier
+            m = 0
+            for c in codes:
+                m += mine.get(c, 0)
+            if m > best_minutes:
+                best, best_minutes = n, m
+        out[code] = best
+    return out
 
 
 @functools.lru_cache(maxsize=2048)
@@ -512,10 +535,10 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
     for _, v in day:
         if not v.payer.kx_threshold:
             continue
-        b = v.discipline.kx_bucket
+        b = _BUCKET[v.discipline]
         if b not in before:
             before[b] = p.kx.get((year, b), _NONE)
-        given[b] = _sum([given.get(b), v.visit_allowed])
+        given[b] = _plus(given.get(b), v.visit_allowed)
         if v.visit_allowed is None:
             open_buckets.add(b)
     plans = _plans(p, day)
@@ -538,7 +561,10 @@ def _day(p: _Patient, day: Sequence[tuple[int, Visit]]) -> list[AuditResult]:
     totals: dict[str, Decimal | None] = {}
     for c in claims:
         if c.bucket in before:
-            totals[c.bucket] = _sum([totals.get(c.bucket), *c.amounts])
+            total = totals.get(c.bucket)
+            for amount in c.amounts:
+                total = _plus(total, amount)
+            totals[c.bucket] = total
     out: list[AuditResult] = []
     for c, part in zip(claims, parts, strict=True):
         if c.report is not None and c.bucket in before:
@@ -569,7 +595,7 @@ def _groups(day: Sequence[tuple[int, Visit]]) -> list[list[tuple[int, Visit]]]:
 
 
 def _bucket(group: Sequence[tuple[int, Visit]]) -> str:
-    return group[0][1].discipline.kx_bucket
+    return _BUCKET[group[0][1].discipline]
 
 
 def _plans(p: _Patient, day: Sequence[tuple[int, Visit]]) -> dict[str, _Step]:
@@ -677,7 +703,7 @@ class _Claim:
     ) -> None:
         self.group = group
         self.visits = [v for _, v in group]
-        self.bucket = self.visits[0].discipline.kx_bucket
+        self.bucket = _BUCKET[self.visits[0].discipline]
         self.audited = audited
         self.error = error
         self.report: AuditReport | None = None
@@ -699,7 +725,7 @@ class _Claim:
         if len(self.visits) == 1:
             self.owners = dict.fromkeys((ln.code for ln in self.report.lines), 0)
         else:
-            self.owners = {ln.code: _owner(ln.code, self.visits) for ln in self.report.lines}
+            self.owners = _owners(self.report.lines, self.visits)
 
     def day_claim(self) -> DayClaim:
         lines = self.report.lines if self.report is not None else ()
@@ -720,7 +746,7 @@ def _pooled(
 ) -> _Claim:
     """The group's claim, audited once (``given``: the day's amounts per bucket, when known)."""
     first = group[0][1]
-    bucket = first.discipline.kx_bucket
+    bucket = _BUCKET[first.discipline]
     ytd = before.get(bucket)
     plan = plans.get(_DISCIPLINE[first.discipline], (None,))[0]
     done = _count_visit(p, first)  # the group is one visit: a pooled day counts once
@@ -782,12 +808,18 @@ def _group(
     results: list[AuditResult] = []
     owners = c.owners
     pooled = len(group) > 1
+    split: list[list[ClaimLine]] = [[] for _ in group]
+    for ln in report.lines:
+        split[owners[ln.code]].append(ln)
+    day = {s.code: s for s in report.services} if pooled else None
     for n, (index, v) in enumerate(group):
-        lines = as_lines(ln for ln in report.lines if owners[ln.code] == n)
-        mine = _findings_of(findings, v, n, lines)
+        lines = as_lines(split[n])
+        billed = {ln.code for ln in lines}
+        listed = {s.code for s in v.services}
+        mine = _findings_of(findings, listed | billed, n)
         if pooled:
-            moved = sorted({s.code for s in v.services} - {ln.code for ln in lines})
-            mine.append(_merged(v, [o for o in visits if o is not v], moved))
+            others = [o for o in visits if o is not v]
+            mine.append(_merged(others, sorted(listed - billed)))
         if v.payer.suppress_rules:
             mine = [f for f in mine if not v.payer.suppresses(f.rule)]
         final = as_findings(sort_findings(mine))
@@ -798,7 +830,7 @@ def _group(
             _with(v, ytd, v.visit_allowed, plan, done),
             lines,
             final,
-            _outcomes(v, lines, report) if pooled else report.services,
+            _outcomes(v, billed, day) if day is not None else report.services,
             AuditStatus.of(final),
             report.pricing if lead else None,
             report.amount_at_risk if lead else None,
@@ -985,12 +1017,13 @@ def _pooled_visit(
 
     What ``attrs.evolve`` would give: the converters have nothing to do (a
     tuple of services; amounts the history summed from checked ones, in
-    cents), so only the class's own checks run (the pooled minutes must fit
-    in a day).
+    cents), and of the class's own checks only one can fail: the pooled
+    minutes must fit in a day. (The payer is ``first``'s, already the version
+    in force that day; the services are one per code, merged by code; the
+    setting is ``first``'s, already checked.)
     """
-    visit = _pool(first, services, ytd, amount, plan, done)
-    visit.__attrs_post_init__()
-    return visit
+    check_day_minutes(services)
+    return _pool(first, services, ytd, amount, plan, done)
 
 
 _pool: Callable[..., Visit] = replacer(
@@ -1028,37 +1061,34 @@ def _targeted_review(year: int, discipline: Discipline) -> Decimal | None:
 _MAY_DROP = frozenset({"poc.progress_report_due", "kx.targeted_review"})
 
 
-def _findings_of(
-    findings: Sequence[Finding], v: Visit, n: int, lines: Sequence[ClaimLine]
-) -> list[Finding]:
-    own = {s.code for s in v.services} | {ln.code for ln in lines}
-    return [f for f in findings if (f.codes and own & set(f.codes)) or (not f.codes and n == 0)]
+def _findings_of(findings: Sequence[Finding], own: set[str], n: int) -> list[Finding]:
+    """The findings of the ``n``-th visit of a claim: those naming a code it lists or
+    bills (``own``), and the claim-wide ones (no codes) on the first visit."""
+    return [f for f in findings if (not own.isdisjoint(f.codes) if f.codes else n == 0)]
 
 
 def _outcomes(
-    v: Visit, lines: Sequence[ClaimLine], report: AuditReport
+    v: Visit, billed: set[str], day: Mapping[str, ServiceOutcome]
 ) -> tuple[ServiceOutcome, ...]:
-    day = {s.code: s for s in report.services}
-    billed = {ln.code for ln in lines}
+    """What became of each of ``v``'s services on a pooled day (``day``: the pooled
+    claim's outcomes by code; ``billed``: the codes of the lines ``v`` bills)."""
     out: list[ServiceOutcome] = []
     for s in v.services:
         pooled = day.get(s.code)
         if pooled is None or not pooled.billed:
             reason = pooled.reason if pooled is not None else "not billed"
-            out.append(ServiceOutcome(s.code, s.minutes, False, 0, reason))
+            out.append(_outcome(s.code, s.minutes, False, 0, reason))
         elif s.code in billed:
-            out.append(ServiceOutcome(s.code, s.minutes, True, pooled.units))
+            out.append(_outcome(s.code, s.minutes, True, pooled.units, ""))
         else:
-            out.append(
-                ServiceOutcome(
-                    s.code,
-                    s.minutes,
-                    False,
-                    0,
-                    "pooled with the same day's visits; billed on the visit with most minutes",
-                )
-            )
+            out.append(_outcome(s.code, s.minutes, False, 0, _BILLED_ELSEWHERE))
     return tuple(out)
+
+
+_BILLED_ELSEWHERE = "pooled with the same day's visits; billed on the visit with most minutes"
+#: ``ServiceOutcome(code, minutes, billed, units, reason)`` from the input's and the
+#: audit's own values (several per visit of a pooled day).
+_outcome: Callable[[str, int | None, bool, int, str], ServiceOutcome] = maker(ServiceOutcome)
 
 
 def _tally(

@@ -38,6 +38,7 @@ string may carry cents); floats are refused.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -181,14 +182,19 @@ def kx_threshold(
     >>> kx_threshold(2005) is None
     True
     """
-    y = _year(year, on)
-    disc = coerce_discipline(discipline)
+    return _threshold(_year(year, on), coerce_discipline(discipline).kx_bucket)
+
+
+# One frozen value per year and bucket, shared: the audit asks on every visit
+# with a year-to-date total, and a history keeps each visit's report (and so its
+# threshold) until the patient's run ends. The table is the bundled, read-only one.
+@functools.lru_cache(maxsize=128)
+def _threshold(y: int, bucket: str) -> KXThreshold | None:
     data = _table()
     row = data["years"].get(y)
     if row is None:
         return None
     manual = data["manual"]
-    bucket = disc.kx_bucket
     return KXThreshold(
         year=y,
         bucket=bucket,

@@ -22,7 +22,7 @@ errors naming the problem, never silently dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, NewType
@@ -429,6 +429,21 @@ def _discipline(value: object) -> Discipline:
     return coerce_discipline(value)
 
 
+def check_day_minutes(services: Iterable[Service]) -> None:
+    """Refuse services whose minutes add up to more than a day's (one date of service).
+
+    :class:`Visit` checks its own services; the claim history checks a day's
+    pooled services with it too.
+    """
+    total = sum(s.minutes or 0 for s in services)
+    if total > MINUTES_PER_DAY:
+        raise InvalidMinutesError(
+            f"the services' minutes add up to {total}, more than a day's {MINUTES_PER_DAY}",
+            value=total,
+            field="minutes",
+        )
+
+
 @compact_pickle
 @attrs.frozen
 @slotted_base
@@ -541,13 +556,7 @@ class Visit:
                 value=self.facility,
                 field="facility",
             )
-        total = sum(s.minutes or 0 for s in self.services)
-        if total > MINUTES_PER_DAY:
-            raise InvalidMinutesError(
-                f"the services' minutes add up to {total}, more than a day's {MINUTES_PER_DAY}",
-                value=total,
-                field="minutes",
-            )
+        check_day_minutes(self.services)
 
     KEYS = (
         "visit_id",

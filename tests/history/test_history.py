@@ -300,3 +300,63 @@ def test_a_years_first_visit_shows_a_zero_total_in_cents_on_every_path() -> None
     ]  # fmt: skip
     shown = {r.visit_id: r.report.to_dict()["visit"]["ytd_allowed"] for r in audit_history(visits)}
     assert shown == {"onea": "0.00", "twoa": "0.00", "twob": "0.00"}
+
+
+def test_a_pooled_day_says_what_became_of_each_visits_services() -> None:
+    # The day's 97530 (10 + 12 minutes) and 97110 (20) are 42 timed minutes: 3 units
+    # under the 8-minute rule, one full unit each and the third to the larger
+    # remainder (97530's 7 minutes over 97110's 5). 97530 is billed by b, which
+    # furnished more of its minutes; a's 97530 says where it went.
+    a = _v("p", "a", "2024-03-04", ("97530", 10), ("97110", 20))
+    b = _v("p", "b", "2024-03-04", ("97530", 12))
+    ra, rb = (r.report for r in audit_history([a, b]))
+    assert [(ln.code, ln.units) for ln in ra.lines] == [("97110", 1)]
+    assert [(ln.code, ln.units) for ln in rb.lines] == [("97530", 2)]
+    assert [(s.code, s.minutes, s.billed, s.units) for s in ra.services] == [
+        ("97530", 10, False, 0),
+        ("97110", 20, True, 1),
+    ]
+    assert "billed on the visit with most minutes" in ra.services[0].reason
+    assert ra.services[1].reason == ""
+    assert [(s.code, s.minutes, s.billed, s.units, s.reason) for s in rb.services] == [
+        ("97530", 12, True, 2, "")
+    ]
+    merged_a = [f for f in ra.findings if f.rule == "history.same_day_merged"]
+    merged_b = [f for f in rb.findings if f.rule == "history.same_day_merged"]
+    assert len(merged_a) == len(merged_b) == 1
+    assert "visit(s) b:" in merged_a[0].message
+    assert "Its line(s) 97530 were billed" in merged_a[0].message
+    assert "visit(s) a:" in merged_b[0].message
+    assert "Its line(s)" not in merged_b[0].message
+    assert merged_a[0].severity.value == "info"
+    assert merged_a[0].codes == ()
+
+
+def test_a_service_without_minutes_still_decides_who_bills_it() -> None:
+    # 97166 (untimed) is listed by b only: b bills it although a furnished the day's minutes.
+    a = _v("p", "a", "2024-03-04", ("97530", 30))
+    b = {**_v("p", "b", "2024-03-04"), "services": [{"code": "97166"}]}
+    ra, rb = (r.report for r in audit_history([a, b]))
+    assert [ln.code for ln in ra.lines] == ["97530"]
+    assert [ln.code for ln in rb.lines] == ["97166"]
+
+
+@pytest.mark.parametrize(
+    ("second", "field"),
+    [
+        # Two codes whose pooled minutes pass a day's 1,440: the day's check.
+        (("97110", 700), "minutes"),
+        # One code listed twice whose pooled minutes pass 1,440: the service's own check.
+        (("97530", 700), "minutes"),
+    ],
+)
+def test_a_pooled_day_past_a_days_minutes_fails_every_visit_of_it(
+    second: tuple[str, int], field: str
+) -> None:
+    a = _v("p", "a", "2024-03-04", ("97530", 800))
+    b = _v("p", "b", "2024-03-04", second)
+    results = list(audit_history([a, b], errors="collect"))
+    assert [r.report for r in results] == [None, None]
+    assert all(isinstance(r.error, InvalidInputError) for r in results)
+    assert all(r.error.field == field for r in results)
+    assert [r.visit_id for r in results] == ["a", "b"]

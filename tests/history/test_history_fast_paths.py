@@ -8,7 +8,9 @@ it may drop. Each test runs a synthetic year
 both ways — the fast paths, and the paths they replaced patched back in
 (field-by-field building, ``attrs.evolve`` of the report, plan and pooled
 visit, the report's own constructor, the grouping dict, the pooled path for
-every day, an uncached threshold, ``_keep`` for every finding) — and compares every
+every day, an uncached threshold, ``_keep`` for every finding, the findings and
+outcomes of a pooled day through their constructors, the owner of each pooled line
+asked code by code, the pooled visit's own checks) — and compares every
 result, the final state and the summaries with ``==``.
 """
 
@@ -23,7 +25,7 @@ import pytest
 import ot_billing_rules as ob
 from ot_billing_rules import history
 from ot_billing_rules._history_synthetic import synthetic_year
-from ot_billing_rules.audit import AuditReport, AuditStatus
+from ot_billing_rules.audit import AuditReport, AuditStatus, ServiceOutcome
 from ot_billing_rules.findings import Finding
 from ot_billing_rules.plan_of_care import PlanOfCare
 from ot_billing_rules.thresholds import kx_threshold
@@ -96,6 +98,27 @@ def _checked_pool(first: Visit, *values: Any) -> Visit:
     return attrs.evolve(first, **dict(zip(names, values, strict=True)))
 
 
+def _checked_owners(lines: Any, group: Sequence[Visit]) -> dict[str, int]:
+    # Code by code, as before the per-visit minute tables: each visit's minutes of
+    # the code and of the primary codes it is an add-on to (a service without
+    # minutes counts one); ties go to the earlier visit.
+    out = {}
+    for ln in lines:
+        codes = {ln.code, *(ob.get(ln.code).add_on_to if ob.get(ln.code) else ())}
+        best, best_minutes = 0, -1
+        for n, v in enumerate(group):
+            m = sum((s.minutes or 0) + 1 for s in v.services if s.code in codes)
+            if m > best_minutes:
+                best, best_minutes = n, m
+        out[ln.code] = best
+    return out
+
+
+def _checked_pooled_visit(first: Visit, services: Any, *values: Any) -> Visit:
+    # Every converter and every one of the class's own checks, not the minutes alone.
+    return _checked_pool(first, services, *values)
+
+
 def _uncached_review(year: int, discipline: Any) -> Any:
     found = kx_threshold(year, discipline)
     return found.targeted_review if found is not None else None
@@ -115,6 +138,10 @@ def _checked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(history, "_split", _checked_split)
     monkeypatch.setattr(history, "_counted", _checked_counted)
     monkeypatch.setattr(history, "_pool", _checked_pool)
+    monkeypatch.setattr(history, "_pooled_visit", _checked_pooled_visit)
+    monkeypatch.setattr(history, "_owners", _checked_owners)
+    monkeypatch.setattr(history, "_finding", Finding)
+    monkeypatch.setattr(history, "_outcome", ServiceOutcome)
     monkeypatch.setattr(history, "_ONE_VISIT_FAST", False)
 
 
