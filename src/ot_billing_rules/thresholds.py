@@ -321,8 +321,7 @@ def assess_kx(
         )
         return KXAssessment(y, disc, ytd, visit, None, None, None, tuple(findings))
     cap = found.kind == "cap"
-    cited = cite("kx_therapy_cap") if cap else cite("kx_threshold")
-    source = f"{cited}; {y} amount: {found.source} (grade {found.grade})"
+    source = _kx_source(cap, y, found.source, found.grade)
     what = "therapy cap" if cap else "KX threshold"
     required = total > found.amount
     if required:
@@ -395,6 +394,14 @@ def assess_kx(
                 )
             )
     return KXAssessment(y, disc, ytd, visit, found, required, review, tuple(findings))
+
+
+# One text per year and amount, shared: a report keeps it in its KX finding, and
+# a claim history keeps every visit's report until its run ends.
+@functools.lru_cache(maxsize=256)
+def _kx_source(cap: bool, year: int, amount_source: str, grade: str) -> str:
+    cited = cite("kx_therapy_cap") if cap else cite("kx_threshold")
+    return f"{cited}; {year} amount: {amount_source} (grade {grade})"
 
 
 def check_kx(
