@@ -243,3 +243,28 @@ def test_replacer_keeps_every_other_field_and_refuses_an_unknown_one() -> None:
     assert (v.ytd_allowed, v.visits_this_period) == (None, None)
     with pytest.raises(ValueError, match="no field"):
         _fast.replacer(Visit, ("ytd",))
+
+
+def test_kx_threshold_and_its_finding_source_are_shared_across_visits() -> None:
+    # A claim history keeps every visit's report until its run ends: the threshold
+    # and the KX finding's source text are one value per year and bucket, not one
+    # per visit. The shared value still equals a fresh build from the table.
+    from ot_billing_rules import audit_visit, kx_threshold
+    from ot_billing_rules.thresholds import _threshold
+
+    first, again = kx_threshold(2024, "OT"), kx_threshold(on="2024-07-01", discipline="OT")
+    assert first is again
+    assert first == _threshold.__wrapped__(2024, "OT")
+    assert kx_threshold(2024, "PT") is not first
+    assert kx_threshold(2024, "PT") is kx_threshold(2024, "SLP")
+
+    def kx_source(day: str) -> str:
+        report = audit_visit(
+            {"date_of_service": day, "ytd_allowed": "2400.00", "visit_allowed": "90.00",
+             "services": [{"code": "97530", "minutes": 30}]}
+        )  # fmt: skip
+        (found,) = [f for f in report.findings if f.rule == "kx.threshold_reached"]
+        return found.source
+
+    assert kx_source("2024-03-04") is kx_source("2024-09-09")
+    assert "2024 amount" in kx_source("2024-03-04")
