@@ -716,11 +716,9 @@ class _Claim:
             return
         if amount != v.visit_allowed:
             v = _with(v, v.ytd_allowed, amount, v.plan_of_care, v.visits_this_period)
-        edits, options = _SETUP.get()
-        try:
-            self.report = audit_visit(v, edits=edits, options=options)
-        except Exception as exc:  # the pooled day failed: every visit of it says why
-            self.report, self.error = None, exc
+        self.report, error = _audit(v)
+        if self.report is None:  # the pooled day failed: every visit of it says why
+            self.error = error
             return
         if len(self.visits) == 1:
             self.owners = dict.fromkeys((ln.code for ln in self.report.lines), 0)

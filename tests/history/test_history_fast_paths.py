@@ -92,8 +92,9 @@ def _checked_counted(plan: PlanOfCare, days: int, last: Any) -> PlanOfCare:
     return attrs.evolve(plan, treatment_days_since_report=days, last_progress_report_on=last)
 
 
-def _checked_pool(first: Visit, *values: Any) -> Visit:
-    # With every converter: amounts the history summed must already be in cents.
+def _checked_pooled_visit(first: Visit, *values: Any) -> Visit:
+    # With every converter (amounts the history summed must already be in cents)
+    # and every one of the class's own checks, not the day's minutes alone.
     names = ("services", "ytd_allowed", "visit_allowed", "plan_of_care", "visits_this_period")
     return attrs.evolve(first, **dict(zip(names, values, strict=True)))
 
@@ -114,11 +115,6 @@ def _checked_owners(lines: Any, group: Sequence[Visit]) -> dict[str, int]:
     return out
 
 
-def _checked_pooled_visit(first: Visit, services: Any, *values: Any) -> Visit:
-    # Every converter and every one of the class's own checks, not the minutes alone.
-    return _checked_pool(first, services, *values)
-
-
 def _uncached_review(year: int, discipline: Any) -> Any:
     found = kx_threshold(year, discipline)
     return found.targeted_review if found is not None else None
@@ -137,7 +133,6 @@ def _checked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(history, "_MAY_DROP", _Every())
     monkeypatch.setattr(history, "_split", _checked_split)
     monkeypatch.setattr(history, "_counted", _checked_counted)
-    monkeypatch.setattr(history, "_pool", _checked_pool)
     monkeypatch.setattr(history, "_pooled_visit", _checked_pooled_visit)
     monkeypatch.setattr(history, "_owners", _checked_owners)
     monkeypatch.setattr(history, "_finding", Finding)
