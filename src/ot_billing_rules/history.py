@@ -1136,7 +1136,10 @@ def _in_setup(setup: tuple[Any, Any], fn: Callable[..., _T], *args: Any) -> _T:
 
 
 def _alone(index: int, v: Visit) -> AuditResult:
-    report = audit_visit(v, edits=_SETUP.get()[0], options=_SETUP.get()[1])
+    """A visit without a patient: audited by itself, with a finding saying so."""
+    report, error = _audit(v)
+    if report is None:  # its own failure is its result, as for any other visit
+        return AuditResult(index=index, error=error, visit_id=v.visit_id)
     findings = sort_findings([*report.findings, _no_patient()])
     report = attrs.evolve(report, findings=findings, status=AuditStatus.of(findings))
     return AuditResult(index=index, report=report, visit_id=v.visit_id)

@@ -140,3 +140,30 @@ def test_the_input_iterator_failing(presorted: bool) -> None:
     assert results[-1].error_kind == "reader"
     with pytest.raises(OSError, match="disk gone"):
         list(audit_history(_failing_reader(), presorted=presorted))
+
+
+@pytest.mark.parametrize("presorted", [False, True])
+def test_a_visit_without_a_patient_whose_audit_fails_is_its_own_result(
+    monkeypatch: pytest.MonkeyPatch, presorted: bool
+) -> None:
+    # Audited alone (no patient_id), a failing audit is that visit's result: the
+    # other inputs still get theirs, as when a patient's visit fails.
+    from ot_billing_rules import history
+
+    real = history.audit_visit
+
+    def audit(v: Any, **kwargs: Any) -> Any:
+        if v.visit_id == "alone":
+            raise RuntimeError("audit failed")
+        return real(v, **kwargs)
+
+    monkeypatch.setattr(history, "audit_visit", audit)
+    alone = {k: w for k, w in V.items() if k != "patient_id"}
+    visits = [dict(alone, visit_id="alone"), dict(V, visit_id="b", date_of_service="2024-04-01")]
+    results = list(audit_history(visits, errors="collect", presorted=presorted))
+    assert [r.visit_id for r in results] == ["alone", "b"]
+    assert isinstance(results[0].error, RuntimeError)
+    assert results[0].report is None
+    assert results[1].ok
+    with pytest.raises(RuntimeError, match="audit failed"):
+        list(audit_history(visits, presorted=presorted))
