@@ -51,13 +51,13 @@ def run_patients(
 ) -> Iterator[AuditResult]:
     """Yield one result per item, in input order (see the module notes)."""
     waiting: dict[int, AuditResult] = {}
-    runner = _Runner(task, workers)
     # Results wait, by input index, until every earlier input has one (all of them,
     # for shuffled input); each full collection would rescan them all, about a
     # third of the run's time. Finished patients' objects are moved out of the
     # collector's reach (gc.freeze) and given back at the end — unless the
     # program froze objects itself, whose freeze must not be undone here.
     freeze = gc.get_freeze_count() == 0 and gc.isenabled()
+    runner = _Runner(task, workers, pause=freeze)
     try:
         tasks = _presorted(items, waiting, alone) if presorted else _grouped(items, waiting, alone)
         emitted = [0]
@@ -187,9 +187,10 @@ class _Runner:
     :class:`~ot_billing_rules.WorkerError` result for each of their visits.
     """
 
-    def __init__(self, task: Callable[..., _Out], workers: int) -> None:
+    def __init__(self, task: Callable[..., _Out], workers: int, *, pause: bool = False) -> None:
         self.task = task
         self.workers = workers
+        self.pause = pause
         self.batch: list[_Task] = []
         self.size = 0
         self.inflight: deque[Job] = deque()
@@ -198,12 +199,31 @@ class _Runner:
 
     def submit(self, t: _Task) -> None:
         if self.workers == 1:
-            self.local.append((t[0], self.task(*t)))
+            self.local.append((t[0], self._here(t)))
             return
         self.batch.append(t)
         self.size += len(t[1])
         if self.size >= CHUNK_VISITS:
             self._flush()
+
+    def _here(self, t: _Task) -> _Out:
+        if not (self.pause and gc.isenabled()):
+            return self.task(*t)
+        # A patient's results are held until the patient ends (and, for shuffled
+        # input, the run), so every young collection in the task finds them all
+        # alive: about one per patient, 4-5 µs a visit, the history's largest cost
+        # beyond its own steps. The collector is paused for the task and what it
+        # built is frozen (as run_patients freezes each finished patient) before
+        # it resumes. An audit makes no reference cycles (a year of 13,738 visits
+        # audited with the collector off left no unreachable object), so nothing
+        # the pause keeps would have been freed.
+        gc.disable()
+        try:
+            out = self.task(*t)
+            gc.freeze()
+        finally:
+            gc.enable()
+        return out
 
     def _flush(self) -> None:
         if not self.batch:
