@@ -91,6 +91,10 @@ def _land(
     finish(pid, state, summaries)
     for r in results:
         waiting[r.index] = r
+    # ``waiting`` holds them now. Emptied, the list no longer keeps the results
+    # the caller has dropped alive until the next patient lands (a patient's
+    # results, on top of the one patient presorted input is meant to hold).
+    results.clear()
 
 
 def _ready(waiting: dict[int, AuditResult], emitted: list[int]) -> Iterator[AuditResult]:

@@ -360,3 +360,17 @@ def test_a_pooled_day_past_a_days_minutes_fails_every_visit_of_it(
     assert all(isinstance(r.error, InvalidInputError) for r in results)
     assert all(r.error.field == field for r in results)
     assert [r.visit_id for r in results] == ["a", "b"]
+
+
+def test_a_presorted_result_the_caller_drops_is_freed_before_the_patient_ends() -> None:
+    import weakref
+
+    # Three patients of about forty visits each: the first patient's results are
+    # all produced before the second patient's visits are read.
+    visits = sorted(synthetic_year(3), key=lambda v: (v["patient_id"], v["date_of_service"]))
+    run = iter(audit_history(visits, presorted=True))
+    first = weakref.ref(next(run))
+    # The run's own loop variable holds the latest result until the next one is asked for.
+    second = next(run)
+    assert first() is None
+    assert second.visit_id is not None
