@@ -1326,6 +1326,14 @@ def audit_history(
       ``callback(done, total)``), counted as results come back.
     - ``edits``, ``options``: as in :func:`~ot_billing_rules.audit_visit`, for
       every visit (checked here; pickled with each task to the workers).
+
+    The cyclic garbage collector: while the run is iterated, the results it
+    holds for input order are frozen (``gc.freeze``) patient by patient, and
+    with ``workers=1`` the collector is paused (``gc.disable``) while a
+    patient's visits are audited; both are undone before control returns to
+    the caller's loop (the pause) and when the run ends or is closed (the
+    freeze). A program that froze objects itself, or turned the collector
+    off, is left to manage it: the run then touches neither.
     """
     setup = (check_edits(edits), None if options is None else coerce_options(options))
     chosen = setup != (None, None)
