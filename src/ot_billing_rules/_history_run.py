@@ -31,10 +31,23 @@ CHUNK_VISITS = 512
 
 
 def _chunk(task: Callable[..., _Out], tasks: Sequence[_Task]) -> list[tuple[str, _Out]]:
-    out: list[tuple[str, _Out]] = []
-    for t in tasks:
-        results, state, summaries = task(*t)
-        out.append((t[0], ([_sendable(r) for r in results], state, summaries)))
+    """Run in a pool worker: the chunk's patients, their results made ready to send."""
+    # Every result lives until the chunk is sent back, so a young collection during
+    # the chunk finds only live objects: paused, as in this process (_Runner._here).
+    # The worker is the library's own; what is frozen is freed once sent.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        out: list[tuple[str, _Out]] = []
+        for t in tasks:
+            results, state, summaries = task(*t)
+            out.append((t[0], ([_sendable(r) for r in results], state, summaries)))
+        if paused:
+            gc.freeze()
+    finally:
+        if paused:
+            gc.enable()
     return out
 
 

@@ -1333,7 +1333,8 @@ def audit_history(
     patient's visits are audited; both are undone before control returns to
     the caller's loop (the pause) and when the run ends or is closed (the
     freeze). A program that froze objects itself, or turned the collector
-    off, is left to manage it: the run then touches neither.
+    off, is left to manage it: the run then touches neither. Pool workers
+    pause theirs while they audit a chunk of patients.
     """
     setup = (check_edits(edits), None if options is None else coerce_options(options))
     chosen = setup != (None, None)

@@ -131,3 +131,24 @@ def test_an_audit_leaves_no_reference_cycle() -> None:
         assert gc.collect() == 0
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.usefixtures("enabled")
+def test_a_pool_workers_chunk_is_audited_paused_and_left_frozen() -> None:
+    # _chunk is what a pool worker runs: paused as in this process, and on again after.
+    from ot_billing_rules import _history_run
+
+    seen: list[bool] = []
+
+    def task(pid: str, visits: list[Any], state: Any, opening: Any) -> Any:
+        seen.append(gc.isenabled())
+        return [], None, []
+
+    try:
+        out = _history_run._chunk(task, [("a", [], None, None), ("b", [], None, None)])
+        assert [pid for pid, _ in out] == ["a", "b"]
+        assert seen == [False, False]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0  # what the chunk built waits frozen until sent
+    finally:
+        gc.unfreeze()
